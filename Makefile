@@ -1,0 +1,42 @@
+# Potten: the two commands of the README, and a few helpers.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: install, migrate, seed the demo, start web + Celery worker + beat.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py compilemessages --ignore '.venv' -v 0 || true
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Potten runs at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
+
+## make test: the whole suite (uses DATABASE_URL / REDIS_URL when they are set).
+test: install
+	$(BIN)/python -m pytest
+
+messages: install
+	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l sv -l en --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv'
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,17 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class SignupExtraForm(forms.Form):
+    """Fields allauth's sign-up form adds before e-mail and password."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=200,
+                                help_text=_("First name and surname, so the case officer knows who you are."))
+    language = forms.ChoiceField(label=_("Language for e-mails"), choices=settings.LANGUAGES,
+                                 initial=settings.LANGUAGE_CODE)
+
+    def signup(self, request, user):
+        user.full_name = self.cleaned_data["full_name"]
+        user.language = self.cleaned_data["language"]
+        user.save(update_fields=["full_name", "language"])

@@ -1,0 +1,74 @@
+"""The roles of DOMAIN.md as Django groups with exactly their permissions.
+
+Group names are stable machine names; what people see is the translated label.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+APPLICANT = "applicant"
+CASE_OFFICER = "case_officer"
+REVIEWER = "reviewer"
+SECRETARY = "secretary"
+STEERING_GROUP = "steering_group"
+
+LABELS = {
+    APPLICANT: _("Applicant"),
+    CASE_OFFICER: _("Case officer"),
+    REVIEWER: _("Reviewer"),
+    SECRETARY: _("Project secretary"),
+    STEERING_GROUP: _("Steering group"),
+}
+
+# Permission codenames ("app_label.codename") each role holds.
+PERMISSIONS = {
+    APPLICANT: [],
+    CASE_OFFICER: [
+        "grants.view_all_applications",
+        "grants.check_application",
+        "grants.view_indicators",
+    ],
+    REVIEWER: ["reviewers.review_application"],
+    SECRETARY: [
+        "grants.view_all_applications",
+        "grants.decide_application",
+        "grants.approve_final_report",
+        "grants.view_indicators",
+    ],
+    STEERING_GROUP: ["grants.view_indicators"],
+}
+
+
+def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
+    """Create or repair the role groups. Idempotent; runs after every migrate."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.utils import OperationalError, ProgrammingError
+
+    try:
+        for group_name, perms in PERMISSIONS.items():
+            group, _created = Group.objects.using(using).get_or_create(name=group_name)
+            wanted = []
+            for dotted in perms:
+                app_label, codename = dotted.split(".")
+                perm = Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                ).first()
+                if perm is None:  # the app's permissions are created later in the same migrate
+                    continue
+                wanted.append(perm)
+            group.permissions.set(wanted)
+    except (OperationalError, ProgrammingError):  # tables not there yet (partial migrate)
+        return
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_potten_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._potten_roles = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    return role in user_roles(user)

@@ -1,0 +1,128 @@
+from django.contrib import admin
+
+from grants import models
+
+
+class FundYearInline(admin.TabularInline):
+    model = models.FundYear
+    extra = 0
+
+
+@admin.register(models.Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "max_amount", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["municipalities"]
+    inlines = [FundYearInline]
+
+
+@admin.register(models.FundYear)
+class FundYearAdmin(admin.ModelAdmin):
+    list_display = ["fund", "year", "budget", "target_applications", "target_carried_out"]
+    list_filter = ["fund"]
+
+
+@admin.register(models.Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ["title", "fund", "budget_year", "opens_at", "closes_at"]
+    list_filter = ["fund"]
+
+
+@admin.register(models.Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "org_number", "municipality", "kind"]
+    list_filter = ["kind", "municipality"]
+    search_fields = ["name", "org_number"]
+    inlines = [MembershipInline]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = models.Event
+    fields = ["created_at", "kind", "actor", "from_status", "to_status", "message"]
+    readonly_fields = fields
+
+
+class DecisionInline(ReadOnlyInline):
+    model = models.Decision
+    fields = ["decided_at", "outcome", "amount", "decided_by", "motivation"]
+    readonly_fields = fields
+
+
+@admin.register(models.Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organisation", "call", "status", "requested_amount", "submitted_at"]
+    list_filter = ["status", "call__fund", "call"]
+    search_fields = ["title", "organisation__name"]
+    readonly_fields = ["status", "submitted_at", "submitted_by", "created_by", "created_at", "updated_at"]
+    inlines = [DecisionInline, EventInline]
+
+
+@admin.register(models.ExAnteCheck)
+class ExAnteCheckAdmin(admin.ModelAdmin):
+    list_display = ["application", "outcome", "checked_by", "checked_at"]
+    list_filter = ["outcome"]
+
+
+@admin.register(models.Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["application", "outcome", "amount", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a decision is never edited; a correction is a new decision
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ["fund_year", "application", "kind", "amount", "created_at"]
+    list_filter = ["kind", "fund_year"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.FinalReport)
+class FinalReportAdmin(admin.ModelAdmin):
+    list_display = ["application", "submitted_at", "outcome"]
+    list_filter = ["outcome"]
+
+
+@admin.register(models.Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "application", "kind", "actor"]
+    list_filter = ["kind"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,174 @@
+"""Demo data: two funds with open calls, one user per role and applications in different stages.
+
+Idempotent: a second run creates only what is missing and never changes what a
+user has typed or done. Demo passwords are random per installation, kept in
+var/demo-logins.json and printed after every run; they exist only for demo data.
+"""
+
+import json
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import User
+from grants import services as grant_services
+from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation
+from reviewers.models import Criterion, Review
+from workflows import services as flow_services
+from workflows.selectors import open_task_for_application
+
+DEMO_USERS = [
+    # email, name, role, language
+    ("sokande@example.org", "Sara Sökande", roles.APPLICANT),
+    ("handlaggare@example.org", "Hugo Handläggare", roles.CASE_OFFICER),
+    ("bedomare@example.org", "Bodil Bedömare", roles.REVIEWER),
+    ("sekreterare@example.org", "Selma Sekreterare", roles.SECRETARY),
+    ("ledningsgrupp@example.org", "Leo Ledningsgrupp", roles.STEERING_GROUP),
+    ("admin@example.org", "Ada Admin", None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins = self._load_logins()
+        with transaction.atomic():
+            users = {email: self._user(email, name, role, logins) for email, name, role in DEMO_USERS}
+            dialog, mikro = self._funds()
+        self._save_logins(logins)
+        applicant = users["sokande@example.org"]
+        organisation = self._organisation(applicant)
+        call = dialog.calls.order_by("-closes_at").first()
+        self._applications(organisation, call, users)
+        self._print(logins)
+
+    # -- users ---------------------------------------------------------------------------
+    def _logins_file(self):
+        return settings.VAR_DIR / "demo-logins.json"
+
+    def _load_logins(self) -> dict:
+        try:
+            return json.loads(self._logins_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _save_logins(self, logins):
+        path = self._logins_file()
+        path.write_text(json.dumps(logins, indent=2, ensure_ascii=False), encoding="utf-8")
+        path.chmod(0o600)
+
+    def _user(self, email, name, role, logins):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = User.objects.create_user(email=email, password=password, full_name=name,
+                                            is_staff=role is None, is_superuser=role is None)
+            logins[email] = {"password": password, "role": role or "admin"}
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    # -- funds and calls -------------------------------------------------------------------
+    def _funds(self):
+        year = timezone.localdate().year
+        dialog, _ = Fund.objects.get_or_create(slug="dialogpotten", defaults={
+            "name": "Dialogpotten", "kind": Fund.Kind.DIALOGPOTT, "max_amount": Decimal("30000"),
+            "purpose": "Dialogbaserade utbildningstillfällen där nyanlända och etablerade invånare "
+                       "tillsammans ökar sin interkulturella kompetens.",
+            "who_may_apply": "Idéburna organisationer i projektets kommuner: föreningar, trossamfund, "
+                             "studieförbund och stiftelser.",
+        })
+        mikro, _ = Fund.objects.get_or_create(slug="mikroprojekt", defaults={
+            "name": "Mikroprojekt", "kind": Fund.Kind.MIKROPROJEKT, "max_amount": Decimal("50000"),
+            "purpose": "Små samverkansprojekt mellan myndigheter och idéburna organisationer i integrationsarbetet.",
+            "who_may_apply": "En myndighet tillsammans med minst en idéburen organisation.",
+        })
+        for fund, budget, target_apps, target_done in ((dialog, "300000", 10, 5), (mikro, "200000", 0, 3)):
+            FundYear.objects.get_or_create(fund=fund, year=year, defaults={
+                "budget": Decimal(budget), "target_applications": target_apps, "target_carried_out": target_done,
+            })
+            if not fund.calls.exists():
+                now = timezone.now()
+                Call.objects.create(
+                    fund=fund, title=f"{fund.name} {year}", budget_year=year,
+                    opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=60),
+                    description="Ansök senast sista dagen. Frågor? Kontakta projektledaren.",
+                )
+        return dialog, mikro
+
+    def _organisation(self, applicant):
+        organisation = Organisation.objects.filter(org_number="802456-1238").first()
+        if organisation is None:
+            organisation = Organisation.objects.create(
+                name="Föreningen Mötesplats Kalmar", org_number="802456-1238",
+                municipality=Municipality.objects.get(name="Kalmar"), kind=Organisation.Kind.ASSOCIATION,
+            )
+        Membership.objects.get_or_create(user=applicant, organisation=organisation)
+        return organisation
+
+    # -- applications in different stages ---------------------------------------------------
+    def _applications(self, organisation, call, users):
+        applicant = users["sokande@example.org"]
+        officer = users["handlaggare@example.org"]
+        reviewer = users["bedomare@example.org"]
+        secretary = users["sekreterare@example.org"]
+        today = timezone.localdate()
+        plans = [
+            ("Språkcafé i Kalmar", "draft"),
+            ("Samtalskvällar om föreningsliv", "submitted"),
+            ("Matlagning över gränser", "review"),
+            ("Dialogträffar på biblioteket", "granted"),
+        ]
+        for title, stage in plans:
+            if Application.objects.filter(organisation=organisation, title=title).exists():
+                continue  # never touch what exists: a user may have worked on it
+            application = grant_services.application_create(user=applicant, organisation=organisation, call=call)
+            grant_services.application_save_draft(application_id=application.pk, user=applicant, data={
+                "title": title,
+                "summary": f"{title}: träffar där nyanlända och etablerade kalmarbor möts och samtalar.",
+                "problem": "Nyanlända och etablerade invånare möts sällan i vardagen, vilket försvårar integrationen.",
+                "goals": "Minst 60 % av deltagarna uppger i en enkät att de fått ökad kunskap om varandras kulturer.",
+                "target_group": "Nyanlända och etablerade invånare i Kalmar, kvinnor och män.",
+                "planned_women": 12, "planned_men": 10, "planned_other": 0,
+                "requested_amount": Decimal("25000"),
+                "start_date": today + timedelta(days=30), "end_date": today + timedelta(days=120),
+            })
+            if stage == "draft":
+                continue
+            grant_services.application_submit(application_id=application.pk, user=applicant)
+            if stage == "submitted":
+                continue
+            task = open_task_for_application(application)
+            flow_services.exante_check_record(task_pk=task.pk, user=officer, outcome="pass", formal_ok=True,
+                                              evaluable_ok=True, comment="Komplett och bedömningsbar.")
+            if stage == "review":
+                continue
+            task = open_task_for_application(application)
+            flow_services.review_submit(
+                task_pk=task.pk, user=reviewer, no_conflict=True, recommendation=Review.Recommendation.GRANT,
+                scores={c.code: (4, "") for c in Criterion.objects.filter(is_active=True)},
+                summary="Ett väl genomtänkt projekt med tydliga mål.",
+            )
+            task = open_task_for_application(application)
+            flow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted",
+                                          amount=Decimal("25000"), conditions="Slutrapport senast 30 dagar "
+                                          "efter projektets slut.", motivation="Uppfyller fondens syfte väl.")
+
+    def _print(self, logins):
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (only for this demo installation):"))
+        for email, _name, role in DEMO_USERS:
+            info = logins.get(email)
+            label = str(roles.LABELS.get(role, "Admin")) if role else "Admin"
+            password = info["password"] if info else "(changed by the user)"
+            self.stdout.write(f"  {label:<20} {email:<28} {password}")

@@ -1,0 +1,470 @@
+"""Funds, calls, organisations, applications and the records of each stage."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grants.validators import normalise_org_number, validate_org_number
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("municipality code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return self.name
+
+
+class Fund(models.Model):
+    class Kind(models.TextChoices):
+        DIALOGPOTT = "dialogpott", _("Dialogue pot")
+        MIKROPROJEKT = "mikroprojekt", _("Microprojects")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    purpose = models.TextField(_("purpose"), blank=True)
+    who_may_apply = models.TextField(_("who may apply"), blank=True)
+    max_amount = models.DecimalField(_("maximum amount per application (SEK)"), **MONEY)
+    municipalities = models.ManyToManyField(
+        Municipality, blank=True, verbose_name=_("eligible municipalities"),
+        help_text=_("Leave empty if organisations from any municipality may apply."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        constraints = [
+            models.CheckConstraint(condition=Q(max_amount__gt=0), name="fund_max_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FundYear(models.Model):
+    """A fund's budget and targets for one calendar year."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="years", verbose_name=_("fund"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    budget = models.DecimalField(_("budget (SEK)"), **MONEY)
+    target_applications = models.PositiveIntegerField(_("target: applications received"), default=0)
+    target_carried_out = models.PositiveIntegerField(_("target: granted and carried out"), default=0)
+
+    class Meta:
+        ordering = ["fund__name", "-year"]
+        verbose_name = _("fund year")
+        verbose_name_plural = _("fund years")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="fundyear_unique"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="fundyear_budget_nonnegative"),
+        ]
+
+    def __str__(self):
+        return f"{self.fund} {self.year}"
+
+
+class Call(models.Model):
+    """An utlysning: a period in which a fund accepts applications."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="calls", verbose_name=_("fund"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    budget_year = models.PositiveSmallIntegerField(
+        _("budget year"), help_text=_("Grants from this call are taken from this year's budget.")
+    )
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+
+    class Meta:
+        ordering = ["closes_at"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opens"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.opens_at <= at < self.closes_at
+
+    def get_absolute_url(self):
+        return reverse("grants:call_detail", args=[self.pk])
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        ASSOCIATION = "association", _("Non-profit association")
+        FAITH = "faith", _("Faith community")
+        STUDY = "study", _("Study association")
+        FOUNDATION = "foundation", _("Foundation")
+        AUTHORITY = "authority", _("Authority (municipality, region, state)")
+        OTHER = "other", _("Other idea-based organisation")
+
+    name = models.CharField(_("name"), max_length=200)
+    org_number = models.CharField(
+        _("organisation number"), max_length=11, unique=True, validators=[validate_org_number],
+        help_text=_("Ten digits, for example 802456-1234. You find it on the registration certificate."),
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, verbose_name=_("municipality"),
+        help_text=_("The municipality where the organisation is active."),
+    )
+    kind = models.CharField(_("kind of organisation"), max_length=20, choices=Kind.choices)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations", verbose_name=_("contacts")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.org_number = normalise_org_number(self.org_number)
+
+    def save(self, *args, **kwargs):
+        self.org_number = normalise_org_number(self.org_number)
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, verbose_name=_("organisation"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation}"
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted, awaiting ex-ante check")
+        COMPLETION = "completion", _("Completion requested")
+        REVIEW = "review", _("Under review")
+        DECISION = "decision", _("Awaiting decision")
+        GRANTED = "granted", _("Granted, project under way")
+        REPORT_SUBMITTED = "report_submitted", _("Final report submitted")
+        CARRIED_OUT = "carried_out", _("Carried out")
+        REJECTED = "rejected", _("Rejected")
+        INELIGIBLE = "ineligible", _("Rejected as ineligible")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    CLOSED_STATUSES = (Status.CARRIED_OUT, Status.REJECTED, Status.INELIGIBLE, Status.WITHDRAWN)
+    # Fields the applicant fills in; a completion request names a subset of them.
+    CONTENT_FIELDS = (
+        "title", "summary", "problem", "goals", "target_group",
+        "planned_women", "planned_men", "planned_other",
+        "requested_amount", "start_date", "end_date",
+    )
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("organisation")
+    )
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("call"))
+    title = models.CharField(
+        _("project title"), max_length=200, blank=True,
+        help_text=_("A short name for your project, for example “Language café in Nybro”."),
+    )
+    summary = models.TextField(
+        _("summary"), blank=True,
+        help_text=_("Describe the project in a few sentences: what you will do, with whom and why."),
+    )
+    problem = models.TextField(
+        _("problem analysis"), blank=True,
+        help_text=_("What problem or need does the project answer? How do you know that the need exists?"),
+    )
+    goals = models.TextField(
+        _("goals and how you measure them"), blank=True,
+        help_text=_("What should be different when the project is over? Write goals you can measure, "
+                    "for example “at least 60 % of the participants say they have learnt something new”."),
+    )
+    target_group = models.TextField(
+        _("target group"), blank=True,
+        help_text=_("Who will take part? Both newly arrived and long-established residents should be included."),
+    )
+    planned_women = models.PositiveIntegerField(_("planned participants: women"), null=True, blank=True)
+    planned_men = models.PositiveIntegerField(_("planned participants: men"), null=True, blank=True)
+    planned_other = models.PositiveIntegerField(
+        _("planned participants: other or not stated"), null=True, blank=True,
+    )
+    requested_amount = models.DecimalField(
+        _("requested amount (SEK)"), null=True, blank=True, **MONEY,
+        help_text=_("The amount you apply for, in Swedish kronor."),
+    )
+    start_date = models.DateField(_("project starts"), null=True, blank=True)
+    end_date = models.DateField(_("project ends"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # Fields reopened by the latest completion request (empty when none is open).
+    reopened_fields = models.JSONField(_("fields open for completion"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        permissions = [
+            ("view_all_applications", _("Can see every application")),
+            ("check_application", _("Can do the ex-ante check")),
+            ("decide_application", _("Can decide on funding")),
+            ("approve_final_report", _("Can approve final reports")),
+            ("view_indicators", _("Can see indicators and reports")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
+                name="application_requested_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="application_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="application_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or _("Untitled application")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def planned_total(self) -> int:
+        return sum(v or 0 for v in (self.planned_women, self.planned_men, self.planned_other))
+
+    def get_absolute_url(self):
+        return reverse("grants:application_detail", args=[self.pk])
+
+
+class ExAnteCheck(models.Model):
+    """One ex-ante check (förhandsbedömning) of an application and its outcome."""
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("Pass to review")
+        COMPLETION = "completion", _("Send back for completion")
+        INELIGIBLE = "ineligible", _("Reject as ineligible")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="checks",
+                                    verbose_name=_("application"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    formal_ok = models.BooleanField(_("formal requirements are met"), default=False)
+    evaluable_ok = models.BooleanField(_("the application is evaluable"), default=False)
+    comment = models.TextField(_("comment to the applicant"), blank=True)
+    completion_fields = models.JSONField(_("fields to complete"), default=list, blank=True)
+    completion_deadline = models.DateField(_("completion deadline"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("checked by"))
+    checked_at = models.DateTimeField(_("checked"), default=timezone.now)
+
+    class Meta:
+        ordering = ["checked_at", "pk"]
+        verbose_name = _("ex-ante check")
+        verbose_name_plural = _("ex-ante checks")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="completion") | Q(completion_deadline__isnull=False),
+                name="check_completion_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="pass") | (Q(formal_ok=True) & Q(evaluable_ok=True)),
+                name="check_pass_requires_ok",
+            ),
+        ]
+
+
+class Decision(models.Model):
+    """The project secretary's funding decision. Never edited afterwards."""
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REJECTED = "rejected", _("Rejected")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions",
+                                    verbose_name=_("application"))
+    outcome = models.CharField(_("decision"), max_length=20, choices=Outcome.choices)
+    amount = models.DecimalField(_("granted amount (SEK)"), default=Decimal("0"), **MONEY)
+    conditions = models.TextField(_("conditions"), blank=True)
+    motivation = models.TextField(_("motivation"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(outcome="granted") & Q(amount__gt=0)) | (Q(outcome="rejected") & Q(amount=0)),
+                name="decision_amount_matches_outcome",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("A decision cannot be edited; record a new decision instead.")
+        super().save(*args, **kwargs)
+
+
+class LedgerEntry(models.Model):
+    """A movement on a fund year's budget. Available = budget − (committed + paid)."""
+
+    class Kind(models.TextChoices):
+        COMMITMENT = "commitment", _("Committed by a grant")
+        PAYMENT = "payment", _("Paid out")
+        RELEASE = "release", _("Returned to the fund")
+
+    fund_year = models.ForeignKey(FundYear, on_delete=models.PROTECT, related_name="ledger",
+                                  verbose_name=_("fund year"))
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="ledger",
+                                    verbose_name=_("application"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount (SEK)"), **MONEY)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive")]
+
+
+class FinalReport(models.Model):
+    """The applicant's slutrapport after the activity."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        COMPLETION = "completion", _("Completion requested")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="final_reports",
+                                    verbose_name=_("application"))
+    activities_done = models.TextField(
+        _("what was done"), help_text=_("Describe what you did, and how it differed from the plan."),
+    )
+    participants_women = models.PositiveIntegerField(_("participants: women"))
+    participants_men = models.PositiveIntegerField(_("participants: men"))
+    participants_other = models.PositiveIntegerField(_("participants: other or not stated"))
+    participants_newcomers = models.PositiveIntegerField(_("participants: newly arrived"))
+    participants_established = models.PositiveIntegerField(_("participants: long-established residents"))
+    trainers_women = models.PositiveIntegerField(_("trainers: women"))
+    trainers_men = models.PositiveIntegerField(_("trainers: men"))
+    costs_total = models.DecimalField(_("actual costs (SEK)"), **MONEY)
+    survey_share = models.PositiveSmallIntegerField(
+        _("share of participants reporting increased knowledge (%)"),
+        validators=[MaxValueValidator(100)],
+        help_text=_("From your survey: how many per cent said they know more now?"),
+    )
+    lessons = models.TextField(_("lessons learned"), help_text=_("What worked well, and what would you change?"))
+    publish_consent = models.BooleanField(
+        _("we agree that the project is published as good practice"), default=False,
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("submitted by"))
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("handled by"))
+    reviewed_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    reviewer_comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("final report")
+        verbose_name_plural = _("final reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(survey_share__lte=100), name="report_survey_share_percent"),
+            models.CheckConstraint(condition=Q(costs_total__gte=0), name="report_costs_nonnegative"),
+        ]
+
+
+class Event(models.Model):
+    """The case's audit trail: who did what, when and why. Append-only."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft created")
+        SUBMITTED = "submitted", _("Submitted")
+        CHECKED = "checked", _("Ex-ante check")
+        COMPLETION_REQUESTED = "completion_requested", _("Completion requested")
+        RESUBMITTED = "resubmitted", _("Completed and resubmitted")
+        INELIGIBLE = "ineligible", _("Rejected as ineligible")
+        REVIEWED = "reviewed", _("Review submitted")
+        DECIDED = "decided", _("Decision")
+        REPORT_SUBMITTED = "report_submitted", _("Final report submitted")
+        REPORT_COMPLETION = "report_completion", _("Completion of final report requested")
+        REPORT_APPROVED = "report_approved", _("Final report approved")
+        TASK_CLAIMED = "task_claimed", _("Task claimed")
+        TASK_RELEASED = "task_released", _("Task released")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events",
+                                    verbose_name=_("application"))
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("by"))
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    visible_to_applicant = models.BooleanField(_("visible to the applicant"), default=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is append-only.")

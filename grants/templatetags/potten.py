@@ -1,0 +1,40 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def widget_type(bound_field) -> str:
+    return bound_field.field.widget.__class__.__name__.lower()
+
+
+@register.simple_tag
+def translate_required() -> str:
+    return _("required")
+
+
+@register.simple_tag
+def field_with_aria(bound_field):
+    """Render the widget with aria-describedby (help, errors) and aria-invalid set."""
+    describedby = []
+    if bound_field.help_text:
+        describedby.append(f"{bound_field.auto_id}_help")
+    if bound_field.errors:
+        describedby.append(f"{bound_field.auto_id}_errors")
+    attrs = {}
+    if describedby:
+        attrs["aria-describedby"] = " ".join(describedby)
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def sek(value) -> str:
+    """12345.5 -> '12 345,50 kr' style, formatted by the active locale's rules."""
+    from django.utils.formats import number_format
+
+    if value is None or value == "":
+        return ""
+    return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"

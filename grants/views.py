@@ -1,0 +1,177 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from grants import selectors, services
+from grants.forms import ApplicationForm, NewApplicationForm, OrganisationForm
+from grants.models import Application
+from workflows.selectors import open_task_for_application
+
+
+def home(request):
+    return render(request, "grants/home.html", {"calls": selectors.calls_open()})
+
+
+def call_detail(request, pk: int):
+    call = selectors.call_get_public(pk=pk)
+    return render(request, "grants/call_detail.html", {"call": call, "is_open": call.is_open()})
+
+
+@login_required
+def organisation_create(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The organisation %(name)s is registered.") % {"name": organisation.name})
+            return redirect(request.GET["next"] if _safe_next(request) else "grants:my_applications")
+    return render(request, "grants/organisation_form.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    nxt = request.GET.get("next")
+    return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure())
+
+
+@login_required
+def my_applications(request):
+    applications = selectors.applications_for_applicant(user=request.user).order_by("-updated_at")
+    return render(request, "grants/my_applications.html", {
+        "applications": applications,
+        "organisations": selectors.organisations_for_user(user=request.user),
+    })
+
+
+@login_required
+def application_new(request, call_pk: int):
+    call = selectors.call_get_public(pk=call_pk)
+    organisations = selectors.organisations_for_user(user=request.user)
+    if not organisations.exists():
+        messages.info(request, _("First register the organisation you apply for."))
+        return redirect(f"{_url('grants:organisation_create')}?next={request.path}")
+    form = NewApplicationForm(request.POST or None, organisations=organisations)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(
+                user=request.user, organisation=form.cleaned_data["organisation"], call=call
+            )
+        except services.NotAllowed as exc:
+            error = exc.message
+        else:
+            return redirect("grants:application_edit", application.pk)
+    if not call.is_open():
+        error = _("The call “%(call)s” is not open for applications.") % {"call": call.title}
+    return render(request, "grants/application_new.html", {"form": form, "call": call, "error": error},
+                  status=400 if error or form.errors else 200)
+
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+@login_required
+@never_cache
+def application_edit(request, pk: int):
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    if not application.is_draft:
+        return redirect("grants:application_detail", application.pk)
+    form = ApplicationForm(request.POST or None, instance=application)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            application = services.application_save_draft(
+                application_id=application.pk, user=request.user, data=form.cleaned_data
+            )
+            if "submit" in request.POST:
+                try:
+                    services.application_submit(application_id=application.pk, user=request.user)
+                except ValidationError as exc:
+                    form = ApplicationForm(instance=application, data=request.POST)
+                    form.is_valid()
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                    status = 400
+                except services.NotAllowed as exc:
+                    form.add_error(None, exc.message)
+                    status = 400
+                else:
+                    messages.success(request, _("Your application has been submitted. Thank you!"))
+                    return redirect("grants:application_detail", application.pk)
+            else:
+                messages.success(request, _("The draft is saved."))
+                return redirect("grants:application_edit", application.pk)
+        else:
+            status = 400
+    return render(request, "grants/application_form.html", {"form": form, "application": application},
+                  status=status)
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    task = open_task_for_application(application)
+    return render(request, "grants/application_detail.html", {
+        "application": application,
+        "open_task": task if task is not None and not task.owner_permission else None,
+        "steps": application_steps(application),
+        "events": application.events.filter(visible_to_applicant=True),
+        "decision": application.decisions.order_by("-decided_at", "-pk").first(),
+    })
+
+
+def application_steps(application):
+    """The stages in plain words, with the current one marked, for the applicant."""
+    S = Application.Status
+    stages = [
+        ("draft", _("Draft"), {S.DRAFT}),
+        ("check", _("Ex-ante check"), {S.SUBMITTED, S.COMPLETION, S.INELIGIBLE}),
+        ("review", _("Review"), {S.REVIEW}),
+        ("decision", _("Decision"), {S.DECISION, S.REJECTED}),
+        ("followup", _("Project and final report"), {S.GRANTED, S.REPORT_SUBMITTED}),
+        ("done", _("Carried out"), {S.CARRIED_OUT}),
+    ]
+    current = next((i for i, (_k, _l, statuses) in enumerate(stages) if application.status in statuses), None)
+    return [
+        {"key": key, "label": label, "state": "done" if current is not None and i < current
+         else "current" if i == current else "todo"}
+        for i, (key, label, _s) in enumerate(stages)
+    ]
+
+
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, 503 otherwise."""
+    from config.celery import app as celery_app
+
+    state = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        state["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        state["database"] = f"error: {type(exc).__name__}"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        state["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        state["broker"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in state.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **state}, status=200 if healthy else 503)

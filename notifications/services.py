@@ -1,0 +1,46 @@
+"""Queue notifications in the outbox, in the caller's transaction."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from notifications.models import OutboxMessage
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def notification_queue(*, user, kind: str, stage: str = "", application=None, link: str = "", context=None):
+    """Write one outbox row for (recipient, kind, object, stage) unless it already exists.
+
+    Rendered now, in the recipient's language, so what was queued is what is sent.
+    Delivery is scheduled after commit; a rolled-back transaction leaves no row and no task.
+    Returns the row, or None when this notification was queued before.
+    """
+    object_key = f"application:{application.pk}" if application is not None else "-"
+    dedupe_key = f"{user.email.lower()}|{kind}|{object_key}|{stage}"[:255]
+    if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    language = user.language or settings.LANGUAGE_CODE
+    ctx = {"user": user, "application": application, "link": _absolute(link) if link else settings.SITE_URL,
+           "site_url": settings.SITE_URL, **(context or {})}
+    with translation.override(language):
+        subject = render_to_string(f"notifications/email/{kind}_subject.txt", ctx).strip().replace("\n", " ")
+        body_text = render_to_string(f"notifications/email/{kind}.txt", ctx)
+        body_html = render_to_string("notifications/email/base.html", {**ctx, "body_text": body_text,
+                                                                       "subject": subject})
+    try:
+        with transaction.atomic():  # savepoint: a concurrent twin loses quietly
+            message = OutboxMessage.objects.create(
+                dedupe_key=dedupe_key, recipient=user.email, user=user, kind=kind, application=application,
+                language=language, subject=subject[:255], body_text=body_text, body_html=body_html,
+            )
+    except IntegrityError:
+        return None
+    from notifications.tasks import outbox_deliver
+
+    transaction.on_commit(lambda: outbox_deliver.delay(message.pk))
+    return message

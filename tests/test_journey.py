@@ -1,0 +1,174 @@
+"""The whole journey through HTTP, as each role would click it."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from grants.models import Application, Decision, Event, FinalReport, LedgerEntry, Municipality
+from notifications.models import OutboxMessage
+from reviewers.models import Criterion, Review
+from workflows.models import ApplicationProcess
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user, password):
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def open_task(application) -> Task:
+    return Task.objects.get(process__applicationprocess__application=application,
+                            status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
+
+
+def claim_and_open(client, task):
+    response = client.post(reverse("workflows:claim", args=[task.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflows:task", args=[task.pk])
+    response = client.get(reverse("workflows:task", args=[task.pk]))
+    assert response.status_code == 200
+
+
+def application_form_data(**overrides):
+    data = {
+        "title": "Språkcafé i Nybro", "summary": "Veckoträffar.", "problem": "Få mötesplatser.",
+        "goals": "60 % anger ökad kunskap.", "target_group": "Nyanlända och etablerade.",
+        "planned_women": "10", "planned_men": "9", "planned_other": "1", "requested_amount": "24000",
+        "start_date": "2027-02-01", "end_date": "2027-05-31",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_whole_journey_from_registration_to_closed(client, call, case_officer, reviewer, secretary, password,
+                                                   django_capture_on_commit_callbacks):
+    # given: a visitor sees the open call on the start page
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert call.title in response.content.decode()
+
+    # when: she registers, verifies her e-mail address and registers her organisation
+    response = client.post(reverse("account_signup"), {
+        "full_name": "Amina Sökande", "language": "sv", "email": "amina@example.org",
+        "password1": password, "password2": password,
+    })
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    confirm_url = re.search(r"https?://[^/\s]+(/konto/confirm-email/[^\s]+/)", mail.outbox[0].body).group(1)
+    response = client.post(confirm_url)
+    assert response.status_code == 302
+    response = client.post(reverse("grants:organisation_create"), {
+        "name": "Föreningen Mötesplats", "org_number": "802456-1238",
+        "municipality": Municipality.objects.get(name="Nybro").pk, "kind": "association",
+    })
+    assert response.status_code == 302
+
+    # and: starts an application, saves a draft, comes back and submits
+    response = client.post(reverse("grants:application_new", args=[call.pk]),
+                           {"organisation": response.wsgi_request.user.organisations.get().pk})
+    assert response.status_code == 302
+    application = Application.objects.get()
+    edit_url = reverse("grants:application_edit", args=[application.pk])
+    response = client.post(edit_url, {**application_form_data(goals=""), "save": "1"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.status, application.title, application.goals) == ("draft", "Språkcafé i Nybro", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit_url, {**application_form_data(), "submit": "1"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+    assert {m.to[0] for m in mail.outbox[1:]} == {"amina@example.org", case_officer.email}
+    client.post(reverse("account_logout"))
+
+    # then: the case officer finds it in the queue, claims it and passes the ex-ante check
+    login(client, case_officer, password)
+    task = open_task(application)
+    assert task.flow_task.name == "exante_check"
+    assert application.title in client.get(reverse("workflows:inbox")).content.decode()
+    claim_and_open(client, task)
+    response = client.post(reverse("workflows:task", args=[task.pk]), {
+        "formal_ok": "on", "evaluable_ok": "on", "outcome": "pass", "comment": "Bra.",
+    })
+    assert response.status_code == 302
+    client.post(reverse("account_logout"))
+
+    # and: the reviewer declares no conflict and scores every criterion
+    login(client, reviewer, password)
+    task = open_task(application)
+    assert task.flow_task.name == "review"
+    claim_and_open(client, task)
+    scores = {f"score_{c.code}": "4" for c in Criterion.objects.all()}
+    response = client.post(reverse("workflows:task", args=[task.pk]), {
+        "no_conflict": "on", "recommendation": "grant", "summary": "Tydliga mål.", **scores,
+    })
+    assert response.status_code == 302
+    assert Review.objects.get().scores.count() == Criterion.objects.count() == 9
+    client.post(reverse("account_logout"))
+
+    # and: the secretary grants 20 000 of the 24 000 asked
+    login(client, secretary, password)
+    task = open_task(application)
+    assert task.flow_task.name == "decision"
+    claim_and_open(client, task)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("workflows:task", args=[task.pk]), {
+            "outcome": "granted", "amount": "20000", "conditions": "Slutrapport i tid.", "motivation": "Bra.",
+        })
+    assert response.status_code == 302
+    assert Decision.objects.get().amount == Decimal("20000")
+    assert LedgerEntry.objects.get().amount == Decimal("20000")
+    assert "20" in mail.outbox[-1].body and mail.outbox[-1].to == ["amina@example.org"]
+    client.post(reverse("account_logout"))
+
+    # and: the applicant sees her turn and submits the final report
+    client.post(reverse("account_login"), {"login": "amina@example.org", "password": password})
+    task = open_task(application)
+    assert task.flow_task.name == "final_report"
+    detail = client.get(reverse("grants:application_detail", args=[application.pk])).content.decode()
+    assert reverse("workflows:task", args=[task.pk]) in detail
+    response = client.post(reverse("workflows:task", args=[task.pk]), {
+        "activities_done": "Åtta träffar.", "participants_women": "11", "participants_men": "9",
+        "participants_other": "0", "participants_newcomers": "10", "participants_established": "10",
+        "trainers_women": "1", "trainers_men": "1", "costs_total": "19500", "survey_share": "70",
+        "lessons": "Kvällstid passar bäst.", "publish_consent": "on",
+    })
+    assert response.status_code == 302
+    client.post(reverse("account_logout"))
+
+    # and: the secretary approves the report
+    login(client, secretary, password)
+    task = open_task(application)
+    assert task.flow_task.name == "report_approval"
+    claim_and_open(client, task)
+    response = client.post(reverse("workflows:task", args=[task.pk]), {"approve": "yes", "comment": ""})
+    assert response.status_code == 302
+
+    # then: the process is closed and every task has its owner and its times
+    application.refresh_from_db()
+    assert application.status == Application.Status.CARRIED_OUT
+    assert FinalReport.objects.get().outcome == FinalReport.Outcome.APPROVED
+    process = ApplicationProcess.objects.get(application=application)
+    assert process.status == PROCESS.DONE
+    assert process.finished is not None
+    tasks = list(process.task_set.order_by("created", "pk"))
+    human = [(t.flow_task.name, t.owner.email) for t in tasks if t.flow_task_type == "HUMAN"]
+    assert human == [
+        ("exante_check", case_officer.email), ("review", reviewer.email), ("decision", secretary.email),
+        ("final_report", "amina@example.org"), ("report_approval", secretary.email),
+    ]
+    assert all(t.status == STATUS.DONE and t.finished is not None for t in tasks)
+    assert all(t.started is not None for t in tasks if t.flow_task_type == "HUMAN")
+    assert list(application.events.values_list("kind", flat=True)) == [
+        Event.Kind.CREATED, Event.Kind.SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.CHECKED,
+        Event.Kind.TASK_CLAIMED, Event.Kind.REVIEWED, Event.Kind.TASK_CLAIMED, Event.Kind.DECIDED,
+        Event.Kind.REPORT_SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.REPORT_APPROVED,
+    ]
+    assert OutboxMessage.objects.filter(application=application).count() == 7

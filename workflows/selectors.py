@@ -1,0 +1,57 @@
+"""Reads for tasks and cases."""
+
+from django.db.models import Q
+from django.http import Http404
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflows.services import OPEN_STATUSES, user_may_see_task
+
+
+def _human_tasks():
+    return Task.objects.filter(flow_task_type="HUMAN").select_related(
+        "process", "owner", "process__applicationprocess__application",
+        "process__applicationprocess__application__organisation",
+    )
+
+
+def task_get_for_user(*, user, pk: int) -> Task:
+    task = _human_tasks().filter(pk=pk).first()
+    if task is None or not hasattr(task.process, "applicationprocess"):
+        raise Http404
+    if not user_may_see_task(user, task):
+        raise Http404
+    return task
+
+
+def tasks_for_staff(*, user):
+    """Open staff tasks: mine (claimed by me) and the queue of my roles (unclaimed)."""
+    perms = list(user.get_all_permissions())
+    base = _human_tasks().filter(status__in=OPEN_STATUSES).exclude(owner_permission__isnull=True).exclude(
+        owner_permission=""
+    )
+    mine = base.filter(owner=user, status=STATUS.ASSIGNED)
+    queue = base.filter(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
+    others = base.filter(status=STATUS.ASSIGNED, owner_permission__in=perms).exclude(owner=user)
+    return mine.order_by("created"), queue.order_by("created"), others.order_by("created")
+
+
+def tasks_for_applicant(*, user):
+    """Open applicant steps (completion, final report) of the user's organisations."""
+    return _human_tasks().filter(
+        status__in=OPEN_STATUSES,
+        process__applicationprocess__application__organisation__membership__user=user,
+    ).filter(Q(owner_permission__isnull=True) | Q(owner_permission="")).order_by("created")
+
+
+def open_task_for_application(application):
+    """The open human task of an application's process, if any."""
+    return _human_tasks().filter(
+        process__applicationprocess__application=application, status__in=OPEN_STATUSES
+    ).first()
+
+
+def tasks_of_application(application):
+    return Task.objects.filter(process__applicationprocess__application=application).select_related(
+        "owner"
+    ).order_by("created", "pk")

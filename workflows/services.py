@@ -1,0 +1,330 @@
+"""Writes that advance an application's process, one service per human step.
+
+Each service takes the flow lock on the process row (select_for_update), re-reads
+the task under it, checks that this user may do this step now, writes the step's
+records, the application's new status and the audit event, queues the mails and
+completes the viewflow task, all in one transaction. A refused call changes nothing.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts import roles
+from grants.models import Application, Decision, Event, ExAnteCheck, FinalReport, FundYear, LedgerEntry, Membership
+from grants.selectors import fund_year_balance
+from grants.services import NotAllowed, event_record, submission_errors
+from notifications.services import notification_queue
+from reviewers.models import Criterion, Review, Score
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+# -- who may do what ---------------------------------------------------------------------------
+
+def task_is_applicants(task) -> bool:
+    """Applicant steps have no permission: they are assigned to a contact of the organisation."""
+    return not task.owner_permission
+
+
+def user_may_see_task(user, task) -> bool:
+    if not user.is_authenticated:
+        return False
+    if task_is_applicants(task):
+        return Membership.objects.filter(user=user, organisation_id=task.process.coerced.application.organisation_id).exists()
+    return user.has_perm(task.owner_permission)
+
+
+def user_may_do_task(user, task) -> bool:
+    if task.status not in OPEN_STATUSES or not user_may_see_task(user, task):
+        return False
+    if task_is_applicants(task):
+        return True
+    return task.owner_id in (None, user.pk)
+
+
+# -- the shared mechanics ---------------------------------------------------------------------
+
+def _get_task(task_pk: int):
+    task = Task.objects.select_related("process").filter(pk=task_pk).first()
+    if task is None:
+        raise NotAllowed(_("The task does not exist."))
+    return task
+
+
+def _execute(task_pk: int, user, node_name: str, apply):
+    """Run `apply(task, application)` as the work of one open human task, then complete it."""
+    task = _get_task(task_pk)
+    flow_class = task.flow_task.flow_class
+    try:
+        with flow_class.lock(task.process_id):
+            task = Task.objects.select_related("process").get(pk=task_pk)
+            if task.flow_task.name != node_name:
+                raise NotAllowed(_("This task is not that step."))
+            if task.status not in OPEN_STATUSES:
+                raise NotAllowed(_("This step has already been done."))
+            if not user_may_do_task(user, task):
+                raise NotAllowed(_("You cannot do this step."))
+            activation = task.flow_task.activation_class(task)
+            if task.status == STATUS.NEW:
+                activation.assign(user)
+            elif task.owner_id != user.pk:  # another contact of the same organisation
+                activation.reassign(user=user)
+            activation.start(None)
+            application = Application.objects.select_for_update().get(pk=task.process.coerced.application_id)
+            result = apply(task, application)
+            activation.execute()
+            return result
+    except FlowLockFailed:
+        raise NotAllowed(_("Someone else is working on this case right now. Try again in a moment.")) from None
+
+
+def _set_status(application, new_status, user, kind, message="", visible=False):
+    old = application.status
+    application.status = new_status
+    application.save(update_fields=["status", "reopened_fields", "updated_at"])
+    event_record(application=application, kind=kind, actor=user, from_status=old, to_status=new_status,
+                 message=message, visible=visible)
+
+
+def _applicant_contacts(application):
+    from accounts.models import User
+
+    return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()
+
+
+def _users_with_role(role):
+    from accounts.models import User
+
+    return User.objects.filter(groups__name=role, is_active=True).distinct()
+
+
+def _notify_applicants(application, kind, stage, **context):
+    link = reverse("grants:application_detail", args=[application.pk])
+    for contact in _applicant_contacts(application):
+        notification_queue(user=contact, kind=kind, stage=stage, application=application, link=link,
+                           context=context)
+
+
+def _notify_role(application, role, kind, stage):
+    link = reverse("workflows:case_detail", args=[application.pk])
+    for person in _users_with_role(role):
+        notification_queue(user=person, kind=kind, stage=stage, application=application, link=link)
+
+
+# -- claim and release ---------------------------------------------------------------------------
+
+def task_claim(*, task_pk: int, user):
+    task = _get_task(task_pk)
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.select_related("process").get(pk=task_pk)
+        if task_is_applicants(task) or not user_may_see_task(user, task):
+            raise NotAllowed(_("You cannot take this task."))
+        if task.status != STATUS.NEW:
+            raise NotAllowed(_("Someone has already taken this task."))
+        task.flow_task.activation_class(task).assign(user)
+        application = Application.objects.get(pk=task.process.coerced.application_id)
+        event_record(application=application, kind=Event.Kind.TASK_CLAIMED, actor=user,
+                     message=str(task.flow_task.task_title or task.flow_task.name))
+    return task
+
+
+def task_release(*, task_pk: int, user):
+    task = _get_task(task_pk)
+    with task.flow_task.flow_class.lock(task.process_id):
+        task = Task.objects.select_related("process").get(pk=task_pk)
+        if task_is_applicants(task) or task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
+            raise NotAllowed(_("You can only release a task you have taken."))
+        task.flow_task.activation_class(task).unassign()
+        application = Application.objects.get(pk=task.process.coerced.application_id)
+        event_record(application=application, kind=Event.Kind.TASK_RELEASED, actor=user,
+                     message=str(task.flow_task.task_title or task.flow_task.name))
+    return task
+
+
+# -- the steps -------------------------------------------------------------------------------
+
+def exante_check_record(*, task_pk: int, user, outcome: str, formal_ok: bool, evaluable_ok: bool,
+                        comment: str = "", completion_fields=(), completion_deadline=None) -> ExAnteCheck:
+    if outcome == ExAnteCheck.Outcome.PASS and not (formal_ok and evaluable_ok):
+        raise ValidationError({"outcome": _("Only an application that meets the formal requirements and is "
+                                            "evaluable can be passed to review.")})
+    if outcome == ExAnteCheck.Outcome.COMPLETION:
+        errors = {}
+        if not completion_fields:
+            errors["completion_fields"] = _("Choose the fields the applicant should complete.")
+        if completion_deadline is None:
+            errors["completion_deadline"] = _("Set a deadline for the completion.")
+        elif completion_deadline < timezone.localdate():
+            errors["completion_deadline"] = _("The deadline cannot be in the past.")
+        if not comment.strip():
+            errors["comment"] = _("Tell the applicant what to complete.")
+        if errors:
+            raise ValidationError(errors)
+    if outcome == ExAnteCheck.Outcome.INELIGIBLE and not comment.strip():
+        raise ValidationError({"comment": _("Give the reason the application is ineligible.")})
+    unknown = set(completion_fields) - set(Application.CONTENT_FIELDS)
+    if unknown:
+        raise ValidationError({"completion_fields": _("Unknown field.")})
+
+    def apply(task, application):
+        check = ExAnteCheck.objects.create(
+            application=application, outcome=outcome, formal_ok=formal_ok, evaluable_ok=evaluable_ok,
+            comment=comment, checked_by=user,
+            completion_fields=list(completion_fields) if outcome == ExAnteCheck.Outcome.COMPLETION else [],
+            completion_deadline=completion_deadline if outcome == ExAnteCheck.Outcome.COMPLETION else None,
+        )
+        if outcome == ExAnteCheck.Outcome.PASS:
+            application.reopened_fields = []
+            _set_status(application, Application.Status.REVIEW, user, Event.Kind.CHECKED,
+                        message=comment, visible=False)
+            _notify_role(application, roles.REVIEWER, "review_waiting", stage=f"check-{check.pk}")
+        elif outcome == ExAnteCheck.Outcome.COMPLETION:
+            application.reopened_fields = list(completion_fields)
+            _set_status(application, Application.Status.COMPLETION, user, Event.Kind.COMPLETION_REQUESTED,
+                        message=comment, visible=True)
+            _notify_applicants(application, "completion_requested", stage=f"check-{check.pk}", check=check)
+        else:
+            application.reopened_fields = []
+            _set_status(application, Application.Status.INELIGIBLE, user, Event.Kind.INELIGIBLE,
+                        message=comment, visible=True)
+            _notify_applicants(application, "ineligible", stage=f"check-{check.pk}", check=check)
+        return check
+
+    return _execute(task_pk, user, "exante_check", apply)
+
+
+def completion_submit(*, task_pk: int, user, data: dict) -> Application:
+    """The applicant answers a completion request: only the reopened fields change."""
+
+    def apply(task, application):
+        for field in application.reopened_fields:
+            if field in data:
+                setattr(application, field, data[field])
+        errors = submission_errors(application)
+        if errors:
+            raise ValidationError(errors)
+        application.reopened_fields = []
+        application.save()
+        _set_status(application, Application.Status.SUBMITTED, user, Event.Kind.RESUBMITTED, visible=True)
+        _notify_role(application, roles.CASE_OFFICER, "resubmitted_staff", stage=f"task-{task.pk}")
+        return application
+
+    return _execute(task_pk, user, "completion", apply)
+
+
+def review_submit(*, task_pk: int, user, no_conflict: bool, scores: dict, recommendation: str,
+                  summary: str = "") -> Review:
+    """`scores` maps criterion code to (score 0–5, comment)."""
+    if not no_conflict:
+        raise ValidationError({"no_conflict": _("You must declare that you have no conflict of interest. "
+                                                "If you have one, release the task so someone else reviews.")})
+    criteria = list(Criterion.objects.filter(is_active=True))
+    missing = [c.code for c in criteria if c.code not in scores]
+    if missing:
+        raise ValidationError({f"score_{code}": _("Give a score from 0 to 5.") for code in missing})
+
+    def apply(task, application):
+        if Membership.objects.filter(user=user, organisation=application.organisation).exists():
+            raise NotAllowed(_("You cannot review an application from your own organisation."))
+        review = Review.objects.create(application=application, reviewer=user, no_conflict_declared=True,
+                                       recommendation=recommendation, summary=summary)
+        Score.objects.bulk_create(
+            Score(review=review, criterion=c, score=scores[c.code][0], comment=scores[c.code][1]) for c in criteria
+        )
+        _set_status(application, Application.Status.DECISION, user, Event.Kind.REVIEWED)
+        _notify_role(application, roles.SECRETARY, "decision_waiting", stage=f"review-{review.pk}")
+        return review
+
+    return _execute(task_pk, user, "review", apply)
+
+
+def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None, conditions: str = "",
+                    motivation: str = "") -> Decision:
+    """Grant (an amount within what was asked, the fund's ceiling and what is left) or reject."""
+    if outcome == Decision.Outcome.REJECTED and not motivation.strip():
+        raise ValidationError({"motivation": _("Give the motivation for the rejection.")})
+    if outcome == Decision.Outcome.GRANTED and (amount is None or amount <= 0):
+        raise ValidationError({"amount": _("Enter the amount to grant.")})
+
+    def apply(task, application):
+        fund_year = None
+        if outcome == Decision.Outcome.GRANTED:
+            if amount > application.requested_amount:
+                raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
+                                       % {"requested": application.requested_amount}})
+            if amount > application.call.fund.max_amount:
+                raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
+                                       % {"max": application.call.fund.max_amount}})
+            # Lock the fund year: concurrent grants queue here, so available never goes below zero.
+            fund_year = FundYear.objects.select_for_update().filter(
+                fund=application.call.fund, year=application.call.budget_year
+            ).first()
+            if fund_year is None:
+                raise NotAllowed(_("The fund has no budget for %(year)s.") % {"year": application.call.budget_year})
+            available = fund_year_balance(fund_year=fund_year)["available"]
+            if amount > available:
+                raise ValidationError({"amount": _("Only %(available)s SEK is left in the fund for %(year)s.")
+                                       % {"available": available, "year": fund_year.year}})
+        decision = Decision.objects.create(
+            application=application, outcome=outcome,
+            amount=amount if outcome == Decision.Outcome.GRANTED else Decimal("0"),
+            conditions=conditions, motivation=motivation, decided_by=user,
+        )
+        if fund_year is not None:
+            LedgerEntry.objects.create(fund_year=fund_year, application=application,
+                                       kind=LedgerEntry.Kind.COMMITMENT, amount=amount, created_by=user)
+            new_status = Application.Status.GRANTED
+        else:
+            new_status = Application.Status.REJECTED
+        _set_status(application, new_status, user, Event.Kind.DECIDED, message=motivation, visible=True)
+        _notify_applicants(application, "decision", stage=f"decision-{decision.pk}", decision=decision)
+        return decision
+
+    return _execute(task_pk, user, "decision", apply)
+
+
+def final_report_submit(*, task_pk: int, user, data: dict) -> FinalReport:
+    def apply(task, application):
+        report = FinalReport(application=application, submitted_by=user, **data)
+        report.full_clean()
+        report.save()
+        _set_status(application, Application.Status.REPORT_SUBMITTED, user, Event.Kind.REPORT_SUBMITTED,
+                    visible=True)
+        _notify_role(application, roles.SECRETARY, "report_received", stage=f"report-{report.pk}")
+        return report
+
+    return _execute(task_pk, user, "final_report", apply)
+
+
+def report_approval_record(*, task_pk: int, user, approve: bool, comment: str = "") -> FinalReport:
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Tell the applicant what to complete in the report.")})
+
+    def apply(task, application):
+        report = application.final_reports.select_for_update().order_by("-submitted_at", "-pk").first()
+        if report is None or report.outcome != FinalReport.Outcome.PENDING:
+            raise NotAllowed(_("There is no final report waiting for approval."))
+        report.outcome = FinalReport.Outcome.APPROVED if approve else FinalReport.Outcome.COMPLETION
+        report.reviewed_by = user
+        report.reviewed_at = timezone.now()
+        report.reviewer_comment = comment
+        report.save()
+        if approve:
+            _set_status(application, Application.Status.CARRIED_OUT, user, Event.Kind.REPORT_APPROVED,
+                        message=comment, visible=True)
+            _notify_applicants(application, "report_approved", stage=f"report-{report.pk}")
+        else:
+            _set_status(application, Application.Status.GRANTED, user, Event.Kind.REPORT_COMPLETION,
+                        message=comment, visible=True)
+            _notify_applicants(application, "report_completion", stage=f"report-{report.pk}", report=report)
+        return report
+
+    return _execute(task_pk, user, "report_approval", apply)

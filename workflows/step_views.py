@@ -1,0 +1,121 @@
+"""The page of each human step. `workflows.views.task_page` finds the task (404 for
+anyone who may not see it) and calls the view of the task's node with it."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from grants.selectors import fund_year_balance
+from grants.services import NotAllowed
+from workflows import forms, services
+
+
+def _render_step(request, task, form, *, template="workflows/step.html", **context):
+    application = task.process.coerced.application
+    return render(request, template, {
+        "task": task, "form": form, "application": application,
+        "may_do": services.user_may_do_task(request.user, task),
+        "checks": application.checks.select_related("checked_by"),
+        **context,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+def _handle(request, task, form, perform, success_message, **context):
+    """GET shows the form; POST validates, runs the service and redirects (POST/redirect/GET)."""
+    if request.method == "POST":
+        if not services.user_may_do_task(request.user, task):
+            return HttpResponseForbidden(_("You cannot do this step."))
+        if form.is_valid():
+            try:
+                perform(form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, success_message)
+                if services.task_is_applicants(task):
+                    return redirect("grants:application_detail", task.process.coerced.application_id)
+                return redirect("workflows:inbox")
+    return _render_step(request, task, form, **context)
+
+
+def exante_check(request, task):
+    form = forms.ExAnteCheckForm(request.POST or None)
+
+    def perform(data):
+        services.exante_check_record(
+            task_pk=task.pk, user=request.user, outcome=data["outcome"], formal_ok=data["formal_ok"],
+            evaluable_ok=data["evaluable_ok"], comment=data["comment"],
+            completion_fields=data["completion_fields"], completion_deadline=data["completion_deadline"],
+        )
+
+    return _handle(request, task, form, perform, _("The ex-ante check is recorded."))
+
+
+def completion(request, task):
+    application = task.process.coerced.application
+    form = forms.CompletionForm(request.POST or None, instance=application, reopened=application.reopened_fields)
+    latest_check = application.checks.order_by("-checked_at", "-pk").first()
+
+    def perform(data):
+        services.completion_submit(task_pk=task.pk, user=request.user, data=data)
+
+    return _handle(request, task, form, perform, _("Thank you! The completed application has been sent."),
+                   latest_check=latest_check)
+
+
+def review(request, task):
+    form = forms.ReviewForm(request.POST or None)
+
+    def perform(data):
+        services.review_submit(
+            task_pk=task.pk, user=request.user, no_conflict=data["no_conflict"], scores=form.scores(),
+            recommendation=data["recommendation"], summary=data["summary"],
+        )
+
+    return _handle(request, task, form, perform, _("Your review is submitted."), template="workflows/review.html")
+
+
+def decision(request, task):
+    application = task.process.coerced.application
+    form = forms.DecisionForm(request.POST or None)
+    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
+    balance = fund_year_balance(fund_year=fund_year) if fund_year else None
+
+    def perform(data):
+        services.decision_record(
+            task_pk=task.pk, user=request.user, outcome=data["outcome"], amount=data["amount"],
+            conditions=data["conditions"], motivation=data["motivation"],
+        )
+
+    reviews = application.reviews.prefetch_related("scores__criterion").select_related("reviewer")
+    return _handle(request, task, form, perform, _("The decision is recorded."), balance=balance,
+                   fund_year=fund_year, reviews=reviews)
+
+
+def final_report(request, task):
+    application = task.process.coerced.application
+    form = forms.FinalReportForm(request.POST or None)
+    previous = application.final_reports.order_by("-submitted_at", "-pk").first()
+
+    def perform(data):
+        services.final_report_submit(task_pk=task.pk, user=request.user, data=data)
+
+    return _handle(request, task, form, perform, _("Thank you! Your final report has been sent."),
+                   previous_report=previous)
+
+
+def report_approval(request, task):
+    application = task.process.coerced.application
+    form = forms.ReportApprovalForm(request.POST or None)
+    report = application.final_reports.order_by("-submitted_at", "-pk").first()
+
+    def perform(data):
+        services.report_approval_record(task_pk=task.pk, user=request.user, approve=data["approve"],
+                                        comment=data["comment"])
+
+    return _handle(request, task, form, perform, _("The final report is handled."), report=report)

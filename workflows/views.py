@@ -1,0 +1,77 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from grants.selectors import application_get_for_staff, applications_for_staff
+from grants.services import NotAllowed
+from workflows import selectors, services
+
+
+@login_required
+def inbox(request):
+    mine, queue, others = selectors.tasks_for_staff(user=request.user)
+    applicant_tasks = selectors.tasks_for_applicant(user=request.user)
+    return render(request, "workflows/inbox.html", {
+        "mine": mine, "queue": queue, "others": others, "applicant_tasks": applicant_tasks,
+    })
+
+
+@login_required
+def task_page(request, task_pk: int):
+    task = selectors.task_get_for_user(user=request.user, pk=task_pk)
+    return task.flow_task.view(request, task=task)
+
+
+@login_required
+@require_POST
+def task_claim(request, task_pk: int):
+    task = selectors.task_get_for_user(user=request.user, pk=task_pk)
+    try:
+        services.task_claim(task_pk=task.pk, user=request.user)
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+        return redirect("workflows:inbox")
+    return redirect("workflows:task", task.pk)
+
+
+@login_required
+@require_POST
+def task_release(request, task_pk: int):
+    task = selectors.task_get_for_user(user=request.user, pk=task_pk)
+    try:
+        services.task_release(task_pk=task.pk, user=request.user)
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    return redirect("workflows:inbox")
+
+
+@login_required
+def case_list(request):
+    if not request.user.has_perm("grants.view_all_applications"):
+        raise PermissionDenied
+    cases = applications_for_staff(user=request.user).order_by("-submitted_at")
+    status = request.GET.get("status", "")
+    if status:
+        cases = cases.filter(status=status)
+    from grants.models import Application
+
+    return render(request, "workflows/case_list.html", {
+        "cases": cases, "status": status, "statuses": Application.Status.choices,
+    })
+
+
+@login_required
+def case_detail(request, pk: int):
+    application = application_get_for_staff(user=request.user, pk=pk)
+    return render(request, "workflows/case_detail.html", {
+        "application": application,
+        "tasks": selectors.tasks_of_application(application),
+        "events": application.events.select_related("actor"),
+        "checks": application.checks.select_related("checked_by"),
+        "decisions": application.decisions.select_related("decided_by"),
+        "reports": application.final_reports.all(),
+        "open_task": selectors.open_task_for_application(application),
+        "outbox": application.outbox.all(),
+    })
