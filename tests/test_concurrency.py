@@ -1,0 +1,99 @@
+"""Races against PostgreSQL (SQLite has no row locks, so these run only there)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from grants.models import Application, Event, LedgerEntry
+from grants.selectors import fund_year_balance
+from grants.services import NotAllowed, application_submit
+from notifications.models import OutboxMessage
+from tests.factories import ApplicationFactory
+from tests.flow_helpers import open_task, to_stage
+from workflows import services
+from workflows.models import ApplicationProcess
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"),
+]
+
+
+def run_together(n, work):
+    """Start n threads at the same instant; return their results (or exceptions)."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 -- collected for the assertions
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_twenty_concurrent_submits_make_one_submission_one_process_one_mail(draft, applicant, case_officer):
+    results = run_together(20, lambda i: application_submit(application_id=draft.pk, user=applicant))
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    draft.refresh_from_db()
+    assert draft.status == Application.Status.SUBMITTED
+    assert ApplicationProcess.objects.filter(application=draft).count() == 1
+    assert Event.objects.filter(application=draft, kind=Event.Kind.SUBMITTED).count() == 1
+    assert OutboxMessage.objects.filter(kind="submitted", recipient=applicant.email).count() == 1
+    assert OutboxMessage.objects.filter(kind="submitted_staff").count() == 1
+
+
+def test_concurrent_grants_never_take_the_budget_below_zero(fund_year, call, applicant, organisation,
+                                                            case_officer, reviewer, secretary):
+    # given: 6 applications waiting for decision, and room in the budget for 3 grants of 30 000
+    fund_year.budget = Decimal("90000")
+    fund_year.save()
+    applications = [ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
+                                       requested_amount=Decimal("30000")) for _ in range(6)]
+    tasks = [to_stage(a, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                      secretary=secretary) for a in applications]
+
+    # when: the secretary grants all six at once
+    def grant(i):
+        return services.decision_record(task_pk=tasks[i].pk, user=secretary, outcome="granted",
+                                        amount=Decimal("30000"))
+
+    results = run_together(6, grant)
+
+    # then: exactly three are granted, the others refused with a clear message, and nothing is overspent
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3
+    assert all("left in the fund" in str(r) or "kvar i fonden" in str(r) for r in refused), refused
+    assert LedgerEntry.objects.filter(kind="commitment").count() == 3
+    balance = fund_year_balance(fund_year=fund_year)
+    assert (balance["committed"], balance["available"]) == (Decimal("90000"), Decimal("0"))
+    granted = Application.objects.filter(status=Application.Status.GRANTED).count()
+    assert granted == 3
+    assert sum(1 for a in applications if open_task(a).flow_task.name == "decision") == 3
+
+
+def test_two_officers_claiming_at_once_get_one_claim(draft, applicant, case_officer):
+    from tests.factories import UserFactory
+
+    application_submit(application_id=draft.pk, user=applicant)
+    task = open_task(draft)
+    officers = [case_officer] + [UserFactory(role="case_officer") for _ in range(4)]
+    results = run_together(5, lambda i: services.task_claim(task_pk=task.pk, user=officers[i]))
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1
+    assert all(isinstance(r, NotAllowed) for r in results if isinstance(r, Exception))
+    task.refresh_from_db()
+    assert task.owner_id in {o.pk for o in officers}
+    assert Event.objects.filter(kind=Event.Kind.TASK_CLAIMED).count() == 1
