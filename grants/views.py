@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grants import selectors, services
 from grants.forms import ApplicationForm, NewApplicationForm, OrganisationForm
 from grants.models import Application
-from workflows.selectors import open_task_for_application
+from workflows.selectors import open_task_for_application, tasks_for_applicant
 
 
 def home(request):
@@ -52,6 +52,7 @@ def my_applications(request):
     applications = selectors.applications_for_applicant(user=request.user).order_by("-updated_at")
     return render(request, "grants/my_applications.html", {
         "applications": applications,
+        "tasks": tasks_for_applicant(user=request.user),
         "organisations": selectors.organisations_for_user(user=request.user),
     })
 

@@ -73,3 +73,13 @@ def test_the_embedded_defaults_start_with_no_services(tmp_path):
         "django.core.files.storage.FileSystemStorage",
     ]
     assert (tmp_path / "celery" / "queue").is_dir()
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    env = {**os.environ, "POTTEN_VAR_DIR": str(tmp_path), "DEBUG": "false", "SECRET_KEY": "k" * 20 + "x9Y!z" * 10,
+           "ALLOWED_HOSTS": "potten.example.se", "SITE_URL": "https://potten.example.se",
+           "SECURE_SSL_REDIRECT": "true", "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_PRELOAD": "true",
+           "BEHIND_TLS_PROXY": "true", "POTTEN_TESTING": "false"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def login(client, user, password):
     response = client.post(reverse("account_login"), {"login": user.email, "password": password})
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("workflows:inbox")  # staff land on their tasks
 
 
 def open_task(application) -> Task:
@@ -129,7 +129,8 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     client.post(reverse("account_logout"))
 
     # and: the applicant sees her turn and submits the final report
-    client.post(reverse("account_login"), {"login": "amina@example.org", "password": password})
+    response = client.post(reverse("account_login"), {"login": "amina@example.org", "password": password})
+    assert response["Location"] == reverse("grants:my_applications")
     task = open_task(application)
     assert task.flow_task.name == "final_report"
     detail = client.get(reverse("grants:application_detail", args=[application.pk])).content.decode()
