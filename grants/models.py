@@ -265,7 +265,7 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return self.title or _("Untitled application")
+        return self.title or str(_("Untitled application"))
 
     @property
     def is_draft(self) -> bool:
