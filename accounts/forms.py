@@ -7,6 +7,7 @@ class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form adds before e-mail and password."""
 
     full_name = forms.CharField(label=_("Your name"), max_length=200,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}),
                                 help_text=_("First name and surname, so the case officer knows who you are."))
     language = forms.ChoiceField(label=_("Language for e-mails"), choices=settings.LANGUAGES,
                                  initial=settings.LANGUAGE_CODE)

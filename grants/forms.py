@@ -32,7 +32,7 @@ class ApplicationForm(forms.ModelForm):
             "planned_women": _("How many women do you expect to take part?"),
             "planned_men": _("How many men do you expect to take part?"),
             "planned_other": _("Participants with another gender identity, or who do not want to say."),
-            "start_date": _("The first day of the project, for example 2027-03-01."),
+            "start_date": _("The first day of the project."),
             "end_date": _("The last day of the project."),
         }
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -63,7 +64,7 @@ def application_new(request, call_pk: int):
     organisations = selectors.organisations_for_user(user=request.user)
     if not organisations.exists():
         messages.info(request, _("First register the organisation you apply for."))
-        return redirect(f"{_url('grants:organisation_create')}?next={request.path}")
+        return redirect(f"{reverse('grants:organisation_create')}?next={request.path}")
     form = NewApplicationForm(request.POST or None, organisations=organisations)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -79,12 +80,6 @@ def application_new(request, call_pk: int):
         error = _("The call “%(call)s” is not open for applications.") % {"call": call.title}
     return render(request, "grants/application_new.html", {"form": form, "call": call, "error": error},
                   status=400 if error or form.errors else 200)
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
 
 
 @login_required

@@ -14,17 +14,23 @@ def translate_required() -> str:
     return _("required")
 
 
+@register.filter
+def describedby(bound_field) -> str:
+    """The ids of a field's help text and errors, for aria-describedby."""
+    ids = []
+    if bound_field.help_text:
+        ids.append(f"{bound_field.auto_id}_help")
+    if bound_field.errors:
+        ids.append(f"{bound_field.auto_id}_errors")
+    return " ".join(ids)
+
+
 @register.simple_tag
 def field_with_aria(bound_field):
     """Render the widget with aria-describedby (help, errors) and aria-invalid set."""
-    describedby = []
-    if bound_field.help_text:
-        describedby.append(f"{bound_field.auto_id}_help")
-    if bound_field.errors:
-        describedby.append(f"{bound_field.auto_id}_errors")
     attrs = {}
-    if describedby:
-        attrs["aria-describedby"] = " ".join(describedby)
+    if describedby(bound_field):
+        attrs["aria-describedby"] = describedby(bound_field)
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
