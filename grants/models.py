@@ -205,6 +205,7 @@ class Application(models.Model):
     )
     goals = models.TextField(
         _("goals and how you measure them"), blank=True,
+        # xgettext:no-python-format
         help_text=_("What should be different when the project is over? Write goals you can measure, "
                     "for example “at least 60 % of the participants say they have learnt something new”."),
     )
