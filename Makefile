@@ -32,7 +32,7 @@ test: install
 	$(BIN)/python -m pytest
 
 messages: install
-	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l sv -l en --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -l sv -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv'
 
 bench: install

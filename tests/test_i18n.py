@@ -14,6 +14,7 @@ def po_entries(path: Path):
     """(msgid, msgstr, flags) of every entry but the header, from a .po file."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
+        block = "\n".join(line for line in block.splitlines() if not line.startswith("#~"))  # obsolete
         flags = " ".join(line for line in block.splitlines() if line.startswith("#,"))
         msgid = "".join(re.findall(r'"(.*)"', block.split("msgid ", 1)[1].split("msgstr", 1)[0])) \
             if "msgid " in block else None
