@@ -20,7 +20,6 @@ install: $(VENV)/.installed
 ## make run: install, migrate, seed the demo, start web + Celery worker + beat.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py compilemessages --ignore '.venv' -v 0 || true
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Potten runs at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"

@@ -6,7 +6,11 @@ from reviewers.models import Criterion, Review
 
 
 def content_field_choices():
-    return [(name, Application._meta.get_field(name).verbose_name.capitalize()) for name in Application.CONTENT_FIELDS]
+    def label(name):
+        text = str(Application._meta.get_field(name).verbose_name)
+        return text[:1].upper() + text[1:]
+
+    return [(name, label(name)) for name in Application.CONTENT_FIELDS]
 
 
 class ExAnteCheckForm(forms.Form):
