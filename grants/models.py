@@ -182,10 +182,14 @@ class Application(models.Model):
     CLOSED_STATUSES = (Status.CARRIED_OUT, Status.REJECTED, Status.INELIGIBLE, Status.WITHDRAWN)
     # Fields the applicant fills in; a completion request names a subset of them.
     CONTENT_FIELDS = (
-        "title", "summary", "problem", "goals", "target_group",
-        "planned_women", "planned_men", "planned_other",
+        "title", "summary", "problem", "motivation", "similar_projects", "anchoring", "goals", "indicators",
+        "target_group", "planned_women", "planned_men", "planned_other", "planned_newcomers",
+        "planned_established", "accessibility_plan", "equal_treatment_plan",
+        "signatory_name", "signatory_role", "signatory_email",
         "requested_amount", "start_date", "end_date",
     )
+    # Parts of the application that are lists; a completion request can reopen them too.
+    LIST_PARTS = ("themes", "activities", "budget", "partners", "attachments")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("organisation")
@@ -209,6 +213,23 @@ class Application(models.Model):
         help_text=_("What should be different when the project is over? Write goals you can measure, "
                     "for example “at least 60 % of the participants say they have learnt something new”."),
     )
+    indicators = models.TextField(
+        _("indicators"), blank=True,
+        help_text=_("How will you know that you reached the goals? Name what you will count or ask, "
+                    "for example the number of meetings, participants and the answers to a short survey."),
+    )
+    motivation = models.TextField(
+        _("why a project is the answer"), blank=True,
+        help_text=_("Why is this project a good way to meet the need? What would happen without it?"),
+    )
+    similar_projects = models.TextField(
+        _("similar projects and synergies"), blank=True,
+        help_text=_("Do you know of others who do something similar? How will you learn from them or work together?"),
+    )
+    anchoring = models.TextField(
+        _("anchoring in the organisation"), blank=True,
+        help_text=_("Who in your organisation stands behind the project, and how will the work go on afterwards?"),
+    )
     target_group = models.TextField(
         _("target group"), blank=True,
         help_text=_("Who will take part? Both newly arrived and long-established residents should be included."),
@@ -217,6 +238,39 @@ class Application(models.Model):
     planned_men = models.PositiveIntegerField(_("planned participants: men"), null=True, blank=True)
     planned_other = models.PositiveIntegerField(
         _("planned participants: other or not stated"), null=True, blank=True,
+    )
+    planned_newcomers = models.PositiveIntegerField(
+        _("planned participants: newly arrived"), null=True, blank=True,
+        help_text=_("How many of the participants have come to Sweden in recent years?"),
+    )
+    planned_established = models.PositiveIntegerField(
+        _("planned participants: long-established residents"), null=True, blank=True,
+        help_text=_("How many of the participants have lived in Sweden for a long time?"),
+    )
+    accessibility_plan = models.TextField(
+        _("accessibility plan"), blank=True,
+        help_text=_("How will everyone be able to take part: venue, information, language, times, costs?"),
+    )
+    equal_treatment_plan = models.TextField(
+        _("equal treatment plan"), blank=True,
+        help_text=_("How will you make sure that everyone is treated equally and nobody is discriminated against? "
+                    "How will you reach both women and men?"),
+    )
+    themes = models.ManyToManyField(
+        "Theme", blank=True, related_name="applications", verbose_name=_("themes"),
+        help_text=_("Choose one or more areas the project works with."),
+    )
+    signatory_name = models.CharField(
+        _("authorised signatory: name"), max_length=200, blank=True,
+        help_text=_("The person who may sign for the organisation (firmatecknare)."),
+    )
+    signatory_role = models.CharField(
+        _("authorised signatory: role"), max_length=200, blank=True,
+        help_text=_("For example chair or treasurer."),
+    )
+    signatory_email = models.EmailField(
+        _("authorised signatory: e-mail"), blank=True,
+        help_text=_("We send the decision to this address too."),
     )
     requested_amount = models.DecimalField(
         _("requested amount (SEK)"), null=True, blank=True, **MONEY,
@@ -238,6 +292,9 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     # Fields reopened by the latest completion request (empty when none is open).
     reopened_fields = models.JSONField(_("fields open for completion"), default=list, blank=True)
+    # Bumped by every save; a save that names an older version is refused (two tabs never overwrite).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -282,6 +339,149 @@ class Application(models.Model):
 
     def get_absolute_url(self):
         return reverse("grants:application_detail", args=[self.pk])
+
+
+class Theme(models.Model):
+    """A policy area from the Council of Europe intercultural integration index (seed 004)."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name_sv = models.CharField(_("name in Swedish"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+
+
+class ActivityLine(models.Model):
+    """A planned activity with its date(s)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="activities",
+                                    verbose_name=_("application"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    description = models.CharField(_("activity"), max_length=300, blank=True)
+    starts_on = models.DateField(_("date"), null=True, blank=True)
+    ends_on = models.DateField(_("last date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "position"], name="activity_position_unique"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="activity_ends_after_start",
+            ),
+        ]
+
+
+class BudgetLine(models.Model):
+    """One cost in the project budget; the lines add up to the requested amount."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines",
+                                    verbose_name=_("application"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    description = models.CharField(_("cost"), max_length=300, blank=True)
+    amount = models.DecimalField(_("amount (SEK)"), null=True, blank=True, **MONEY)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "position"], name="budget_position_unique"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="budget_amount_nonnegative"),
+        ]
+
+
+class Partner(models.Model):
+    """An organisation the applicant works with (required for microprojects)."""
+
+    class Kind(models.TextChoices):
+        AUTHORITY = "authority", _("Authority (municipality, region, state)")
+        IDEA_BASED = "idea_based", _("Idea-based organisation")
+        OTHER = "other", _("Other")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners",
+                                    verbose_name=_("application"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("partner"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
+    role = models.CharField(_("role in the project"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        constraints = [models.UniqueConstraint(fields=["application", "position"], name="partner_position_unique")]
+
+
+def attachment_key(instance, filename) -> str:
+    """A random storage key: the original name is kept in a column, never in the key."""
+    import uuid
+
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to an application, on private storage; downloaded only through a checked view."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments",
+                                    verbose_name=_("application"))
+    file = models.FileField(_("file"), upload_to=attachment_key, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty")]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Invitation(models.Model):
+    """An invitation for a colleague to become a contact of an organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organisation"))
+    email = models.EmailField(_("e-mail address"))
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("accepted by"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.email} → {self.organisation}"
 
 
 class ExAnteCheck(models.Model):
@@ -443,6 +643,9 @@ class Event(models.Model):
         REPORT_SUBMITTED = "report_submitted", _("Final report submitted")
         REPORT_COMPLETION = "report_completion", _("Completion of final report requested")
         REPORT_APPROVED = "report_approved", _("Final report approved")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
         TASK_CLAIMED = "task_claimed", _("Task claimed")
         TASK_RELEASED = "task_released", _("Task released")
 
