@@ -1,4 +1,6 @@
-"""Writes for the applicant side: organisations, drafts, submission."""
+"""Writes for the applicant side: organisations, drafts, submission, withdrawal."""
+
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -7,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from grants.models import Application, Call, Event, Membership, Organisation
+from grants.models import (
+    ActivityLine, Application, BudgetLine, Call, Event, Fund, Membership, Organisation, Partner,
+)
 
 
 class NotAllowed(Exception):
@@ -49,45 +53,94 @@ def application_create(*, user, organisation: Organisation, call: Call) -> Appli
     return application
 
 
+class EditConflict(NotAllowed):
+    """The application changed since the form was loaded (another tab, or a colleague)."""
+
+
+LINE_MODELS = {"activities": ActivityLine, "budget": BudgetLine, "partners": Partner}
+
+
+def application_write_changes(application: Application, changes: dict, *, allowed=None) -> None:
+    """Write what the applicant typed: fields, themes and the list parts (replaced row by row).
+
+    `allowed` limits which fields and parts may change (a completion request); None allows all.
+    """
+    def ok(name):
+        return allowed is None or name in allowed
+
+    for field, value in changes.get("fields", {}).items():
+        if field in Application.CONTENT_FIELDS and ok(field):
+            setattr(application, field, value)
+    application.version += 1
+    application.save()
+    if "themes" in changes and ok("themes"):
+        application.themes.set(changes["themes"])
+    for prefix, model in LINE_MODELS.items():
+        if prefix in changes and ok(prefix):
+            model.objects.filter(application=application).delete()
+            model.objects.bulk_create(
+                model(application=application, position=position, **{k: v for k, v in row.items() if v is not None})
+                for position, row in enumerate(changes[prefix])
+            )
+
+
+def _check_version(application: Application, changes: dict) -> None:
+    version = changes.get("version")
+    if version is not None and version != application.version:
+        raise EditConflict(_(
+            "The application was changed in another window or by a colleague after you opened it. "
+            "Copy what you have written, reload the page and add it again."
+        ))
+
+
 @transaction.atomic
-def application_save_draft(*, application_id: int, user, data: dict) -> Application:
-    """Store what the applicant typed. Only drafts are editable; nothing is validated
-    beyond types, so half-written answers are kept."""
+def application_save_draft(*, application_id: int, user, changes: dict) -> Application:
+    """Store what the applicant typed. Only drafts are editable; nothing is required yet,
+    so half-written answers are kept. Refused when the form is older than the stored draft."""
     application = Application.objects.select_for_update().get(pk=application_id)
     if not _is_member(user, application.organisation):
         raise PermissionDenied
     if application.status != Application.Status.DRAFT:
         raise NotAllowed(_("The application has been submitted and can no longer be changed."))
-    for field in Application.CONTENT_FIELDS:
-        if field in data:
-            setattr(application, field, data[field])
-    application.save()
+    _check_version(application, changes)
+    application_write_changes(application, changes)
     return application
 
 
+def _filled(value) -> bool:
+    return value not in (None, "") and (not isinstance(value, str) or value.strip() != "")
+
+
 def submission_errors(application: Application) -> dict[str, list[str]]:
-    """Everything that stops an application from being submitted, by field."""
+    """Everything that stops an application from being submitted, by field or part."""
     errors: dict[str, list[str]] = {}
 
     def add(field, message):
-        errors.setdefault(field, []).append(message)
+        errors.setdefault(field, []).append(str(message))
 
     required_text = {
         "title": _("Give the project a title."),
         "summary": _("Write a short summary of the project."),
         "problem": _("Describe the problem or need the project answers."),
-        "goals": _("Describe the goals and how you will measure them."),
+        "motivation": _("Explain why a project is the right answer to the need."),
+        "similar_projects": _("Tell us about similar projects, or write that you know of none."),
+        "anchoring": _("Describe how the project is anchored in your organisation."),
+        "goals": _("Describe the goals of the project."),
+        "indicators": _("Describe how you will measure the goals."),
         "target_group": _("Describe the target group."),
+        "accessibility_plan": _("Describe how everyone will be able to take part."),
+        "equal_treatment_plan": _("Describe how you will make sure everyone is treated equally."),
+        "signatory_name": _("Enter the name of the authorised signatory."),
+        "signatory_role": _("Enter the signatory's role in the organisation."),
+        "signatory_email": _("Enter the signatory's e-mail address."),
     }
     for field, message in required_text.items():
-        if not (getattr(application, field) or "").strip():
+        if not _filled(getattr(application, field)):
             add(field, message)
-    for field in ("planned_women", "planned_men", "planned_other"):
+    for field in ("planned_women", "planned_men", "planned_other", "planned_newcomers", "planned_established"):
         if getattr(application, field) is None:
             add(field, _("Enter a number (0 if none)."))
-    if application.planned_total == 0 and not any(
-        f in errors for f in ("planned_women", "planned_men", "planned_other")
-    ):
+    if application.planned_total == 0 and "planned_women" not in errors:
         add("planned_women", _("Plan for at least one participant."))
     amount = application.requested_amount
     max_amount = application.call.fund.max_amount
@@ -95,13 +148,95 @@ def submission_errors(application: Application) -> dict[str, list[str]]:
         add("requested_amount", _("Enter the amount you apply for."))
     elif amount > max_amount:
         add("requested_amount", _("The fund grants at most %(max)s SEK per application.") % {"max": max_amount})
-    if application.start_date is None:
+    start, end = application.start_date, application.end_date
+    if start is None:
         add("start_date", _("Enter the date the project starts."))
-    if application.end_date is None:
+    if end is None:
         add("end_date", _("Enter the date the project ends."))
-    if application.start_date and application.end_date and application.end_date < application.start_date:
+    if start and end and end < start:
         add("end_date", _("The project cannot end before it starts."))
+    if not application.themes.exists():
+        add("themes", _("Choose at least one theme."))
+
+    activities = list(application.activities.all())
+    if not any(_filled(a.description) for a in activities):
+        add("activities", _("Add at least one activity with its date."))
+    for index, activity in enumerate(activities):
+        if not _filled(activity.description):
+            add(f"activities-{index}-description", _("Describe the activity, or empty the row."))
+        if activity.starts_on is None:
+            add(f"activities-{index}-starts_on", _("Enter the date of the activity."))
+        elif start and end and not (start <= activity.starts_on <= end and (activity.ends_on or activity.starts_on) <= end):
+            add(f"activities-{index}-starts_on", _("The activity must take place within the project period."))
+
+    lines = list(application.budget_lines.all())
+    if not lines:
+        add("budget", _("Add the costs of the project to the budget."))
+    for index, line in enumerate(lines):
+        if not _filled(line.description):
+            add(f"budget-{index}-description", _("Describe the cost, or empty the row."))
+        if line.amount is None:
+            add(f"budget-{index}-amount", _("Enter the amount."))
+    total = sum((line.amount for line in lines if line.amount is not None), Decimal("0"))
+    if lines and amount is not None and total != amount:
+        add("budget", _("The budget lines add up to %(total)s SEK, but you apply for %(amount)s SEK. "
+                        "They must be the same.") % {"total": total, "amount": amount})
+
+    partners = list(application.partners.all())
+    for index, partner in enumerate(partners):
+        if not _filled(partner.name):
+            add(f"partners-{index}-name", _("Enter the partner's name, or empty the row."))
+        if not partner.kind:
+            add(f"partners-{index}-kind", _("Choose what kind of organisation the partner is."))
+    if application.call.fund.kind == Fund.Kind.MIKROPROJEKT:
+        own = (Partner.Kind.AUTHORITY if application.organisation.kind == Organisation.Kind.AUTHORITY
+               else Partner.Kind.IDEA_BASED)
+        kinds = {own} | {p.kind for p in partners}
+        if not {Partner.Kind.AUTHORITY, Partner.Kind.IDEA_BASED} <= kinds:
+            add("partners", _("A microproject is a collaboration: at least one authority and one idea-based "
+                              "organisation must take part (you and your partners together)."))
     return errors
+
+
+def application_withdraw(*, application_id: int, user, reason: str = "") -> Application:
+    """The applicant takes back (återtar) an application before the decision; its process is cancelled.
+
+    Locks in the same order as the workflow steps (process, then application), so a withdrawal
+    racing a staff step waits for it instead of deadlocking.
+    """
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    from workflows.flows import ApplicationFlow
+    from workflows.models import ApplicationProcess
+
+    process = ApplicationProcess.objects.filter(application_id=application_id).first()
+    if process is None:
+        application = Application.objects.get(pk=application_id)
+        if not _is_member(user, application.organisation):
+            raise PermissionDenied
+        raise NotAllowed(_("Only a submitted application can be withdrawn."))
+    try:
+        with ApplicationFlow.lock(process.pk):
+            application = Application.objects.select_for_update().get(pk=application_id)
+            if not _is_member(user, application.organisation):
+                raise PermissionDenied
+            if application.status == Application.Status.WITHDRAWN:
+                return application  # a second click changes nothing
+            withdrawable = (Application.Status.SUBMITTED, Application.Status.COMPLETION,
+                            Application.Status.REVIEW, Application.Status.DECISION)
+            if application.status not in withdrawable:
+                raise NotAllowed(_("The application can only be withdrawn before the decision."))
+            ApplicationFlow.instance.cancel(process)
+            old = application.status
+            application.status = Application.Status.WITHDRAWN
+            application.withdrawn_at = timezone.now()
+            application.reopened_fields = []
+            application.save(update_fields=["status", "withdrawn_at", "reopened_fields", "updated_at"])
+            event_record(application=application, kind=Event.Kind.WITHDRAWN, actor=user, from_status=old,
+                         to_status=application.status, message=reason, visible=True)
+            return application
+    except FlowLockFailed:
+        raise NotAllowed(_("Someone is working on this case right now. Try again in a moment.")) from None
 
 
 def _staff_with_role(role: str):

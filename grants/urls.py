@@ -10,4 +10,14 @@ urlpatterns = [
     path("ansokningar/ny/<int:call_pk>/", views.application_new, name="application_new"),
     path("ansokningar/<int:pk>/", views.application_detail, name="application_detail"),
     path("ansokningar/<int:pk>/redigera/", views.application_edit, name="application_edit"),
+    path("ansokningar/<int:pk>/autospara/", views.application_autosave, name="application_autosave"),
+    path("ansokningar/<int:pk>/aterta/", views.application_withdraw, name="application_withdraw"),
+]
+
+# Organisation contacts and invitations.
+from grants import organisation_views  # noqa: E402
+
+urlpatterns += [
+    path("organisation/<int:pk>/", organisation_views.organisation_detail, name="organisation_detail"),
+    path("organisation/inbjudan/<str:token>/", organisation_views.invitation_accept, name="invitation_accept"),
 ]

@@ -5,12 +5,14 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from grants import selectors, services
-from grants.forms import ApplicationForm, NewApplicationForm, OrganisationForm
+from grants.forms import ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm
 from grants.models import Application
 from workflows.selectors import open_task_for_application, tasks_for_applicant
 
@@ -82,41 +84,90 @@ def application_new(request, call_pk: int):
                   status=400 if error or form.errors else 200)
 
 
+def _editor_context(application, editor, **extra):
+    return {"application": application, "editor": editor, "form": editor.form, **extra}
+
+
 @login_required
 @never_cache
 def application_edit(request, pk: int):
+    """The draft: save (explicit or automatic) and submit. Nothing typed is lost: what is valid is
+    stored even when the submission is refused, and the page shows every problem at once."""
     application = selectors.application_get_for_applicant(user=request.user, pk=pk)
     if not application.is_draft:
         return redirect("grants:application_detail", application.pk)
-    form = ApplicationForm(request.POST or None, instance=application)
+    editor = ApplicationEditor(application, request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        editor.is_valid()
+        try:
             application = services.application_save_draft(
-                application_id=application.pk, user=request.user, data=form.cleaned_data
+                application_id=application.pk, user=request.user, changes=editor.changes()
             )
-            if "submit" in request.POST:
-                try:
-                    services.application_submit(application_id=application.pk, user=request.user)
-                except ValidationError as exc:
-                    form = ApplicationForm(instance=application, data=request.POST)
-                    form.is_valid()
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                    status = 400
-                except services.NotAllowed as exc:
-                    form.add_error(None, exc.message)
-                    status = 400
-                else:
-                    messages.success(request, _("Your application has been submitted. Thank you!"))
-                    return redirect("grants:application_detail", application.pk)
-            else:
-                messages.success(request, _("The draft is saved."))
-                return redirect("grants:application_edit", application.pk)
-        else:
+        except services.NotAllowed as exc:  # an older form, or no longer a draft
+            editor.form.add_error(None, exc.message)
+            return render(request, "grants/application_form.html", _editor_context(application, editor),
+                          status=409 if isinstance(exc, services.EditConflict) else 400)
+        if editor.has_errors:
             status = 400
-    return render(request, "grants/application_form.html", {"form": form, "application": application},
-                  status=status)
+        elif "submit" in request.POST:
+            try:
+                services.application_submit(application_id=application.pk, user=request.user)
+            except ValidationError as exc:
+                editor = ApplicationEditor(application, request.POST)
+                editor.is_valid()
+                editor.add_errors(exc.message_dict)
+                status = 400
+            except services.NotAllowed as exc:
+                editor.form.add_error(None, exc.message)
+                status = 400
+            else:
+                messages.success(request, _("Your application has been submitted. Thank you!"))
+                return redirect("grants:application_detail", application.pk)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return redirect("grants:application_edit", application.pk)
+        # Show the page again with the stored version, so the next save is not taken for a conflict.
+        editor.form.data = editor.form.data.copy()
+        editor.form.data["version"] = application.version
+    return render(request, "grants/application_form.html", _editor_context(application, editor), status=status)
+
+
+@login_required
+@require_POST
+def application_autosave(request, pk: int):
+    """Saved in the background while the applicant types (static/js/autosave.js)."""
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    editor = ApplicationEditor(application, request.POST)
+    editor.is_valid()
+    try:
+        application = services.application_save_draft(
+            application_id=application.pk, user=request.user, changes=editor.changes()
+        )
+    except services.NotAllowed as exc:
+        status = 409 if isinstance(exc, services.EditConflict) else 400
+        return JsonResponse({"ok": False, "message": exc.message}, status=status)
+    saved = timezone.localtime(application.updated_at)
+    return JsonResponse({
+        "ok": True, "version": application.version, "saved_at": saved.isoformat(),
+        "message": _("Saved %(time)s") % {"time": date_format(saved, "H:i")},
+    })
+
+
+@login_required
+def application_withdraw(request, pk: int):
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(application_id=application.pk, user=request.user,
+                                          reason=form.cleaned_data["reason"])
+        except services.NotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The application is withdrawn."))
+        return redirect("grants:application_detail", application.pk)
+    return render(request, "grants/application_withdraw.html", {"application": application, "form": form})
 
 
 @login_required

@@ -7,7 +7,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import User
-from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation
+from grants.models import (
+    ActivityLine, Application, BudgetLine, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme,
+)
 from grants.validators import luhn_ok
 
 PASSWORD = "a-long-test-password-1"
@@ -91,36 +93,75 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
 
 
-COMPLETE_CONTENT = {
-    "title": "Språkcafé",
-    "summary": "Träffar varje vecka.",
-    "problem": "Nyanlända och etablerade möts sällan.",
-    "goals": "60 % anger ökad kunskap.",
-    "target_group": "Nyanlända och etablerade invånare.",
-    "planned_women": 10,
-    "planned_men": 8,
-    "planned_other": 1,
-    "requested_amount": Decimal("20000"),
-}
-
-
 class ApplicationFactory(factory.django.DjangoModelFactory):
-    """A complete draft, ready to submit."""
+    """A complete draft, ready to submit: every field, a theme, two activities and a budget that adds up."""
 
     class Meta:
         model = Application
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     call = factory.SubFactory(CallFactory)
     created_by = factory.SubFactory(UserFactory)
-    title = COMPLETE_CONTENT["title"]
-    summary = COMPLETE_CONTENT["summary"]
-    problem = COMPLETE_CONTENT["problem"]
-    goals = COMPLETE_CONTENT["goals"]
-    target_group = COMPLETE_CONTENT["target_group"]
+    title = "Språkcafé"
+    summary = "Träffar varje vecka."
+    problem = "Nyanlända och etablerade möts sällan."
+    motivation = "Ett projekt ger en fast mötesplats."
+    similar_projects = "Biblioteket har språkcafé; vi samarbetar."
+    anchoring = "Styrelsen har beslutat om projektet."
+    goals = "Fler möten mellan nyanlända och etablerade."
+    indicators = "60 % anger ökad kunskap i en enkät."
+    target_group = "Nyanlända och etablerade invånare."
     planned_women = 10
     planned_men = 8
     planned_other = 1
+    planned_newcomers = 10
+    planned_established = 9
+    accessibility_plan = "Lokalen har ramp; vi tolkar vid behov."
+    equal_treatment_plan = "Vi bjuder in brett och följer upp könsfördelningen."
+    signatory_name = "Karin Ordförande"
+    signatory_role = "Ordförande"
+    signatory_email = "ordforande@example.org"
     requested_amount = Decimal("20000")
     start_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=20))
     end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=80))
+
+    @factory.post_generation
+    def lines(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        self.themes.set(Theme.objects.filter(code__in=["participation", "languages"]))
+        ActivityLine.objects.create(application=self, position=0, description="Språkcafé varje tisdag",
+                                    starts_on=self.start_date, ends_on=self.start_date + timedelta(days=40))
+        ActivityLine.objects.create(application=self, position=1, description="Avslutningsfest",
+                                    starts_on=self.end_date)
+        BudgetLine.objects.create(application=self, position=0, description="Lokalhyra", amount=Decimal("8000"))
+        BudgetLine.objects.create(application=self, position=1, description="Arvoden", amount=Decimal("12000"))
+
+
+def application_post_data(application, **overrides) -> dict:
+    """The edit form as a browser would post it for `application` (fields and list parts)."""
+    data = {}
+    for name in Application.CONTENT_FIELDS:
+        value = getattr(application, name)
+        data[name] = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+    data["version"] = str(application.version)
+    data["themes"] = [str(pk) for pk in application.themes.values_list("pk", flat=True)]
+    parts = {
+        "activities": [(a.description, a.starts_on, a.ends_on) for a in application.activities.all()],
+        "budget": [(b.description, b.amount) for b in application.budget_lines.all()],
+        "partners": [(p.name, p.kind, p.role) for p in application.partners.all()],
+    }
+    names = {"activities": ("description", "starts_on", "ends_on"), "budget": ("description", "amount"),
+             "partners": ("name", "kind", "role")}
+    for prefix, rows in parts.items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows) + 2)
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(rows))
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+        for index, row in enumerate(rows):
+            for name, value in zip(names[prefix], row):
+                data[f"{prefix}-{index}-{name}"] = "" if value is None else (
+                    value.isoformat() if hasattr(value, "isoformat") else str(value))
+    data.update(overrides)
+    return data

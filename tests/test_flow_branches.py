@@ -38,17 +38,21 @@ def test_completion_loop_reopens_named_fields_and_returns_to_the_check(client, d
     assert OutboxMessage.objects.filter(kind="completion_requested", recipient=applicant.email).count() == 1
     client.force_login(applicant)
     page = client.get(reverse("workflows:task", args=[task.pk]))
-    assert list(page.context["form"].fields) == ["goals"]
+    editor = page.context["editor"]
+    assert (list(editor.form.fields), list(editor.formsets)) == (["goals", "version"], [])
     assert "Skriv mätbara mål." in page.content.decode()
 
-    # when: she completes the goals (and tries to change the title, which is not reopened)
-    response = client.post(reverse("workflows:task", args=[task.pk]),
-                           {"goals": "Minst 60 % anger ökad kunskap.", "title": "Något annat"})
+    # when: she completes the goals (and tries to change the title and the budget, which are not reopened)
+    response = client.post(reverse("workflows:task", args=[task.pk]), {
+        "goals": "Minst 60 % anger ökad kunskap.", "title": "Något annat", "version": str(draft.version),
+        "budget-TOTAL_FORMS": "1", "budget-INITIAL_FORMS": "0", "budget-0-description": "Nytt",
+        "budget-0-amount": "20000"})
 
     # then: only the goals changed, and the application is back at the ex-ante check
     assert response.status_code == 302
     draft.refresh_from_db()
     assert (draft.goals, draft.title) == ("Minst 60 % anger ökad kunskap.", "Språkcafé")
+    assert list(draft.budget_lines.values_list("description", flat=True)) == ["Lokalhyra", "Arvoden"]
     assert draft.status == Application.Status.SUBMITTED
     assert draft.reopened_fields == []
     assert open_task(draft).flow_task.name == "exante_check"

@@ -36,13 +36,28 @@ def claim_and_open(client, task):
     assert response.status_code == 200
 
 
-def application_form_data(**overrides):
-    data = {
+def application_form_data(application, **overrides):
+    """What she types into the empty draft: every field, two themes, two activities and a budget."""
+    from grants.models import Theme
+    from tests.factories import application_post_data
+
+    data = application_post_data(application)
+    data.update({
         "title": "Språkcafé i Nybro", "summary": "Veckoträffar.", "problem": "Få mötesplatser.",
-        "goals": "60 % anger ökad kunskap.", "target_group": "Nyanlända och etablerade.",
-        "planned_women": "10", "planned_men": "9", "planned_other": "1", "requested_amount": "24000",
-        "start_date": "2027-02-01", "end_date": "2027-05-31",
-    }
+        "motivation": "En fast mötesplats behövs.", "similar_projects": "Biblioteket; vi samarbetar.",
+        "anchoring": "Styrelsebeslut.", "goals": "Fler möten.", "indicators": "60 % anger ökad kunskap.",
+        "target_group": "Nyanlända och etablerade.", "planned_women": "10", "planned_men": "9",
+        "planned_other": "1", "planned_newcomers": "10", "planned_established": "10",
+        "accessibility_plan": "Ramp och tolk.", "equal_treatment_plan": "Brett inbjudna.",
+        "signatory_name": "Karin", "signatory_role": "Ordförande", "signatory_email": "karin@example.org",
+        "requested_amount": "24000", "start_date": "2027-02-01", "end_date": "2027-05-31",
+        "themes": [str(pk) for pk in Theme.objects.filter(code__in=["participation", "languages"])
+                   .values_list("pk", flat=True)],
+        "activities-0-description": "Språkcafé varje tisdag", "activities-0-starts_on": "2027-02-02",
+        "activities-0-ends_on": "2027-05-25",
+        "budget-0-description": "Lokalhyra", "budget-0-amount": "10000",
+        "budget-1-description": "Arvoden", "budget-1-amount": "14000",
+    })
     data.update(overrides)
     return data
 
@@ -76,12 +91,13 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert response.status_code == 302
     application = Application.objects.get()
     edit_url = reverse("grants:application_edit", args=[application.pk])
-    response = client.post(edit_url, {**application_form_data(goals=""), "save": "1"})
+    response = client.post(edit_url, application_form_data(application, goals="", save="1"))
     assert response.status_code == 302
     application.refresh_from_db()
     assert (application.status, application.title, application.goals) == ("draft", "Språkcafé i Nybro", "")
+    assert application.budget_lines.count() == 2
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(edit_url, {**application_form_data(), "submit": "1"})
+        response = client.post(edit_url, application_form_data(application, submit="1"))
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED

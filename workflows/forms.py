@@ -5,12 +5,21 @@ from grants.models import Application, Decision, ExAnteCheck, FinalReport
 from reviewers.models import Criterion, Review
 
 
+LIST_PART_LABELS = {
+    "themes": _("Themes"), "activities": _("Activities"), "budget": _("Budget lines"),
+    "partners": _("Partners"), "attachments": _("Attachments"),
+}
+
+
 def content_field_choices():
+    """Every part of an application a completion request can reopen."""
     def label(name):
         text = str(Application._meta.get_field(name).verbose_name)
         return text[:1].upper() + text[1:]
 
-    return [(name, label(name)) for name in Application.CONTENT_FIELDS]
+    return [(name, label(name)) for name in Application.CONTENT_FIELDS] + [
+        (name, LIST_PART_LABELS[name]) for name in Application.LIST_PARTS
+    ]
 
 
 class ExAnteCheckForm(forms.Form):
@@ -37,24 +46,6 @@ class ExAnteCheckForm(forms.Form):
     completion_deadline = forms.DateField(
         label=_("Completion deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-
-class CompletionForm(forms.ModelForm):
-    """The applicant's answer to a completion request: only the reopened fields."""
-
-    class Meta:
-        model = Application
-        fields = list(Application.CONTENT_FIELDS)
-        widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
-
-    def __init__(self, *args, reopened=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in list(self.fields):
-            if name not in reopened:
-                del self.fields[name]
 
 
 class ReviewForm(forms.Form):

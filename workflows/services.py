@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 from accounts import roles
 from grants.models import Application, Decision, Event, ExAnteCheck, FinalReport, FundYear, LedgerEntry, Membership
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed, event_record, submission_errors
+from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
 from reviewers.models import Criterion, Review, Score
 
@@ -170,7 +170,7 @@ def exante_check_record(*, task_pk: int, user, outcome: str, formal_ok: bool, ev
             raise ValidationError(errors)
     if outcome == ExAnteCheck.Outcome.INELIGIBLE and not comment.strip():
         raise ValidationError({"comment": _("Give the reason the application is ineligible.")})
-    unknown = set(completion_fields) - set(Application.CONTENT_FIELDS)
+    unknown = set(completion_fields) - set(Application.CONTENT_FIELDS) - set(Application.LIST_PARTS)
     if unknown:
         raise ValidationError({"completion_fields": _("Unknown field.")})
 
@@ -201,18 +201,19 @@ def exante_check_record(*, task_pk: int, user, outcome: str, formal_ok: bool, ev
     return _execute(task_pk, user, "exante_check", apply)
 
 
-def completion_submit(*, task_pk: int, user, data: dict) -> Application:
-    """The applicant answers a completion request: only the reopened fields change."""
+def completion_submit(*, task_pk: int, user, changes: dict) -> Application:
+    """The applicant answers a completion request: only the reopened fields and parts change,
+    and the whole application must then be complete."""
 
     def apply(task, application):
-        for field in application.reopened_fields:
-            if field in data:
-                setattr(application, field, data[field])
+        if changes.get("version") not in (None, application.version):
+            raise NotAllowed(_("The application was changed in another window after you opened it. "
+                               "Reload the page and try again."))
+        application_write_changes(application, changes, allowed=set(application.reopened_fields))
         errors = submission_errors(application)
         if errors:
             raise ValidationError(errors)
         application.reopened_fields = []
-        application.save()
         _set_status(application, Application.Status.SUBMITTED, user, Event.Kind.RESUBMITTED, visible=True)
         _notify_role(application, roles.CASE_OFFICER, "resubmitted_staff", stage=f"task-{task.pk}")
         return application

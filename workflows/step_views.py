@@ -7,6 +7,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from grants.forms import ApplicationEditor
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed
 from workflows import forms, services
@@ -57,15 +58,30 @@ def exante_check(request, task):
 
 
 def completion(request, task):
+    """The applicant completes what the case officer asked for: only those fields and parts are open."""
     application = task.process.coerced.application
-    form = forms.CompletionForm(request.POST or None, instance=application, reopened=application.reopened_fields)
+    editor = ApplicationEditor(application, request.POST or None, parts=application.reopened_fields)
     latest_check = application.checks.order_by("-checked_at", "-pk").first()
-
-    def perform(data):
-        services.completion_submit(task_pk=task.pk, user=request.user, data=data)
-
-    return _handle(request, task, form, perform, _("Thank you! The completed application has been sent."),
-                   latest_check=latest_check)
+    may_do = services.user_may_do_task(request.user, task)
+    status = 200
+    if request.method == "POST":
+        if not may_do:
+            return HttpResponseForbidden(_("You cannot do this step."))
+        if editor.is_valid():
+            try:
+                services.completion_submit(task_pk=task.pk, user=request.user, changes=editor.changes())
+            except ValidationError as exc:
+                editor.add_errors(exc.message_dict)
+            except NotAllowed as exc:
+                editor.form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Thank you! The completed application has been sent."))
+                return redirect("grants:application_detail", application.pk)
+        status = 400
+    return render(request, "workflows/completion.html", {
+        "task": task, "application": application, "editor": editor, "form": editor.form, "may_do": may_do,
+        "latest_check": latest_check, "attachments_open": "attachments" in application.reopened_fields,
+    }, status=status)
 
 
 def review(request, task):

@@ -44,3 +44,14 @@ def sek(value) -> str:
     if value is None or value == "":
         return ""
     return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field(form, name):
+    """form|field:"name" -> the bound field, or None when the form does not hold it."""
+    return form[name] if name in form.fields else None

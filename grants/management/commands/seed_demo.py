@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from grants import services as grant_services
-from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation
+from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme
 from reviewers.models import Criterion, Review
 from workflows import services as flow_services
 from workflows.selectors import open_task_for_application
@@ -134,15 +134,37 @@ class Command(BaseCommand):
             if Application.objects.filter(organisation=organisation, title=title).exists():
                 continue  # never touch what exists: a user may have worked on it
             application = grant_services.application_create(user=applicant, organisation=organisation, call=call)
-            grant_services.application_save_draft(application_id=application.pk, user=applicant, data={
-                "title": title,
-                "summary": f"{title}: träffar där nyanlända och etablerade kalmarbor möts och samtalar.",
-                "problem": "Nyanlända och etablerade invånare möts sällan i vardagen, vilket försvårar integrationen.",
-                "goals": "Minst 60 % av deltagarna uppger i en enkät att de fått ökad kunskap om varandras kulturer.",
-                "target_group": "Nyanlända och etablerade invånare i Kalmar, kvinnor och män.",
-                "planned_women": 12, "planned_men": 10, "planned_other": 0,
-                "requested_amount": Decimal("25000"),
-                "start_date": today + timedelta(days=30), "end_date": today + timedelta(days=120),
+            start, end = today + timedelta(days=30), today + timedelta(days=120)
+            grant_services.application_save_draft(application_id=application.pk, user=applicant, changes={
+                "fields": {
+                    "title": title,
+                    "summary": f"{title}: träffar där nyanlända och etablerade kalmarbor möts och samtalar.",
+                    "problem": "Nyanlända och etablerade invånare möts sällan i vardagen, vilket försvårar "
+                               "integrationen.",
+                    "motivation": "En återkommande mötesplats med samtalsledare gör det lätt att komma tillbaka.",
+                    "similar_projects": "Stadsbiblioteket har språkcafé; vi delar erfarenheter och lokaler.",
+                    "anchoring": "Styrelsen har beslutat om projektet och två ledare är utsedda.",
+                    "goals": "Nyanlända och etablerade lär känna varandra och varandras kulturer.",
+                    "indicators": "Minst 60 % av deltagarna uppger i en enkät att de fått ökad kunskap.",
+                    "target_group": "Nyanlända och etablerade invånare i Kalmar, kvinnor och män.",
+                    "planned_women": 12, "planned_men": 10, "planned_other": 0,
+                    "planned_newcomers": 11, "planned_established": 11,
+                    "accessibility_plan": "Lokalen är tillgänglig med rullstol; vi har tolk vid behov.",
+                    "equal_treatment_plan": "Vi bjuder in brett via föreningar och SFI och följer upp könsfördelningen.",
+                    "signatory_name": "Sara Sökande", "signatory_role": "Ordförande",
+                    "signatory_email": "sokande@example.org",
+                    "requested_amount": Decimal("25000"), "start_date": start, "end_date": end,
+                },
+                "themes": list(Theme.objects.filter(code__in=["participation", "languages"])),
+                "activities": [
+                    {"description": "Samtalsträffar varannan vecka", "starts_on": start, "ends_on": end},
+                    {"description": "Avslutning med gemensam middag", "starts_on": end, "ends_on": None},
+                ],
+                "budget": [
+                    {"description": "Lokalhyra", "amount": Decimal("6000")},
+                    {"description": "Arvoden till samtalsledare", "amount": Decimal("15000")},
+                    {"description": "Fika och material", "amount": Decimal("4000")},
+                ],
             })
             if stage == "draft":
                 continue

@@ -1,0 +1,94 @@
+/* Potten application form: autosave while typing, "add a row" for list parts, the budget sum.
+   Works as an enhancement: without JavaScript the form saves with its buttons. */
+(function () {
+  "use strict";
+  var form = document.getElementById("application-form");
+  if (!form) { return; }
+  var status = document.getElementById("autosave-status");
+  var versionInput = form.querySelector("input[name=version]");
+  var timer = null, inFlight = false, dirty = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function save() {
+    if (!form.dataset.autosaveUrl) { return; }
+    if (inFlight) { return; }            // the running save reschedules when it ends
+    if (!dirty) { return; }
+    dirty = false;
+    inFlight = true;
+    say(form.dataset.msgSaving);
+    var body = new FormData(form);
+    body.delete("submit");
+    fetch(form.dataset.autosaveUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (result.ok && versionInput) { versionInput.value = result.data.version; }
+      say(result.data.message);
+      if (!result.ok) { form.dataset.autosaveUrl = ""; } // a conflict: stop, the message says what to do
+    }).catch(function () {
+      dirty = true;
+      say(form.dataset.msgOffline);
+    }).then(function () {
+      inFlight = false;
+      if (dirty) { schedule(); }
+    });
+  }
+
+  function schedule() {
+    dirty = true;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, 1500);
+  }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  // Leaving the page with unsaved typing: send it on the way out.
+  window.addEventListener("pagehide", function () {
+    if (dirty && form.dataset.autosaveUrl && navigator.sendBeacon) {
+      navigator.sendBeacon(form.dataset.autosaveUrl, new FormData(form));
+    }
+  });
+  form.addEventListener("submit", function () { dirty = false; window.clearTimeout(timer); });
+
+  // "Add a row": copy the empty row and number it.
+  Array.prototype.forEach.call(document.querySelectorAll(".lines"), function (part) {
+    var button = part.querySelector(".add-line");
+    var template = part.querySelector("template.line-template");
+    var total = part.querySelector("input[name$='-TOTAL_FORMS']");
+    var max = part.querySelector("input[name$='-MAX_NUM_FORMS']");
+    if (!button || !template || !total) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      if (max && index >= parseInt(max.value, 10)) { return; }
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var row = holder.firstElementChild;
+      var number = row.querySelector(".line-number");
+      if (number) { number.textContent = String(index + 1); }
+      part.querySelector(".line-rows").appendChild(row);
+      total.value = String(index + 1);
+      var first = row.querySelector("input, select, textarea");
+      if (first) { first.focus(); }
+    });
+  });
+
+  // The sum of the budget lines, next to the requested amount.
+  var sumOut = document.getElementById("budget-total");
+  function showSum() {
+    if (!sumOut) { return; }
+    var sum = 0;
+    Array.prototype.forEach.call(form.querySelectorAll("input[name^='budget-'][name$='-amount']"), function (input) {
+      var value = parseFloat(String(input.value).replace(/\s/g, "").replace(",", "."));
+      if (!isNaN(value)) { sum += value; }
+    });
+    sumOut.textContent = sumOut.dataset.label + " " + sum.toLocaleString(document.documentElement.lang || "sv",
+      { minimumFractionDigits: 0, maximumFractionDigits: 2 }) + " kr";
+  }
+  form.addEventListener("input", showSum);
+  showSum();
+}());
