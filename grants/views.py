@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -97,39 +97,45 @@ def application_edit(request, pk: int):
     if not application.is_draft:
         return redirect("grants:application_detail", application.pk)
     editor = ApplicationEditor(application, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        editor.is_valid()
+    if request.method != "POST":
+        return render(request, "grants/application_form.html", _editor_context(application, editor))
+    editor.is_valid()
+    submitting = "submit" in request.POST
+    # One transaction for save + submit: a second click waits on the row lock, then finds the
+    # application submitted and is sent to it, instead of being taken for an edit conflict.
+    with transaction.atomic():
         try:
             application = services.application_save_draft(
                 application_id=application.pk, user=request.user, changes=editor.changes()
             )
         except services.NotAllowed as exc:  # an older form, or no longer a draft
+            if submitting and not Application.objects.filter(
+                pk=application.pk, status=Application.Status.DRAFT
+            ).exists():
+                messages.info(request, _("Your application has been submitted. Thank you!"))
+                return redirect("grants:application_detail", application.pk)
             editor.form.add_error(None, exc.message)
             return render(request, "grants/application_form.html", _editor_context(application, editor),
                           status=409 if isinstance(exc, services.EditConflict) else 400)
-        if editor.has_errors:
-            status = 400
-        elif "submit" in request.POST:
+        if not submitting and not editor.has_errors:
+            messages.success(request, _("The draft is saved."))
+            return redirect("grants:application_edit", application.pk)
+        if submitting and not editor.has_errors:
             try:
                 services.application_submit(application_id=application.pk, user=request.user)
-            except ValidationError as exc:
+            except ValidationError as exc:  # the draft stays saved; every problem is shown
                 editor = ApplicationEditor(application, request.POST)
                 editor.is_valid()
                 editor.add_errors(exc.message_dict)
-                status = 400
             except services.NotAllowed as exc:
                 editor.form.add_error(None, exc.message)
-                status = 400
             else:
                 messages.success(request, _("Your application has been submitted. Thank you!"))
                 return redirect("grants:application_detail", application.pk)
-        else:
-            messages.success(request, _("The draft is saved."))
-            return redirect("grants:application_edit", application.pk)
-        # Show the page again with the stored version, so the next save is not taken for a conflict.
-        editor.form.data = editor.form.data.copy()
-        editor.form.data["version"] = application.version
+    # Show the page again with the stored version, so the next save is not taken for a conflict.
+    editor.form.data = editor.form.data.copy()
+    editor.form.data["version"] = application.version
+    status = 400
     return render(request, "grants/application_form.html", _editor_context(application, editor), status=status)
 
 

@@ -135,8 +135,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                                     starts_on=self.start_date, ends_on=self.start_date + timedelta(days=40))
         ActivityLine.objects.create(application=self, position=1, description="Avslutningsfest",
                                     starts_on=self.end_date)
-        BudgetLine.objects.create(application=self, position=0, description="Lokalhyra", amount=Decimal("8000"))
-        BudgetLine.objects.create(application=self, position=1, description="Arvoden", amount=Decimal("12000"))
+        rent = (self.requested_amount * Decimal("0.4")).quantize(Decimal("1"))
+        BudgetLine.objects.create(application=self, position=0, description="Lokalhyra", amount=rent)
+        BudgetLine.objects.create(application=self, position=1, description="Arvoden",
+                                  amount=self.requested_amount - rent)
 
 
 def application_post_data(application, **overrides) -> dict:

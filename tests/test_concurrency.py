@@ -97,3 +97,27 @@ def test_two_officers_claiming_at_once_get_one_claim(draft, applicant, case_offi
     task.refresh_from_db()
     assert task.owner_id in {o.pk for o in officers}
     assert Event.objects.filter(kind=Event.Kind.TASK_CLAIMED).count() == 1
+
+
+def test_twenty_concurrent_submit_clicks_over_http_are_harmless(draft, applicant):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import application_post_data
+
+    data = application_post_data(draft, submit="1")
+    url = reverse("grants:application_edit", args=[draft.pk])
+
+    def click(i):
+        client = Client()
+        client.force_login(applicant)
+        return client.post(url, data)
+
+    responses = run_together(20, click)
+
+    assert [r for r in responses if isinstance(r, Exception)] == []
+    assert {(r.status_code, r.get("Location")) for r in responses} == {
+        (302, reverse("grants:application_detail", args=[draft.pk]))}
+    assert ApplicationProcess.objects.filter(application=draft).count() == 1
+    assert OutboxMessage.objects.filter(kind="submitted", recipient=applicant.email).count() == 1
+    assert Event.objects.filter(application=draft, kind=Event.Kind.SUBMITTED).count() == 1
