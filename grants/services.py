@@ -198,6 +198,10 @@ def submission_errors(application: Application) -> dict[str, list[str]]:
     return errors
 
 
+WITHDRAWABLE = (Application.Status.SUBMITTED, Application.Status.COMPLETION, Application.Status.REVIEW,
+                Application.Status.DECISION)
+
+
 def application_withdraw(*, application_id: int, user, reason: str = "") -> Application:
     """The applicant takes back (återtar) an application before the decision; its process is cancelled.
 
@@ -222,9 +226,7 @@ def application_withdraw(*, application_id: int, user, reason: str = "") -> Appl
                 raise PermissionDenied
             if application.status == Application.Status.WITHDRAWN:
                 return application  # a second click changes nothing
-            withdrawable = (Application.Status.SUBMITTED, Application.Status.COMPLETION,
-                            Application.Status.REVIEW, Application.Status.DECISION)
-            if application.status not in withdrawable:
+            if application.status not in WITHDRAWABLE:
                 raise NotAllowed(_("The application can only be withdrawn before the decision."))
             ApplicationFlow.instance.cancel(process)
             old = application.status

@@ -186,6 +186,7 @@ def application_detail(request, pk: int):
         "steps": application_steps(application),
         "events": application.events.filter(visible_to_applicant=True),
         "decision": application.decisions.order_by("-decided_at", "-pk").first(),
+        "can_withdraw": application.status in services.WITHDRAWABLE,
     })
 
 
