@@ -12,19 +12,15 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-@transaction.atomic
-def notification_queue(*, user, kind: str, stage: str = "", application=None, link: str = "", context=None):
-    """Write one outbox row for (recipient, kind, object, stage) unless it already exists.
+def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind: str, application, link: str,
+                  context: dict):
+    """Render `kind` in `language` and write its outbox row unless `dedupe_key` exists.
 
-    Rendered now, in the recipient's language, so what was queued is what is sent.
-    Delivery is scheduled after commit; a rolled-back transaction leaves no row and no task.
-    Returns the row, or None when this notification was queued before.
+    Delivery is scheduled after commit. Returns the row, or None when it was queued before.
     """
-    object_key = f"application:{application.pk}" if application is not None else "-"
-    dedupe_key = f"{user.email.lower()}|{kind}|{object_key}|{stage}"[:255]
+    dedupe_key = dedupe_key[:255]
     if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    language = user.language or settings.LANGUAGE_CODE
     ctx = {"user": user, "application": application, "link": _absolute(link) if link else settings.SITE_URL,
            "site_url": settings.SITE_URL, **(context or {})}
     with translation.override(language):
@@ -35,7 +31,7 @@ def notification_queue(*, user, kind: str, stage: str = "", application=None, li
     try:
         with transaction.atomic():  # savepoint: a concurrent twin loses quietly
             message = OutboxMessage.objects.create(
-                dedupe_key=dedupe_key, recipient=user.email, user=user, kind=kind, application=application,
+                dedupe_key=dedupe_key, recipient=recipient, user=user, kind=kind, application=application,
                 language=language, subject=subject[:255], body_text=body_text, body_html=body_html,
             )
     except IntegrityError:
@@ -44,3 +40,33 @@ def notification_queue(*, user, kind: str, stage: str = "", application=None, li
 
     transaction.on_commit(lambda: outbox_deliver.delay(message.pk))
     return message
+
+
+@transaction.atomic
+def notification_queue(*, user, kind: str, stage: str = "", application=None, link: str = "", context=None):
+    """Write one outbox row for (recipient, kind, object, stage) unless it already exists.
+
+    Rendered now, in the recipient's language, so what was queued is what is sent.
+    Delivery is scheduled after commit; a rolled-back transaction leaves no row and no task.
+    Returns the row, or None when this notification was queued before.
+    """
+    object_key = f"application:{application.pk}" if application is not None else "-"
+    return _outbox_write(
+        dedupe_key=f"{user.email.lower()}|{kind}|{object_key}|{stage}", recipient=user.email, user=user,
+        language=user.language or settings.LANGUAGE_CODE, kind=kind, application=application, link=link,
+        context=context,
+    )
+
+
+@transaction.atomic
+def notification_queue_to_address(*, email: str, language: str, kind: str, stage: str, link: str = "",
+                                  context=None):
+    """Like notification_queue, for an address that may have no account yet (an invitation).
+
+    Keyed by (address, kind, stage); make `stage` name the object, e.g. the invitation id.
+    """
+    email = email.strip().lower()
+    return _outbox_write(
+        dedupe_key=f"{email}|{kind}|-|{stage}", recipient=email, user=None,
+        language=language or settings.LANGUAGE_CODE, kind=kind, application=None, link=link, context=context,
+    )
