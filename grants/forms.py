@@ -6,6 +6,30 @@ from grants.models import ActivityLine, Application, BudgetLine, Organisation, P
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class MoneyField(forms.DecimalField):
+    """An amount in kronor as people type it: "25 000", "25000,50", "25 000 kr"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+        self.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u2212", "-").replace(",", ".")
+            value = value.removesuffix("kr").removesuffix("SEK").removesuffix(":-")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        from decimal import Decimal
+
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return str(value.quantize(Decimal("1")))
+        return value
+
+
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
@@ -25,6 +49,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
         fields = list(Application.CONTENT_FIELDS) + ["themes"]
+        field_classes = {"requested_amount": MoneyField}
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "problem": forms.Textarea(attrs={"rows": 6}),
@@ -87,7 +112,7 @@ class ActivityForm(forms.Form):
 
 class BudgetLineForm(forms.Form):
     description = forms.CharField(label=_("Cost"), max_length=300, required=False)
-    amount = forms.DecimalField(label=_("Amount (SEK)"), required=False, min_value=0, max_digits=12, decimal_places=2)
+    amount = MoneyField(label=_("Amount (SEK)"), required=False)
 
 
 class PartnerForm(forms.Form):

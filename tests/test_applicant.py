@@ -264,3 +264,17 @@ def test_the_start_page_lists_only_open_calls(client, call, fund_year):
                 closes_at=timezone.now() - timedelta(days=1))
     page = client.get(reverse("home"))
     assert [c.title for c in page.context["calls"]] == [call.title]
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("25000", "25000"), ("25 000", "25000"), ("25\u00a0000", "25000"), ("25 000 kr", "25000"),
+    ("24999,50", "24999.50"), ("24 999.50", "24999.50"),
+])
+def test_amounts_are_read_as_people_type_them(client, draft, applicant, typed, stored):
+    from decimal import Decimal
+
+    client.force_login(applicant)
+    client.post(reverse("grants:application_autosave", args=[draft.pk]),
+                application_post_data(draft, requested_amount=typed))
+    draft.refresh_from_db()
+    assert draft.requested_amount == Decimal(stored)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grants.forms import MoneyField
 from grants.models import Application, Decision, ExAnteCheck, FinalReport
 from reviewers.models import Criterion, Review
 
@@ -85,8 +86,7 @@ class ReviewForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
-    amount = forms.DecimalField(label=_("Amount to grant (SEK)"), required=False, min_value=1, max_digits=12,
-                                decimal_places=2)
+    amount = MoneyField(label=_("Amount to grant (SEK)"), required=False, min_value=1)
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text=_("Conditions that come with the grant (beslutsvillkor)."))
     motivation = forms.CharField(label=_("Motivation"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -96,6 +96,7 @@ class DecisionForm(forms.Form):
 class FinalReportForm(forms.ModelForm):
     class Meta:
         model = FinalReport
+        field_classes = {"costs_total": MoneyField}
         fields = [
             "activities_done", "participants_women", "participants_men", "participants_other",
             "participants_newcomers", "participants_established", "trainers_women", "trainers_men",
