@@ -71,13 +71,50 @@ class DecisionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ActivityInline(admin.TabularInline):
+    model = models.ActivityLine
+    extra = 0
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = models.BudgetLine
+    extra = 0
+
+
+class PartnerInline(admin.TabularInline):
+    model = models.Partner
+    extra = 0
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = models.Attachment
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+
 @admin.register(models.Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested_amount", "submitted_at"]
     list_filter = ["status", "call__fund", "call"]
     search_fields = ["title", "organisation__name"]
-    readonly_fields = ["status", "submitted_at", "submitted_by", "created_by", "created_at", "updated_at"]
-    inlines = [DecisionInline, EventInline]
+    filter_horizontal = ["themes"]
+    readonly_fields = ["status", "submitted_at", "submitted_by", "created_by", "created_at", "updated_at", "version",
+                       "withdrawn_at"]
+    inlines = [ActivityInline, BudgetLineInline, PartnerInline, AttachmentInline, DecisionInline, EventInline]
+
+
+@admin.register(models.Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name_sv", "name_en", "code", "position"]
+    list_editable = ["position"]
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["organisation"]
+    search_fields = ["email", "organisation__name"]
+    readonly_fields = ["token", "invited_by", "created_at", "accepted_at", "accepted_by"]
 
 
 @admin.register(models.ExAnteCheck)
