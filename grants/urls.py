@@ -21,3 +21,12 @@ urlpatterns += [
     path("organisation/<int:pk>/", organisation_views.organisation_detail, name="organisation_detail"),
     path("organisation/inbjudan/<str:token>/", organisation_views.invitation_accept, name="invitation_accept"),
 ]
+
+# Attachments: upload, remove, permission-checked download (grants/attachment_views.py).
+from grants import attachment_views  # noqa: E402
+
+urlpatterns += [
+    path("ansokningar/<int:pk>/bilagor/", attachment_views.attachment_add, name="attachment_add"),
+    path("bilagor/<int:pk>/ta-bort/", attachment_views.attachment_remove, name="attachment_remove"),
+    path("bilagor/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
+]
