@@ -253,6 +253,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "workflow-timers": {"task": "workflows.tasks.fire_workflow_timers", "schedule": 60.0},
+    "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
 }
 
 LOGGING = {
