@@ -1,10 +1,24 @@
 from django.contrib import admin
 
 from grants import models
+from grants.checklist import checklist_ensure_default
 
 
 class FundYearInline(admin.TabularInline):
+    """Years are added under "Fund years"; a budget is then changed on the fund's budget page, with a reason."""
+
     model = models.FundYear
+    extra = 0
+    can_delete = False
+    fields = ["year", "budget", "target_applications", "target_carried_out"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChecklistInline(admin.TabularInline):
+    model = models.ChecklistItem
     extra = 0
 
 
@@ -13,13 +27,21 @@ class FundAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "max_amount", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["municipalities"]
-    inlines = [FundYearInline]
+    inlines = [FundYearInline, ChecklistInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        checklist_ensure_default(form.instance)  # a new fund starts with the default checklist
 
 
 @admin.register(models.FundYear)
 class FundYearAdmin(admin.ModelAdmin):
     list_display = ["fund", "year", "budget", "target_applications", "target_carried_out"]
     list_filter = ["fund"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The budget of an existing year changes only through the logged budget change.
+        return ["fund", "year", "budget"] if obj else []
 
 
 @admin.register(models.Call)

@@ -45,6 +45,21 @@ class Fund(models.Model):
         help_text=_("Leave empty if organisations from any municipality may apply."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    case_prefix = models.CharField(
+        _("case number prefix"), max_length=10, default="",
+        help_text=_("Case numbers are PREFIX-YEAR-NUMBER, for example DP-2026-0007."),
+    )
+    advance_percent = models.PositiveSmallIntegerField(
+        _("advance (%)"), default=100, validators=[MaxValueValidator(100)],
+        help_text=_("Share of a grant paid on decision; the rest is paid after the approved final report."),
+    )
+    four_eyes_above = models.DecimalField(
+        _("second approver above (SEK)"), null=True, blank=True, **MONEY,
+        help_text=_("Grants above this amount need a second approver before they take effect. Empty: never."),
+    )
+    report_due_days = models.PositiveSmallIntegerField(
+        _("final report due (days after the project ends)"), default=30,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -52,6 +67,7 @@ class Fund(models.Model):
         verbose_name_plural = _("funds")
         constraints = [
             models.CheckConstraint(condition=Q(max_amount__gt=0), name="fund_max_amount_positive"),
+            models.CheckConstraint(condition=Q(advance_percent__lte=100), name="fund_advance_percent"),
         ]
 
     def __str__(self):
@@ -280,6 +296,9 @@ class Application(models.Model):
     end_date = models.DateField(_("project ends"), null=True, blank=True)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_changed_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    case_number = models.CharField(_("case number"), max_length=24, unique=True, null=True, blank=True)
+    report_due_on = models.DateField(_("final report due"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -484,6 +503,48 @@ class Invitation(models.Model):
         return f"{self.email} → {self.organisation}"
 
 
+class CaseNumberCounter(models.Model):
+    """The last case number given per fund and year; incremented under a row lock, so no gaps or twins."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+", verbose_name=_("fund"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number series")
+        verbose_name_plural = _("case number series")
+        constraints = [models.UniqueConstraint(fields=["fund", "year"], name="casenumber_unique")]
+
+
+class ChecklistItem(models.Model):
+    """One point of a fund's ex-ante checklist (formal requirement or evaluability, seed 002)."""
+
+    class Group(models.TextChoices):
+        FORMAL = "formal", _("Formal requirements")
+        EVALUABILITY = "evaluability", _("Evaluability")
+
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="checklist", verbose_name=_("fund"))
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
+    text_sv = models.CharField(_("text in Swedish"), max_length=300)
+    text_en = models.CharField(_("text in English"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["group", "position", "pk"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def text(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.text_en if (get_language() or "sv").startswith("en") else self.text_sv
+
+
 class ExAnteCheck(models.Model):
     """One ex-ante check (förhandsbedömning) of an application and its outcome."""
 
@@ -495,8 +556,10 @@ class ExAnteCheck(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="checks",
                                     verbose_name=_("application"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    formal_ok = models.BooleanField(_("formal requirements are met"), default=False)
-    evaluable_ok = models.BooleanField(_("the application is evaluable"), default=False)
+    override_reason = models.TextField(
+        _("reason to pass despite failed points"), blank=True,
+        help_text=_("Required when a point of the checklist failed and the application still goes to review."),
+    )
     comment = models.TextField(_("comment to the applicant"), blank=True)
     completion_fields = models.JSONField(_("fields to complete"), default=list, blank=True)
     completion_deadline = models.DateField(_("completion deadline"), null=True, blank=True)
@@ -513,11 +576,26 @@ class ExAnteCheck(models.Model):
                 condition=~Q(outcome="completion") | Q(completion_deadline__isnull=False),
                 name="check_completion_has_deadline",
             ),
-            models.CheckConstraint(
-                condition=~Q(outcome="pass") | (Q(formal_ok=True) & Q(evaluable_ok=True)),
-                name="check_pass_requires_ok",
-            ),
         ]
+
+
+class CheckItemResult(models.Model):
+    class Result(models.TextChoices):
+        PASS = "pass", _("Met")
+        FAIL = "fail", _("Not met")
+        NOT_APPLICABLE = "na", _("Not applicable")
+
+    exante_check = models.ForeignKey(ExAnteCheck, on_delete=models.CASCADE, related_name="results",
+                                     verbose_name=_("check"))
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("point"))
+    result = models.CharField(_("result"), max_length=4, choices=Result.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["item__group", "item__position", "pk"]
+        verbose_name = _("checklist result")
+        verbose_name_plural = _("checklist results")
+        constraints = [models.UniqueConstraint(fields=["exante_check", "item"], name="checkresult_unique")]
 
 
 class Decision(models.Model):
@@ -526,6 +604,12 @@ class Decision(models.Model):
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("Granted")
         REJECTED = "rejected", _("Rejected")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second approver")
+        EFFECTIVE = "effective", _("In effect")
+        SUPERSEDED = "superseded", _("Replaced by a correction")
+        ANNULLED = "annulled", _("Not approved by the second approver")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions",
                                     verbose_name=_("application"))
@@ -536,6 +620,14 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.EFFECTIVE)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("second approver"))
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("corrects decision"))
+    letter = models.FileField(_("decision letter"), upload_to="letters/", max_length=200, blank=True)
+    letter_sha256 = models.CharField(_("letter checksum"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["decided_at", "pk"]
@@ -548,9 +640,13 @@ class Decision(models.Model):
             ),
         ]
 
+    # Once recorded, only these change (its status as it takes effect or is replaced); the content never does.
+    MUTABLE_FIELDS = {"status", "approved_by", "approved_at"}
+
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("A decision cannot be edited; record a new decision instead.")
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (not update_fields or not set(update_fields) <= self.MUTABLE_FIELDS):
+            raise ValidationError("A decision cannot be edited; record a correcting decision instead.")
         super().save(*args, **kwargs)
 
 
@@ -568,6 +664,11 @@ class LedgerEntry(models.Model):
                                     verbose_name=_("application"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount (SEK)"), **MONEY)
+    decision = models.ForeignKey("Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("decision"))
+    payment = models.OneToOneField("Payment", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="ledger_entry", verbose_name=_("payment"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -576,7 +677,71 @@ class LedgerEntry(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            # Closing a case returns its unspent money once, however often it is closed.
+            models.UniqueConstraint(fields=["application"], condition=Q(kind="release", note="close"),
+                                    name="ledger_one_release_on_close"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The ledger is append-only.")
+        super().save(*args, **kwargs)
+
+
+class BudgetChange(models.Model):
+    """A logged change of a fund year's budget."""
+
+    fund_year = models.ForeignKey(FundYear, on_delete=models.PROTECT, related_name="budget_changes",
+                                  verbose_name=_("fund year"))
+    previous_budget = models.DecimalField(_("previous budget (SEK)"), **MONEY)
+    new_budget = models.DecimalField(_("new budget (SEK)"), **MONEY)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("budget change")
+        verbose_name_plural = _("budget changes")
+        constraints = [models.CheckConstraint(condition=Q(new_budget__gte=0), name="budgetchange_nonnegative")]
+
+
+class Payment(models.Model):
+    """An utbetalning: the advance on decision, the rest after the approved final report."""
+
+    class Kind(models.TextChoices):
+        ADVANCE = "advance", _("Advance")
+        FINAL = "final", _("Final payment")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("To be paid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments",
+                                    verbose_name=_("application"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("amount (SEK)"), **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    paid_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["application", "kind"], condition=~Q(status="cancelled"),
+                                    name="payment_one_per_kind"),
+            models.CheckConstraint(condition=~Q(status="paid") | Q(paid_on__isnull=False), name="payment_paid_has_date"),
+        ]
 
 
 class FinalReport(models.Model):
@@ -644,6 +809,14 @@ class Event(models.Model):
         REPORT_COMPLETION = "report_completion", _("Completion of final report requested")
         REPORT_APPROVED = "report_approved", _("Final report approved")
         WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+        DECISION_PENDING = "decision_pending", _("Decision waiting for a second approver")
+        DECISION_APPROVED = "decision_approved", _("Decision approved by a second approver")
+        DECISION_RETURNED = "decision_returned", _("Decision returned by the second approver")
+        DECISION_CORRECTED = "decision_corrected", _("Decision corrected")
+        OVERRIDE = "override", _("Passed despite failed checklist points")
+        PAYMENT_PLANNED = "payment_planned", _("Payment planned")
+        PAYMENT_PAID = "payment_paid", _("Payment made")
+        MONEY_RETURNED = "money_returned", _("Unspent money returned to the fund")
         ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
         ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
         TASK_CLAIMED = "task_claimed", _("Task claimed")

@@ -46,11 +46,20 @@ def org_number(n: int) -> str:
 class FundFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Fund
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Fund {n}")
     slug = factory.Sequence(lambda n: f"fund-{n}")
+    case_prefix = factory.Sequence(lambda n: f"F{n}")
     kind = Fund.Kind.DIALOGPOTT
     max_amount = Decimal("30000")
+
+    @factory.post_generation
+    def checklist(self, create, extracted, **kwargs):
+        if create:
+            from grants.checklist import checklist_ensure_default
+
+            checklist_ensure_default(self)
 
 
 class FundYearFactory(factory.django.DjangoModelFactory):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from grants.models import ChecklistItem
 from grants.services import application_submit
 from reviewers.models import Criterion
 from workflows import services
@@ -19,9 +20,14 @@ def submit(application, user):
     return application_submit(application_id=application.pk, user=user)
 
 
+def all_points(application, result="pass") -> dict:
+    """A checklist answer: every point of the fund's checklist with the same result."""
+    return {item.pk: (result, "") for item in ChecklistItem.objects.filter(fund_id=application.call.fund_id)}
+
+
 def check_pass(application, officer):
     return services.exante_check_record(task_pk=open_task(application).pk, user=officer, outcome="pass",
-                                        formal_ok=True, evaluable_ok=True, comment="")
+                                        results=all_points(application), comment="")
 
 
 def review(application, reviewer, score=4):

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 
 from grants.models import Application, Event
 from notifications.models import OutboxMessage
-from tests.flow_helpers import open_task, submit, to_stage
+from tests.flow_helpers import all_points, open_task, submit, to_stage
 from workflows import services
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ ALLOWED = {
 }
 # What a POST would contain if it were allowed: a complete, valid answer for each step.
 VALID_POST = {
-    "exante_check": {"formal_ok": "on", "evaluable_ok": "on", "outcome": "pass"},
+    "exante_check": {"outcome": "pass"},  # plus every checklist point, added in the test
     "completion": {"goals": "Nya mål."},
     "review": {"no_conflict": "on", "recommendation": "grant", **{f"score_{c}": "3" for c in (
         "relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability",
@@ -46,8 +46,8 @@ def task_at(node, draft, people):
     if node == "completion":
         submit(draft, people["applicant"])
         services.exante_check_record(
-            task_pk=open_task(draft).pk, user=people["case_officer"], outcome="completion", formal_ok=True,
-            evaluable_ok=False, comment="Mål.", completion_fields=["goals"],
+            task_pk=open_task(draft).pk, user=people["case_officer"], outcome="completion",
+            results=all_points(draft), comment="Mål.", completion_fields=["goals"],
             completion_deadline=timezone.localdate() + timedelta(days=7),
         )
         return open_task(draft)
@@ -74,10 +74,13 @@ def test_step_pages_refuse_everyone_but_the_right_role(client, draft, people, no
     if user is not None:
         client.force_login(user)
     url = reverse("workflows:task", args=[task.pk])
+    data = dict(VALID_POST[node])
+    if node == "exante_check":
+        data.update({f"item_{pk}": "pass" for pk in all_points(draft)})
 
     # when
     get = client.get(url)
-    post = client.post(url, VALID_POST[node])
+    post = client.post(url, data)
     claim = client.post(reverse("workflows:claim", args=[task.pk]))
 
     # then
@@ -104,7 +107,8 @@ def test_a_task_claimed_by_a_colleague_cannot_be_done_by_another_of_the_same_rol
     before = snapshot(task, draft)
     page = client.get(reverse("workflows:task", args=[task.pk]))
     assert page.status_code == 200 and page.context["may_do"] is False
-    post = client.post(reverse("workflows:task", args=[task.pk]), VALID_POST["exante_check"])
+    post = client.post(reverse("workflows:task", args=[task.pk]),
+                       {**VALID_POST["exante_check"], **{f"item_{pk}": "pass" for pk in all_points(draft)}})
     assert post.status_code == 403
     claim = client.post(reverse("workflows:claim", args=[task.pk]))
     assert claim.status_code == 302

@@ -11,7 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from grants.models import Application, Event, ExAnteCheck, LedgerEntry
 from notifications.models import OutboxMessage
-from tests.flow_helpers import check_pass, open_task, review, submit, to_stage
+from tests.flow_helpers import all_points, check_pass, open_task, review, submit, to_stage
 from workflows import services
 from workflows.models import ApplicationProcess
 
@@ -25,7 +25,7 @@ def test_completion_loop_reopens_named_fields_and_returns_to_the_check(client, d
 
     # when: the officer sends it back for completion of the goals
     services.exante_check_record(
-        task_pk=open_task(draft).pk, user=case_officer, outcome="completion", formal_ok=True, evaluable_ok=False,
+        task_pk=open_task(draft).pk, user=case_officer, outcome="completion", results=all_points(draft),
         comment="Skriv mätbara mål.", completion_fields=["goals"], completion_deadline=deadline,
     )
 
@@ -67,7 +67,7 @@ def test_completion_loop_reopens_named_fields_and_returns_to_the_check(client, d
 def test_reject_as_ineligible_ends_the_process(draft, applicant, case_officer):
     submit(draft, applicant)
     services.exante_check_record(task_pk=open_task(draft).pk, user=case_officer, outcome="ineligible",
-                                 formal_ok=False, evaluable_ok=False, comment="Organisationen är inte idéburen.")
+                                 results=all_points(draft, "fail"), comment="Organisationen är inte idéburen.")
     draft.refresh_from_db()
     assert draft.status == Application.Status.INELIGIBLE
     process = ApplicationProcess.objects.get(application=draft)
@@ -104,19 +104,25 @@ def test_report_completion_returns_the_report_to_the_applicant(draft, applicant,
 
 
 @pytest.mark.parametrize("kwargs, field", [
-    ({"outcome": "pass", "formal_ok": True, "evaluable_ok": False}, "outcome"),
-    ({"outcome": "completion", "formal_ok": True, "evaluable_ok": False, "comment": "x"}, "completion_fields"),
-    ({"outcome": "completion", "formal_ok": True, "evaluable_ok": False, "comment": "x",
-      "completion_fields": ["goals"]}, "completion_deadline"),
-    ({"outcome": "ineligible", "formal_ok": False, "evaluable_ok": False}, "comment"),
+    ({"outcome": "pass", "failing": 1}, "override_reason"),
+    ({"outcome": "pass", "missing": 1}, "item"),
+    ({"outcome": "completion", "comment": "x"}, "completion_fields"),
+    ({"outcome": "completion", "comment": "x", "completion_fields": ["goals"]}, "completion_deadline"),
+    ({"outcome": "ineligible"}, "comment"),
 ])
 def test_an_incomplete_check_is_refused_and_changes_nothing(draft, applicant, case_officer, kwargs, field):
     submit(draft, applicant)
     task = open_task(draft)
     events_before = Event.objects.count()
+    results = all_points(draft)
+    first = next(iter(results))
+    if kwargs.pop("failing", 0):
+        results[first] = ("fail", "Saknas")
+    if kwargs.pop("missing", 0):
+        del results[first]
     with pytest.raises(ValidationError) as error:
-        services.exante_check_record(task_pk=task.pk, user=case_officer, **kwargs)
-    assert field in error.value.message_dict
+        services.exante_check_record(task_pk=task.pk, user=case_officer, results=results, **kwargs)
+    assert any(key.startswith(field) for key in error.value.message_dict), error.value.message_dict
     assert ExAnteCheck.objects.count() == 0
     assert Event.objects.count() == events_before
     task.refresh_from_db()

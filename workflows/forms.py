@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grants.forms import MoneyField
-from grants.models import Application, Decision, ExAnteCheck, FinalReport
+from grants.models import Application, CheckItemResult, Decision, ExAnteCheck, FinalReport
 from reviewers.models import Criterion, Review
 
 
@@ -24,17 +24,13 @@ def content_field_choices():
 
 
 class ExAnteCheckForm(forms.Form):
-    formal_ok = forms.BooleanField(
-        label=_("The formal requirements are met"), required=False,
-        help_text=_("Eligible organisation in an eligible municipality, an open call, an amount within the "
-                    "fund's ceiling, an authorised signatory and the required attachments."),
-    )
-    evaluable_ok = forms.BooleanField(
-        label=_("The application is evaluable"), required=False,
-        help_text=_("Problem analysis, measurable goals with indicators, target group, planned participants "
-                    "by gender, and a budget that adds up."),
-    )
+    """The fund's checklist, one point at a time, then the outcome."""
+
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ExAnteCheck.Outcome.choices, widget=forms.RadioSelect)
+    override_reason = forms.CharField(
+        label=_("Reason to pass despite points not met"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only when a point is not met and you still pass the application to review. Kept in the audit trail."),
+    )
     comment = forms.CharField(
         label=_("Comment to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Required when you ask for completion or reject the application."),
@@ -47,6 +43,36 @@ class ExAnteCheckForm(forms.Form):
     completion_deadline = forms.DateField(
         label=_("Completion deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        checklist = {}
+        for item in self.items:
+            checklist[f"item_{item.pk}"] = forms.ChoiceField(
+                label=item.text, choices=CheckItemResult.Result.choices, widget=forms.RadioSelect,
+                error_messages={"required": _("Choose met, not met or not applicable.")},
+            )
+            checklist[f"item_{item.pk}_comment"] = forms.CharField(
+                label=_("Comment on “%(point)s”") % {"point": item.text}, required=False, max_length=500,
+            )
+        self.fields = {**checklist, **self.fields}
+
+    def groups(self):
+        """[(group label, [(result field, comment field), …]), …] for the template."""
+        out = {}
+        for item in self.items:
+            out.setdefault(item.get_group_display(), []).append(
+                (self[f"item_{item.pk}"], self[f"item_{item.pk}_comment"]))
+        return list(out.items())
+
+    def outcome_fields(self):
+        return [self[name] for name in ("outcome", "override_reason", "comment", "completion_fields",
+                                        "completion_deadline")]
+
+    def results(self) -> dict:
+        return {item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data[f"item_{item.pk}_comment"])
+                for item in self.items}
 
 
 class ReviewForm(forms.Form):

@@ -18,7 +18,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
-from grants.models import Application, Decision, Event, ExAnteCheck, FinalReport, FundYear, LedgerEntry, Membership
+from grants.models import (
+    Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, FundYear, LedgerEntry,
+    Membership,
+)
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
@@ -89,7 +92,8 @@ def _execute(task_pk: int, user, node_name: str, apply):
 def _set_status(application, new_status, user, kind, message="", visible=False):
     old = application.status
     application.status = new_status
-    application.save(update_fields=["status", "reopened_fields", "updated_at"])
+    application.status_changed_at = timezone.now()
+    application.save(update_fields=["status", "status_changed_at", "reopened_fields", "report_due_on", "updated_at"])
     event_record(application=application, kind=kind, actor=user, from_status=old, to_status=new_status,
                  message=message, visible=visible)
 
@@ -151,13 +155,12 @@ def task_release(*, task_pk: int, user):
 
 # -- the steps -------------------------------------------------------------------------------
 
-def exante_check_record(*, task_pk: int, user, outcome: str, formal_ok: bool, evaluable_ok: bool,
+def exante_check_record(*, task_pk: int, user, outcome: str, results: dict, override_reason: str = "",
                         comment: str = "", completion_fields=(), completion_deadline=None) -> ExAnteCheck:
-    if outcome == ExAnteCheck.Outcome.PASS and not (formal_ok and evaluable_ok):
-        raise ValidationError({"outcome": _("Only an application that meets the formal requirements and is "
-                                            "evaluable can be passed to review.")})
+    """Record the ex-ante check: a result (pass / fail / n/a, with a comment) for every point of the fund's
+    checklist, and the outcome. Passing to review with a failed point needs an explicit reason."""
+    errors = {}
     if outcome == ExAnteCheck.Outcome.COMPLETION:
-        errors = {}
         if not completion_fields:
             errors["completion_fields"] = _("Choose the fields the applicant should complete.")
         if completion_deadline is None:
@@ -166,22 +169,39 @@ def exante_check_record(*, task_pk: int, user, outcome: str, formal_ok: bool, ev
             errors["completion_deadline"] = _("The deadline cannot be in the past.")
         if not comment.strip():
             errors["comment"] = _("Tell the applicant what to complete.")
-        if errors:
-            raise ValidationError(errors)
     if outcome == ExAnteCheck.Outcome.INELIGIBLE and not comment.strip():
-        raise ValidationError({"comment": _("Give the reason the application is ineligible.")})
-    unknown = set(completion_fields) - set(Application.CONTENT_FIELDS) - set(Application.LIST_PARTS)
-    if unknown:
-        raise ValidationError({"completion_fields": _("Unknown field.")})
+        errors["comment"] = _("Give the reason the application is ineligible.")
+    if set(completion_fields) - set(Application.CONTENT_FIELDS) - set(Application.LIST_PARTS):
+        errors["completion_fields"] = _("Unknown field.")
+    if errors:
+        raise ValidationError(errors)
 
     def apply(task, application):
+        items = list(ChecklistItem.objects.filter(fund_id=application.call.fund_id, is_active=True))
+        missing = {f"item_{item.pk}": _("Choose met, not met or not applicable.") for item in items
+                   if results.get(item.pk, ("", ""))[0] not in CheckItemResult.Result.values}
+        if missing:
+            raise ValidationError(missing)
+        failed = [item for item in items if results[item.pk][0] == CheckItemResult.Result.FAIL]
+        if outcome == ExAnteCheck.Outcome.PASS and failed and not override_reason.strip():
+            raise ValidationError({"override_reason": _(
+                "%(count)s point(s) of the checklist are not met. Give the reason to pass the application to "
+                "review anyway, or choose another outcome.") % {"count": len(failed)}})
         check = ExAnteCheck.objects.create(
-            application=application, outcome=outcome, formal_ok=formal_ok, evaluable_ok=evaluable_ok,
-            comment=comment, checked_by=user,
+            application=application, outcome=outcome, comment=comment, checked_by=user,
+            override_reason=override_reason if outcome == ExAnteCheck.Outcome.PASS and failed else "",
             completion_fields=list(completion_fields) if outcome == ExAnteCheck.Outcome.COMPLETION else [],
             completion_deadline=completion_deadline if outcome == ExAnteCheck.Outcome.COMPLETION else None,
         )
+        CheckItemResult.objects.bulk_create(
+            CheckItemResult(exante_check=check, item=item, result=results[item.pk][0],
+                            comment=(results[item.pk][1] or "")[:500])
+            for item in items
+        )
         if outcome == ExAnteCheck.Outcome.PASS:
+            if failed:
+                event_record(application=application, kind=Event.Kind.OVERRIDE, actor=user,
+                             message="; ".join(str(i) for i in failed) + f" — {override_reason}")
             application.reopened_fields = []
             _set_status(application, Application.Status.REVIEW, user, Event.Kind.CHECKED,
                         message=comment, visible=False)

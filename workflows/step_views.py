@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from grants.forms import ApplicationEditor
+from grants.models import ChecklistItem
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed
 from workflows import forms, services
@@ -45,16 +46,19 @@ def _handle(request, task, form, perform, success_message, **context):
 
 
 def exante_check(request, task):
-    form = forms.ExAnteCheckForm(request.POST or None)
+    application = task.process.coerced.application
+    items = ChecklistItem.objects.filter(fund_id=application.call.fund_id, is_active=True)
+    form = forms.ExAnteCheckForm(request.POST or None, items=items)
 
     def perform(data):
         services.exante_check_record(
-            task_pk=task.pk, user=request.user, outcome=data["outcome"], formal_ok=data["formal_ok"],
-            evaluable_ok=data["evaluable_ok"], comment=data["comment"],
+            task_pk=task.pk, user=request.user, outcome=data["outcome"], results=form.results(),
+            override_reason=data["override_reason"], comment=data["comment"],
             completion_fields=data["completion_fields"], completion_deadline=data["completion_deadline"],
         )
 
-    return _handle(request, task, form, perform, _("The ex-ante check is recorded."))
+    return _handle(request, task, form, perform, _("The ex-ante check is recorded."),
+                   template="workflows/exante_check.html")
 
 
 def completion(request, task):

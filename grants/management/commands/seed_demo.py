@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from grants import services as grant_services
+from grants.checklist import checklist_ensure_default
 from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme
 from reviewers.models import Criterion, Review
 from workflows import services as flow_services
@@ -84,6 +85,7 @@ class Command(BaseCommand):
         year = timezone.localdate().year
         dialog, _ = Fund.objects.get_or_create(slug="dialogpotten", defaults={
             "name": "Dialogpotten", "kind": Fund.Kind.DIALOGPOTT, "max_amount": Decimal("30000"),
+            "case_prefix": "DP", "advance_percent": 80, "four_eyes_above": Decimal("25000"),
             "purpose": "Dialogbaserade utbildningstillfällen där nyanlända och etablerade invånare "
                        "tillsammans ökar sin interkulturella kompetens.",
             "who_may_apply": "Idéburna organisationer i projektets kommuner: föreningar, trossamfund, "
@@ -91,10 +93,12 @@ class Command(BaseCommand):
         })
         mikro, _ = Fund.objects.get_or_create(slug="mikroprojekt", defaults={
             "name": "Mikroprojekt", "kind": Fund.Kind.MIKROPROJEKT, "max_amount": Decimal("50000"),
+            "case_prefix": "MP", "advance_percent": 50,
             "purpose": "Små samverkansprojekt mellan myndigheter och idéburna organisationer i integrationsarbetet.",
             "who_may_apply": "En myndighet tillsammans med minst en idéburen organisation.",
         })
         for fund, budget, target_apps, target_done in ((dialog, "300000", 10, 5), (mikro, "200000", 0, 3)):
+            checklist_ensure_default(fund)
             FundYear.objects.get_or_create(fund=fund, year=year, defaults={
                 "budget": Decimal(budget), "target_applications": target_apps, "target_carried_out": target_done,
             })
@@ -172,8 +176,10 @@ class Command(BaseCommand):
             if stage == "submitted":
                 continue
             task = open_task_for_application(application)
-            flow_services.exante_check_record(task_pk=task.pk, user=officer, outcome="pass", formal_ok=True,
-                                              evaluable_ok=True, comment="Komplett och bedömningsbar.")
+            flow_services.exante_check_record(
+                task_pk=task.pk, user=officer, outcome="pass", comment="Komplett och bedömningsbar.",
+                results={item.pk: ("pass", "") for item in call.fund.checklist.all()},
+            )
             if stage == "review":
                 continue
             task = open_task_for_application(application)
