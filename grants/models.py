@@ -641,7 +641,7 @@ class Decision(models.Model):
         ]
 
     # Once recorded, only these change (its status as it takes effect or is replaced); the content never does.
-    MUTABLE_FIELDS = {"status", "approved_by", "approved_at"}
+    MUTABLE_FIELDS = {"status", "approved_by", "approved_at", "letter", "letter_sha256"}
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

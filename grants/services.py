@@ -3,14 +3,14 @@
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from grants.models import (
-    ActivityLine, Application, BudgetLine, Call, Event, Fund, Membership, Organisation, Partner,
+    ActivityLine, Application, BudgetLine, Call, CaseNumberCounter, Event, Fund, Membership, Organisation, Partner,
 )
 
 
@@ -231,14 +231,29 @@ def application_withdraw(*, application_id: int, user, reason: str = "") -> Appl
             ApplicationFlow.instance.cancel(process)
             old = application.status
             application.status = Application.Status.WITHDRAWN
-            application.withdrawn_at = timezone.now()
+            application.withdrawn_at = application.status_changed_at = timezone.now()
             application.reopened_fields = []
-            application.save(update_fields=["status", "withdrawn_at", "reopened_fields", "updated_at"])
+            application.save(update_fields=["status", "status_changed_at", "withdrawn_at", "reopened_fields",
+                                            "updated_at"])
             event_record(application=application, kind=Event.Kind.WITHDRAWN, actor=user, from_status=old,
                          to_status=application.status, message=reason, visible=True)
             return application
     except FlowLockFailed:
         raise NotAllowed(_("Someone is working on this case right now. Try again in a moment.")) from None
+
+
+def case_number_next(*, fund: Fund, year: int) -> str:
+    """The next diarienummer of a fund and year, e.g. DP-2026-0007. Taken under a row lock inside the
+    caller's transaction: concurrent submissions queue, and a rolled-back one gives its number back."""
+    try:
+        with transaction.atomic():  # savepoint: a concurrent first submission of the year may create it too
+            CaseNumberCounter.objects.get_or_create(fund=fund, year=year)
+    except IntegrityError:
+        pass
+    counter = CaseNumberCounter.objects.select_for_update().get(fund=fund, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{fund.case_prefix or 'P'}-{year}-{counter.last_number:04d}"
 
 
 def _staff_with_role(role: str):
@@ -269,9 +284,13 @@ def application_submit(*, application_id: int, user) -> Application:
     if errors:
         raise ValidationError(errors)
     application.status = Application.Status.SUBMITTED
-    application.submitted_at = timezone.now()
+    application.submitted_at = application.status_changed_at = timezone.now()
     application.submitted_by = user
-    application.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    if not application.case_number:
+        application.case_number = case_number_next(fund=application.call.fund,
+                                                   year=timezone.localdate(application.submitted_at).year)
+    application.save(update_fields=["status", "status_changed_at", "submitted_at", "submitted_by", "case_number",
+                                    "updated_at"])
     event_record(application=application, kind=Event.Kind.SUBMITTED, actor=user,
                  from_status=Application.Status.DRAFT, to_status=application.status, visible=True)
     ApplicationFlow.start.run(application=application, user=user)

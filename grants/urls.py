@@ -30,3 +30,14 @@ urlpatterns += [
     path("bilagor/<int:pk>/ta-bort/", attachment_views.attachment_remove, name="attachment_remove"),
     path("bilagor/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
 ]
+
+# The money: budgets, payments, decision letters (staff; letters also for the applicant).
+from grants import money_views  # noqa: E402
+
+urlpatterns += [
+    path("fonder/", money_views.fund_years, name="fund_years"),
+    path("fonder/<int:pk>/budget/", money_views.fund_budget, name="fund_budget"),
+    path("utbetalningar/", money_views.payments, name="payments"),
+    path("utbetalningar/<int:pk>/utbetald/", money_views.payment_mark_paid, name="payment_mark_paid"),
+    path("beslut/<int:pk>/beslutsbrev.pdf", money_views.decision_letter, name="decision_letter"),
+]

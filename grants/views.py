@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grants import selectors, services
 from grants.forms import ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm
-from grants.models import Application
+from grants.models import Application, Decision
 from workflows.selectors import open_task_for_application, tasks_for_applicant
 
 
@@ -185,7 +185,7 @@ def application_detail(request, pk: int):
         "open_task": task if task is not None and not task.owner_permission else None,
         "steps": application_steps(application),
         "events": application.events.filter(visible_to_applicant=True),
-        "decision": application.decisions.order_by("-decided_at", "-pk").first(),
+        "decision": application.decisions.filter(status=Decision.Status.EFFECTIVE).order_by("-decided_at", "-pk").first(),
         "can_withdraw": application.status in services.WITHDRAWABLE,
     })
 

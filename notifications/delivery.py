@@ -5,6 +5,7 @@ import smtplib
 import socket
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
@@ -60,6 +61,9 @@ def outbox_send(message_id: int) -> str:
         headers={"Message-ID": message.message_id},
     )
     email.attach_alternative(message.body_html, "text/html")
+    for item in message.files:
+        with default_storage.open(item["name"], "rb") as handle:
+            email.attach(item["filename"], handle.read(), item["content_type"])
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 -- every failure is recorded on the row

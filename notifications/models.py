@@ -24,6 +24,8 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"))
+    # Stored files sent along: [{"name": storage name, "filename": shown name, "content_type": …}].
+    files = models.JSONField(_("attached files"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

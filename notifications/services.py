@@ -13,7 +13,7 @@ def _absolute(path: str) -> str:
 
 
 def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind: str, application, link: str,
-                  context: dict):
+                  context: dict, files=()):
     """Render `kind` in `language` and write its outbox row unless `dedupe_key` exists.
 
     Delivery is scheduled after commit. Returns the row, or None when it was queued before.
@@ -33,6 +33,7 @@ def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind:
             message = OutboxMessage.objects.create(
                 dedupe_key=dedupe_key, recipient=recipient, user=user, kind=kind, application=application,
                 language=language, subject=subject[:255], body_text=body_text, body_html=body_html,
+                files=list(files),
             )
     except IntegrityError:
         return None
@@ -43,8 +44,12 @@ def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind:
 
 
 @transaction.atomic
-def notification_queue(*, user, kind: str, stage: str = "", application=None, link: str = "", context=None):
+def notification_queue(*, user, kind: str, stage: str = "", application=None, link: str = "", context=None,
+                       files=()):
     """Write one outbox row for (recipient, kind, object, stage) unless it already exists.
+
+    `files` are stored files to attach: dicts with the storage `name`, the `filename` shown to the
+    recipient and the `content_type` (a decision letter).
 
     Rendered now, in the recipient's language, so what was queued is what is sent.
     Delivery is scheduled after commit; a rolled-back transaction leaves no row and no task.
@@ -54,7 +59,7 @@ def notification_queue(*, user, kind: str, stage: str = "", application=None, li
     return _outbox_write(
         dedupe_key=f"{user.email.lower()}|{kind}|{object_key}|{stage}", recipient=user.email, user=user,
         language=user.language or settings.LANGUAGE_CODE, kind=kind, application=application, link=link,
-        context=context,
+        context=context, files=files,
     )
 
 

@@ -39,7 +39,7 @@ def review(application, reviewer, score=4):
 
 def grant(application, secretary, amount="15000"):
     return services.decision_record(task_pk=open_task(application).pk, user=secretary, outcome="granted",
-                                    amount=Decimal(amount), conditions="", motivation="")
+                                    amount=Decimal(amount), conditions="", motivation="Delar av budgeten är för höga.")
 
 
 REPORT = {

@@ -135,7 +135,8 @@ def test_a_grant_larger_than_what_is_left_is_refused(draft, applicant, case_offi
     task = to_stage(draft, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
                     secretary=secretary)
     with pytest.raises(ValidationError) as error:
-        services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("15000"))
+        services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("15000"),
+                                 motivation="Delvis.")
     assert "10" in error.value.message_dict["amount"][0]
     assert LedgerEntry.objects.count() == 0
     draft.refresh_from_db()

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from grants.models import Application, Decision, Event, FinalReport, LedgerEntry, Municipality
+from grants.models import Application, Decision, Event, FinalReport, LedgerEntry, Municipality, Payment
+from grants.selectors import fund_year_balance
 from notifications.models import OutboxMessage
 from reviewers.models import Criterion, Review
 from workflows.models import ApplicationProcess
@@ -64,7 +66,9 @@ def application_form_data(application, **overrides):
 
 def test_whole_journey_from_registration_to_closed(client, call, case_officer, reviewer, secretary, password,
                                                    django_capture_on_commit_callbacks):
-    # given: a visitor sees the open call on the start page
+    # given: a fund that pays half on decision and the rest after the final report; a visitor sees its open call
+    call.fund.advance_percent = 50
+    call.fund.save()
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert call.title in response.content.decode()
@@ -142,9 +146,21 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
             "outcome": "granted", "amount": "20000", "conditions": "Slutrapport i tid.", "motivation": "Bra.",
         })
     assert response.status_code == 302
-    assert Decision.objects.get().amount == Decimal("20000")
+    decision = Decision.objects.get()
+    assert (decision.amount, decision.status) == (Decimal("20000"), "effective")
     assert LedgerEntry.objects.get().amount == Decimal("20000")
-    assert "20" in mail.outbox[-1].body and mail.outbox[-1].to == ["amina@example.org"]
+    letter_mail = mail.outbox[-1]
+    assert "20" in letter_mail.body and letter_mail.to == ["amina@example.org"]
+    (filename, pdf, content_type), = letter_mail.attachments
+    assert (content_type, pdf[:5]) == ("application/pdf", b"%PDF-")
+    assert filename == f"beslut-{application.case_number}.pdf"
+
+    # and: she records the advance as paid
+    advance = Payment.objects.get()
+    assert (advance.kind, advance.amount, advance.status) == ("advance", Decimal("10000"), "planned")
+    response = client.post(reverse("grants:payment_mark_paid", args=[advance.pk]),
+                           {"paid_on": timezone.localdate().isoformat(), "reference": "Ver 123"})
+    assert response.status_code == 302
     client.post(reverse("account_logout"))
 
     # and: the applicant sees her turn and submits the final report
@@ -171,9 +187,18 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     response = client.post(reverse("workflows:task", args=[task.pk]), {"approve": "yes", "comment": ""})
     assert response.status_code == 302
 
+    # and: the rest is paid: what was spent (19 500) minus the advance; the unspent 500 goes back to the fund
+    final = Payment.objects.get(kind="final")
+    assert (final.amount, final.status) == (Decimal("9500"), "planned")
+    client.post(reverse("grants:payment_mark_paid", args=[final.pk]), {"paid_on": timezone.localdate().isoformat()})
+    balance = fund_year_balance(fund_year=call.fund.years.get())
+    assert balance == {"budget": Decimal("100000"), "committed": Decimal("0"), "paid": Decimal("19500"),
+                       "released": Decimal("500"), "available": Decimal("80500")}
+
     # then: the process is closed and every task has its owner and its times
     application.refresh_from_db()
     assert application.status == Application.Status.CARRIED_OUT
+    assert application.case_number == f"{call.fund.case_prefix}-{timezone.localdate().year}-0001"
     assert FinalReport.objects.get().outcome == FinalReport.Outcome.APPROVED
     process = ApplicationProcess.objects.get(application=application)
     assert process.status == PROCESS.DONE
@@ -188,7 +213,8 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert all(t.started is not None for t in tasks if t.flow_task_type == "HUMAN")
     assert list(application.events.values_list("kind", flat=True)) == [
         Event.Kind.CREATED, Event.Kind.SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.CHECKED,
-        Event.Kind.TASK_CLAIMED, Event.Kind.REVIEWED, Event.Kind.TASK_CLAIMED, Event.Kind.DECIDED,
-        Event.Kind.REPORT_SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.REPORT_APPROVED,
+        Event.Kind.TASK_CLAIMED, Event.Kind.REVIEWED, Event.Kind.TASK_CLAIMED, Event.Kind.PAYMENT_PLANNED,
+        Event.Kind.DECIDED, Event.Kind.PAYMENT_PAID, Event.Kind.REPORT_SUBMITTED, Event.Kind.TASK_CLAIMED,
+        Event.Kind.PAYMENT_PLANNED, Event.Kind.MONEY_RETURNED, Event.Kind.REPORT_APPROVED, Event.Kind.PAYMENT_PAID,
     ]
-    assert OutboxMessage.objects.filter(application=application).count() == 7
+    assert OutboxMessage.objects.filter(application=application).count() == 9

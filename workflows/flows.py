@@ -1,8 +1,10 @@
 """The application workflow as a viewflow BPM flow.
 
 submit → ex-ante check ─┬─ pass ───────→ review → decision ─┬─ grant → final report → report approval ─┬─ approve → carried out
-                         ├─ completion → (applicant completes) ↺ ex-ante check      └─ reject → rejected      └─ completion ↺ final report
-                         └─ ineligible → rejected as ineligible
+                         ├─ completion → (applicant completes) ↺ ex-ante check      ├─ reject → rejected      └─ completion ↺ final report
+                         └─ ineligible → rejected as ineligible                     └─ grant above the fund's limit → second approval
+                                                                                        ─┬─ approve → final report
+                                                                                         └─ return ↺ decision
 
 Every human step is a `flow.View` whose view is a page of Potten's own
 (workflows/step_views.py). Staff steps carry a permission, so they wait in the
@@ -62,10 +64,23 @@ class ApplicationFlow(flow.Flow):
         .Next(this.after_decision)
     )
     after_decision = (
-        flow.If(this.was_granted)
+        flow.Switch()
         .Annotation(title=_("Granted?"))
+        .Case(this.second_approval, this.needs_second_approver)
+        .Case(this.final_report, this.was_granted)
+        .Default(this.rejected)
+    )
+    second_approval = (
+        flow.View(step_views.second_approval)
+        .Annotation(title=_("Second approval of the grant"))
+        .Permission("grants.decide_application")
+        .Next(this.after_second_approval)
+    )
+    after_second_approval = (
+        flow.If(this.was_granted)
+        .Annotation(title=_("Approved?"))
         .Then(this.final_report)
-        .Else(this.rejected)
+        .Else(this.decision)
     )
     final_report = (
         flow.View(step_views.final_report)
@@ -106,9 +121,17 @@ class ApplicationFlow(flow.Flow):
     def check_found_ineligible(self, activation):
         return _latest_check(activation).outcome == ExAnteCheck.Outcome.INELIGIBLE
 
+    def _latest_decision(self, activation):
+        return activation.process.application.decisions.order_by("-decided_at", "-pk").first()
+
+    def needs_second_approver(self, activation):
+        decision = self._latest_decision(activation)
+        return decision is not None and decision.status == Decision.Status.PENDING
+
     def was_granted(self, activation):
-        decision = activation.process.application.decisions.order_by("-decided_at", "-pk").first()
-        return decision is not None and decision.outcome == Decision.Outcome.GRANTED
+        decision = self._latest_decision(activation)
+        return (decision is not None and decision.status == Decision.Status.EFFECTIVE
+                and decision.outcome == Decision.Outcome.GRANTED)
 
     def report_was_approved(self, activation):
         report = activation.process.application.final_reports.order_by("-submitted_at", "-pk").first()

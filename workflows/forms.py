@@ -119,6 +119,15 @@ class DecisionForm(forms.Form):
                                  help_text=_("Required when the application is rejected."))
 
 
+class SecondApprovalForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("The grant"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("yes", _("Approve: the grant takes effect")), ("no", _("Return to the decision"))],
+    )
+    comment = forms.CharField(label=_("Comment to your colleague"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Required when you return it."))
+
+
 class FinalReportForm(forms.ModelForm):
     class Meta:
         model = FinalReport

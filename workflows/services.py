@@ -6,6 +6,8 @@ records, the application's new status and the audit event, queues the mails and
 completes the viewflow task, all in one transaction. A refused call changes nothing.
 """
 
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,11 +20,12 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from grants import ledger
+from grants.letters import decision_letter_attach as letter_attach
 from grants.models import (
-    Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, FundYear, LedgerEntry,
-    Membership,
+    Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, LedgerEntry, Membership,
+    Payment,
 )
-from grants.selectors import fund_year_balance
 from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
 from reviewers.models import Criterion, Review, Score
@@ -98,7 +101,7 @@ def _set_status(application, new_status, user, kind, message="", visible=False):
                  message=message, visible=visible)
 
 
-def _applicant_contacts(application):
+def applicant_contacts(application):
     from accounts.models import User
 
     return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()
@@ -110,11 +113,11 @@ def _users_with_role(role):
     return User.objects.filter(groups__name=role, is_active=True).distinct()
 
 
-def _notify_applicants(application, kind, stage, **context):
+def _notify_applicants(application, kind, stage, files=(), **context):
     link = reverse("grants:application_detail", args=[application.pk])
-    for contact in _applicant_contacts(application):
+    for contact in applicant_contacts(application):
         notification_queue(user=contact, kind=kind, stage=stage, application=application, link=link,
-                           context=context)
+                           context=context, files=files)
 
 
 def _notify_role(application, role, kind, stage):
@@ -269,47 +272,125 @@ def review_submit(*, task_pk: int, user, no_conflict: bool, scores: dict, recomm
 
 def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None, conditions: str = "",
                     motivation: str = "") -> Decision:
-    """Grant (an amount within what was asked, the fund's ceiling and what is left) or reject."""
+    """Grant (within what was asked, the fund's ceiling and what is left) or reject.
+
+    A grant above the fund's four-eyes limit reserves its money now but takes effect only when
+    another secretary approves it (the second_approval step).
+    """
     if outcome == Decision.Outcome.REJECTED and not motivation.strip():
         raise ValidationError({"motivation": _("Give the motivation for the rejection.")})
     if outcome == Decision.Outcome.GRANTED and (amount is None or amount <= 0):
         raise ValidationError({"amount": _("Enter the amount to grant.")})
 
     def apply(task, application):
-        fund_year = None
-        if outcome == Decision.Outcome.GRANTED:
+        fund = application.call.fund
+        granted = outcome == Decision.Outcome.GRANTED
+        if granted:
             if amount > application.requested_amount:
                 raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
                                        % {"requested": application.requested_amount}})
-            if amount > application.call.fund.max_amount:
+            if amount > fund.max_amount:
                 raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
-                                       % {"max": application.call.fund.max_amount}})
+                                       % {"max": fund.max_amount}})
+            if amount < application.requested_amount and not motivation.strip():
+                raise ValidationError({"motivation": _("Explain why the grant is smaller than the amount applied for.")})
             # Lock the fund year: concurrent grants queue here, so available never goes below zero.
-            fund_year = FundYear.objects.select_for_update().filter(
-                fund=application.call.fund, year=application.call.budget_year
-            ).first()
-            if fund_year is None:
-                raise NotAllowed(_("The fund has no budget for %(year)s.") % {"year": application.call.budget_year})
-            available = fund_year_balance(fund_year=fund_year)["available"]
-            if amount > available:
-                raise ValidationError({"amount": _("Only %(available)s SEK is left in the fund for %(year)s.")
-                                       % {"available": available, "year": fund_year.year}})
-        decision = Decision.objects.create(
-            application=application, outcome=outcome,
-            amount=amount if outcome == Decision.Outcome.GRANTED else Decimal("0"),
-            conditions=conditions, motivation=motivation, decided_by=user,
+            fund_year = ledger.fund_year_for(application, lock=True)
+            ledger.ensure_available(fund_year=fund_year, amount=amount)
+        pending = granted and fund.four_eyes_above is not None and amount > fund.four_eyes_above
+        decision = Decision(
+            application=application, outcome=outcome, amount=amount if granted else Decimal("0"),
+            conditions=conditions if granted else "", motivation=motivation, decided_by=user,
+            status=Decision.Status.PENDING if pending else Decision.Status.EFFECTIVE,
         )
-        if fund_year is not None:
-            LedgerEntry.objects.create(fund_year=fund_year, application=application,
-                                       kind=LedgerEntry.Kind.COMMITMENT, amount=amount, created_by=user)
-            new_status = Application.Status.GRANTED
-        else:
-            new_status = Application.Status.REJECTED
-        _set_status(application, new_status, user, Event.Kind.DECIDED, message=motivation, visible=True)
-        _notify_applicants(application, "decision", stage=f"decision-{decision.pk}", decision=decision)
+        with _letter_removed_on_failure(decision):
+            if not pending:
+                _prepare_effect(application, decision)
+            decision.save()
+            if granted:
+                ledger.commitment_reserve(fund_year=fund_year, application=application, decision=decision,
+                                          amount=amount, user=user)
+            if pending:
+                event_record(application=application, kind=Event.Kind.DECISION_PENDING, actor=user,
+                             message=f"{amount} SEK")
+                _notify_role(application, roles.SECRETARY, "approval_waiting", stage=f"decision-{decision.pk}")
+            else:
+                _take_effect(application, decision, user)
         return decision
 
     return _execute(task_pk, user, "decision", apply)
+
+
+@contextmanager
+def _letter_removed_on_failure(decision):
+    """A letter file written for a decision whose transaction then fails must not be left in storage."""
+    try:
+        yield
+    except BaseException:
+        if decision.letter:
+            decision.letter.delete(save=False)
+        raise
+
+
+def _prepare_effect(application, decision):
+    """Before a decision takes effect: the report's due date, then the letter that states it."""
+    if decision.outcome == Decision.Outcome.GRANTED and application.end_date:
+        application.report_due_on = application.end_date + timedelta(days=application.call.fund.report_due_days)
+    advance = (ledger.advance_amount(application.call.fund, decision.amount)
+               if decision.outcome == Decision.Outcome.GRANTED else None)
+    letter_attach(decision, advance=advance)
+    return advance
+
+
+def _take_effect(application, decision, user):
+    """A decision in effect: status, the advance payment, and the letter to the applicant."""
+    if decision.outcome == Decision.Outcome.GRANTED:
+        ledger.payment_plan(application=application, kind=Payment.Kind.ADVANCE,
+                            amount=ledger.advance_amount(application.call.fund, decision.amount), user=user)
+        new_status = Application.Status.GRANTED
+    else:
+        new_status = Application.Status.REJECTED
+    _set_status(application, new_status, user, Event.Kind.DECIDED, message=decision.motivation, visible=True)
+    letter = {"name": decision.letter.name, "content_type": "application/pdf",
+              "filename": f"beslut-{application.case_number or application.pk}.pdf"}
+    _notify_applicants(application, "decision", stage=f"decision-{decision.pk}", decision=decision, files=[letter])
+
+
+def second_approval_record(*, task_pk: int, user, approve: bool, comment: str = "") -> Decision:
+    """Another secretary approves a large grant (it takes effect) or returns it (its money is released
+    and the decision step opens again)."""
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Tell your colleague why the decision is returned.")})
+
+    def apply(task, application):
+        ledger.fund_year_for(application, lock=True)
+        decision = application.decisions.select_for_update().filter(status=Decision.Status.PENDING).first()
+        if decision is None:
+            raise NotAllowed(_("There is no decision waiting for approval."))
+        if decision.decided_by_id == user.pk:
+            raise NotAllowed(_("Another project secretary must approve your own decision."))
+        if approve:
+            decision.status = Decision.Status.EFFECTIVE
+            decision.approved_by, decision.approved_at = user, timezone.now()
+            with _letter_removed_on_failure(decision):
+                _prepare_effect(application, decision)
+                decision.save(update_fields=["status", "approved_by", "approved_at", "letter", "letter_sha256"])
+                event_record(application=application, kind=Event.Kind.DECISION_APPROVED, actor=user,
+                             message=comment)
+                _take_effect(application, decision, user)
+        else:
+            decision.status = Decision.Status.ANNULLED
+            decision.save(update_fields=["status"])
+            LedgerEntry.objects.create(fund_year=ledger.fund_year_for(application), application=application,
+                                       decision=decision, kind=LedgerEntry.Kind.RELEASE, amount=decision.amount,
+                                       note="annulled", created_by=user)
+            event_record(application=application, kind=Event.Kind.DECISION_RETURNED, actor=user, message=comment)
+            notification_queue(user=decision.decided_by, kind="decision_returned", stage=f"decision-{decision.pk}",
+                               application=application, link=reverse("workflows:case_detail", args=[application.pk]),
+                               context={"comment": comment})
+        return decision
+
+    return _execute(task_pk, user, "second_approval", apply)
 
 
 def final_report_submit(*, task_pk: int, user, data: dict) -> FinalReport:
@@ -339,6 +420,13 @@ def report_approval_record(*, task_pk: int, user, approve: bool, comment: str = 
         report.reviewer_comment = comment
         report.save()
         if approve:
+            ledger.fund_year_for(application, lock=True)
+            grant = ledger.effective_grant(application)
+            advance = sum((p.amount for p in application.payments.filter(kind=Payment.Kind.ADVANCE)
+                           .exclude(status=Payment.Status.CANCELLED)), Decimal("0"))
+            spent = min(grant.amount, report.costs_total)
+            ledger.payment_plan(application=application, kind=Payment.Kind.FINAL, amount=spent - advance, user=user)
+            ledger.case_close_release(application=application, user=user)
             _set_status(application, Application.Status.CARRIED_OUT, user, Event.Kind.REPORT_APPROVED,
                         message=comment, visible=True)
             _notify_applicants(application, "report_approved", stage=f"report-{report.pk}")

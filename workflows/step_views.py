@@ -117,6 +117,21 @@ def decision(request, task):
                    fund_year=fund_year, reviews=reviews)
 
 
+def second_approval(request, task):
+    application = task.process.coerced.application
+    form = forms.SecondApprovalForm(request.POST or None)
+    pending = application.decisions.filter(status="pending").select_related("decided_by").first()
+    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
+
+    def perform(data):
+        services.second_approval_record(task_pk=task.pk, user=request.user, approve=data["approve"],
+                                        comment=data["comment"])
+
+    return _handle(request, task, form, perform, _("The second approval is recorded."), pending_decision=pending,
+                   balance=fund_year_balance(fund_year=fund_year) if fund_year else None, fund_year=fund_year,
+                   own_decision=pending is not None and pending.decided_by_id == request.user.pk)
+
+
 def final_report(request, task):
     application = task.process.coerced.application
     form = forms.FinalReportForm(request.POST or None)

@@ -1,0 +1,18 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grants.forms import MoneyField
+
+
+class BudgetChangeForm(forms.Form):
+    new_budget = MoneyField(label=_("New budget (SEK)"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("For example a decision of the steering group. Kept in the log."))
+
+
+class PaymentPaidForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reference = forms.CharField(label=_("Payment reference"), required=False, max_length=100,
+                                help_text=_("For example the verification number in the accounts."))

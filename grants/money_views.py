@@ -1,0 +1,112 @@
+"""Staff pages for the money: fund budgets with their ledger, payments, decision letters."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grants import ledger, selectors
+from grants.models import Decision, FundYear, Membership, Payment
+from grants.money_forms import BudgetChangeForm, PaymentPaidForm
+from grants.services import NotAllowed
+
+
+def _require_staff(user):
+    if not user.has_perm("grants.view_all_applications"):
+        raise PermissionDenied
+
+
+@login_required
+def fund_years(request):
+    _require_staff(request.user)
+    years = FundYear.objects.select_related("fund").order_by("fund__name", "-year")
+    return render(request, "grants/fund_years.html", {
+        "rows": [(fy, selectors.fund_year_balance(fund_year=fy)) for fy in years],
+    })
+
+
+@login_required
+def fund_budget(request, pk: int):
+    _require_staff(request.user)
+    fund_year = FundYear.objects.select_related("fund").filter(pk=pk).first()
+    if fund_year is None:
+        raise Http404
+    may_change = request.user.has_perm("grants.decide_application")
+    form = BudgetChangeForm(request.POST or None, initial={"new_budget": fund_year.budget})
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=request.user,
+                                               new_budget=form.cleaned_data["new_budget"],
+                                               reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The budget is changed."))
+                return redirect("grants:fund_budget", fund_year.pk)
+        status = 400
+    return render(request, "grants/fund_budget.html", {
+        "fund_year": fund_year, "balance": selectors.fund_year_balance(fund_year=fund_year),
+        "entries": fund_year.ledger.select_related("application", "created_by").order_by("-created_at", "-pk"),
+        "changes": fund_year.budget_changes.select_related("changed_by").order_by("-changed_at"),
+        "form": form, "may_change": may_change,
+    }, status=status)
+
+
+@login_required
+def payments(request):
+    _require_staff(request.user)
+    planned = Payment.objects.filter(status=Payment.Status.PLANNED).select_related(
+        "application", "application__organisation", "application__call__fund").order_by("created_at")
+    paid = Payment.objects.filter(status=Payment.Status.PAID).select_related(
+        "application", "application__organisation").order_by("-paid_on", "-pk")[:50]
+    return render(request, "grants/payments.html", {
+        "planned": planned, "paid": paid, "form": PaymentPaidForm(),
+        "may_pay": request.user.has_perm("grants.decide_application"),
+    })
+
+
+@login_required
+@require_POST
+def payment_mark_paid(request, pk: int):
+    _require_staff(request.user)
+    form = PaymentPaidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the date the payment was made."))
+        return redirect("grants:payments")
+    try:
+        ledger.payment_mark_paid(payment_id=pk, user=request.user, paid_on=form.cleaned_data["paid_on"],
+                                 reference=form.cleaned_data["reference"])
+    except Payment.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(e for errors in exc.message_dict.values() for e in errors))
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The payment is recorded."))
+    return redirect("grants:payments")
+
+
+@login_required
+def decision_letter(request, pk: int):
+    """The letter of a decision in effect (or replaced): for the organisation's contacts and for staff."""
+    decision = Decision.objects.select_related("application").filter(pk=pk).exclude(letter="").first()
+    if decision is None or decision.status in (Decision.Status.PENDING, Decision.Status.ANNULLED):
+        raise Http404
+    application = decision.application
+    is_contact = Membership.objects.filter(user=request.user, organisation_id=application.organisation_id).exists()
+    if not is_contact and not request.user.has_perm("grants.view_all_applications"):
+        raise Http404
+    response = FileResponse(decision.letter.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"beslut-{application.case_number or application.pk}.pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
