@@ -140,3 +140,48 @@ def fund_year_budget_change(*, fund_year_id: int, user, new_budget: Decimal, rea
     fund_year.budget = new_budget
     fund_year.save(update_fields=["budget"])
     return change
+
+
+def decision_correct(*, application_id: int, user, amount: Decimal, conditions: str, motivation: str) -> Decision:
+    """Correct a grant in effect with a new decision linked to it (the old one is kept, marked replaced).
+
+    The money follows: a larger grant must fit in what is left, a smaller one returns the difference;
+    a grant can never become smaller than what has already been paid. The planned advance is re-planned.
+    """
+    from workflows.flows import ApplicationFlow
+    from workflows.models import ApplicationProcess
+    from workflows.services import correction_takes_effect
+
+    if not user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    if not motivation.strip():
+        raise ValidationError({"motivation": _("Explain why the decision is corrected.")})
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("Enter the amount to grant.")})
+    process = ApplicationProcess.objects.get(application_id=application_id)
+    with ApplicationFlow.lock(process.pk):  # the order of the workflow steps: process, fund year, application
+        application = Application.objects.select_related("call__fund").get(pk=application_id)
+        fund_year = fund_year_for(application, lock=True)
+        application = Application.objects.select_for_update().get(pk=application_id)
+        old = effective_grant(application)
+        if application.status != Application.Status.GRANTED or old is None:
+            raise NotAllowed(_("Only a grant whose project is under way can be corrected."))
+        fund = application.call.fund
+        if amount > application.requested_amount:
+            raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
+                                   % {"requested": application.requested_amount}})
+        if amount > fund.max_amount:
+            raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
+                                   % {"max": fund.max_amount}})
+        paid = sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
+        if amount < paid:
+            raise ValidationError({"amount": _("The grant cannot be smaller than what is already paid: %(paid)s SEK.")
+                                   % {"paid": paid}})
+        delta = amount - old.amount
+        if delta > 0:
+            ensure_available(fund_year=fund_year, amount=delta)
+        decision = Decision(application=application, outcome=Decision.Outcome.GRANTED, amount=amount,
+                            conditions=conditions, motivation=motivation, decided_by=user, corrects=old)
+        correction_takes_effect(application=application, old=old, new=decision, fund_year=fund_year, delta=delta,
+                                paid=paid, user=user)
+        return decision

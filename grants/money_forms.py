@@ -16,3 +16,10 @@ class PaymentPaidForm(forms.Form):
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(label=_("Payment reference"), required=False, max_length=100,
                                 help_text=_("For example the verification number in the accounts."))
+
+
+class DecisionCorrectionForm(forms.Form):
+    amount = MoneyField(label=_("Granted amount (SEK)"), min_value=1)
+    conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    motivation = forms.CharField(label=_("Why the decision is corrected"), widget=forms.Textarea(attrs={"rows": 3}),
+                                 help_text=_("Shown to the applicant in the new decision letter."))

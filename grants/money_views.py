@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from grants import ledger, selectors
 from grants.models import Decision, FundYear, Membership, Payment
-from grants.money_forms import BudgetChangeForm, PaymentPaidForm
+from grants.money_forms import BudgetChangeForm, DecisionCorrectionForm, PaymentPaidForm
 from grants.services import NotAllowed
 
 
@@ -110,3 +110,31 @@ def decision_letter(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def decision_correct(request, application_pk: int):
+    """A correction is a new decision linked to the one it replaces; the old letter stays as it was."""
+    application = selectors.application_get_for_staff(user=request.user, pk=application_pk)
+    if not request.user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    current = ledger.effective_grant(application)
+    if current is None:
+        raise Http404
+    form = DecisionCorrectionForm(request.POST or None, initial={
+        "amount": current.amount, "conditions": current.conditions})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.decision_correct(application_id=application.pk, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The decision is corrected and the new letter is sent."))
+            return redirect("workflows:case_detail", application.pk)
+    return render(request, "grants/decision_correct.html", {
+        "application": application, "current": current, "form": form,
+        "balance": selectors.fund_year_balance(fund_year=ledger.fund_year_for(application)),
+    }, status=400 if form.errors else 200)

@@ -40,4 +40,5 @@ urlpatterns += [
     path("utbetalningar/", money_views.payments, name="payments"),
     path("utbetalningar/<int:pk>/utbetald/", money_views.payment_mark_paid, name="payment_mark_paid"),
     path("beslut/<int:pk>/beslutsbrev.pdf", money_views.decision_letter, name="decision_letter"),
+    path("arenden/<int:application_pk>/rattelse/", money_views.decision_correct, name="decision_correct"),
 ]

@@ -285,3 +285,35 @@ def test_the_letter_is_downloadable_by_the_applicant_and_staff_only(client, draf
         assert response.status_code == status
         if status == 200:
             assert b"".join(response.streaming_content)[:5] == b"%PDF-"
+
+
+def test_a_correction_is_a_new_linked_decision_and_the_money_follows(client, draft, applicant, case_officer,
+                                                                    reviewer, secretary, fund_year):
+    draft.call.fund.advance_percent = 50
+    draft.call.fund.save()
+    task = at_decision(draft, applicant, case_officer, reviewer, secretary)
+    first = services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("20000"))
+    client.force_login(secretary)
+    url = reverse("grants:decision_correct", args=[draft.pk])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {"amount": "16000", "conditions": "Nya villkor", "motivation": "Räknefel."})
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second = Decision.objects.get(corrects=first)
+    assert (first.status, second.status, second.amount) == ("superseded", "effective", Decimal("16000"))
+    assert first.letter_sha256 != second.letter_sha256
+    assert fund_year_balance(fund_year=fund_year)["available"] == Decimal("84000")
+    assert list(Payment.objects.values_list("status", "amount")) == [("cancelled", Decimal("10000")),
+                                                                      ("planned", Decimal("8000"))]
+    assert OutboxMessage.objects.filter(kind="decision").count() == 2
+
+    # a correction never goes below what is paid, nor above what is left
+    ledger.payment_mark_paid(payment_id=Payment.objects.get(status="planned").pk, user=secretary,
+                             paid_on=timezone.localdate())
+    response = client.post(url, {"amount": "7999", "motivation": "x"})
+    assert response.status_code == 400
+    assert Decision.objects.filter(status="effective").get().amount == Decimal("16000")
+    client.force_login(case_officer)
+    assert client.post(url, {"amount": "15000", "motivation": "x"}).status_code == 403

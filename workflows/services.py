@@ -356,6 +356,33 @@ def _take_effect(application, decision, user):
     _notify_applicants(application, "decision", stage=f"decision-{decision.pk}", decision=decision, files=[letter])
 
 
+def correction_takes_effect(*, application, old, new, fund_year, delta, paid, user):
+    """Store a correcting decision with its letter; move the money and re-plan the advance (grants.ledger)."""
+    planned = application.payments.filter(kind=Payment.Kind.ADVANCE, status=Payment.Status.PLANNED)
+    paid_advance = sum((p.amount for p in application.payments.filter(kind=Payment.Kind.ADVANCE,
+                                                                      status=Payment.Status.PAID)), Decimal("0"))
+    advance = max(ledger.advance_amount(application.call.fund, new.amount) - paid_advance, Decimal("0"))
+    with _letter_removed_on_failure(new):
+        letter_attach(new, advance=advance)
+        new.save()
+        old.status = Decision.Status.SUPERSEDED
+        old.save(update_fields=["status"])
+        if delta > 0:
+            LedgerEntry.objects.create(fund_year=fund_year, application=application, decision=new,
+                                       kind=LedgerEntry.Kind.COMMITMENT, amount=delta, created_by=user)
+        elif delta < 0:
+            LedgerEntry.objects.create(fund_year=fund_year, application=application, decision=new,
+                                       kind=LedgerEntry.Kind.RELEASE, amount=-delta, note="correction",
+                                       created_by=user)
+        planned.update(status=Payment.Status.CANCELLED)
+        ledger.payment_plan(application=application, kind=Payment.Kind.ADVANCE, amount=advance, user=user)
+        event_record(application=application, kind=Event.Kind.DECISION_CORRECTED, actor=user,
+                     message=f"{old.amount} → {new.amount} SEK. {new.motivation}", visible=True)
+        letter = {"name": new.letter.name, "content_type": "application/pdf",
+                  "filename": f"beslut-{application.case_number or application.pk}.pdf"}
+        _notify_applicants(application, "decision", stage=f"decision-{new.pk}", decision=new, files=[letter])
+
+
 def second_approval_record(*, task_pk: int, user, approve: bool, comment: str = "") -> Decision:
     """Another secretary approves a large grant (it takes effect) or returns it (its money is released
     and the decision step opens again)."""
