@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("grants.urls")),
     path("", include("workflows.urls")),
+    path("", include("reviewers.urls")),
 ]

@@ -561,10 +561,9 @@ def _check_may_edit(user, application: Application) -> None:
 
 
 def attachment_get_for_user(*, user, pk: int) -> Attachment:
-    """An attachment the user may download: a contact of the applicant organisation, or staff who
-    may see the case (never a draft). Anyone else gets 404.
-
-    Reviewers are not included yet: they would need a review task for the application.
+    """An attachment the user may download: a contact of the applicant organisation, staff who
+    may see the case (never a draft), or a reviewer asked to review it who declared no conflict.
+    Anyone else gets 404.
     """
     attachment = Attachment.objects.select_related("application").filter(pk=pk).first()
     if attachment is None or not user.is_authenticated:
@@ -573,6 +572,11 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
     if selectors.applications_for_applicant(user=user).filter(pk=application_id).exists():
         return attachment
     if selectors.applications_for_staff(user=user).filter(pk=application_id).exists():
+        return attachment
+    from reviewers.models import Assignment
+
+    if Assignment.objects.filter(application_id=application_id, reviewer=user,
+                                 status__in=[Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED]).exists():
         return attachment
     raise Http404
 

@@ -7,13 +7,13 @@ from viewflow.workflow.status import STATUS
 
 from grants.models import ChecklistItem
 from grants.services import application_submit
-from reviewers.models import Criterion
 from workflows import services
 
 
 def open_task(application) -> Task:
+    """The open step of the application's process (a human task, or the review waiting for reviewers)."""
     return Task.objects.get(process__applicationprocess__application=application,
-                            status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
+                            status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type__in=["HUMAN", "FUNCTION"])
 
 
 def submit(application, user):
@@ -31,10 +31,14 @@ def check_pass(application, officer):
 
 
 def review(application, reviewer, score=4):
-    return services.review_submit(
-        task_pk=open_task(application).pk, user=reviewer, no_conflict=True, recommendation="grant",
-        scores={c.code: (score, "") for c in Criterion.objects.filter(is_active=True)},
-    )
+    """The reviewer declares no conflict and submits the same score on every criterion."""
+    from reviewers.models import Assignment
+    from reviewers.services import assignment_declare, review_save
+
+    assignment = Assignment.objects.get(application=application, reviewer=reviewer)
+    assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
+    return review_save(assignment_id=assignment.pk, user=reviewer, version=None, recommendation="grant",
+                       scores={c.pk: (score, False, "") for c in assignment.rubric.criteria.all()}, submit=True)
 
 
 def grant(application, secretary, amount="15000"):

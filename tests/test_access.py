@@ -17,16 +17,13 @@ pytestmark = pytest.mark.django_db
 
 PERSONAS = ["anonymous", "applicant", "other_applicant", "case_officer", "reviewer", "secretary", "steering"]
 ALLOWED = {
-    "exante_check": "case_officer", "completion": "applicant", "review": "reviewer", "decision": "secretary",
+    "exante_check": "case_officer", "completion": "applicant", "decision": "secretary",
     "final_report": "applicant", "report_approval": "secretary",
 }
 # What a POST would contain if it were allowed: a complete, valid answer for each step.
 VALID_POST = {
     "exante_check": {"outcome": "pass"},  # plus every checklist point, added in the test
     "completion": {"goals": "Nya mål."},
-    "review": {"no_conflict": "on", "recommendation": "grant", **{f"score_{c}": "3" for c in (
-        "relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability",
-        "gender_equality", "equal_treatment", "accessibility")}},
     "decision": {"outcome": "granted", "amount": "1000"},
     "final_report": {"activities_done": "x", "participants_women": "1", "participants_men": "1",
                      "participants_other": "0", "participants_newcomers": "1", "participants_established": "1",

@@ -67,13 +67,13 @@ def test_submitting_with_a_required_field_missing_shows_that_field_and_submits_n
     assert OutboxMessage.objects.count() == 0
 
 
-@pytest.mark.parametrize("overrides, part, message", [
-    ({"themes": []}, "themes", "theme"),
+@pytest.mark.parametrize("overrides, part, message", [  # the messages in Swedish, the default language
+    ({"themes": []}, "themes", "minst ett tema"),
     ({"activities-0-description": "", "activities-0-starts_on": "", "activities-0-ends_on": "",
-      "activities-1-description": "", "activities-1-starts_on": ""}, "activities", "activity"),
+      "activities-1-description": "", "activities-1-starts_on": ""}, "activities", "minst en aktivitet"),
     ({"budget-1-amount": "11000"}, "budget", "19"),
-    ({"activities-1-starts_on": "2099-01-01"}, "activities-1-starts_on", "project period"),
-    ({"budget-0-amount": ""}, "budget-0-amount", "amount"),
+    ({"activities-1-starts_on": "2099-01-01"}, "activities-1-starts_on", "projektperioden"),
+    ({"budget-0-amount": ""}, "budget-0-amount", "belopp"),
 ])
 def test_list_parts_are_checked_on_submit(client, draft, applicant, overrides, part, message):
     client.force_login(applicant)

@@ -46,6 +46,13 @@ def media(settings, tmp_path):
     return root
 
 
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """These tests read the messages in English (the Swedish ones are checked by test_i18n)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def stored_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 

@@ -37,7 +37,7 @@ def at_decision(draft, applicant, case_officer, reviewer, secretary):
 # -- the checklist -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("outcome, status, node, mail_kind, mail_to", [
-    ("pass", "review", "review", "review_waiting", "reviewer"),
+    ("pass", "review", "review", "review_assigned", "reviewer"),
     ("completion", "completion", "completion", "completion_requested", "applicant"),
     ("ineligible", "ineligible", None, "ineligible", "applicant"),
 ])

@@ -13,7 +13,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from grants.models import Application, Decision, Event, FinalReport, LedgerEntry, Municipality, Payment
 from grants.selectors import fund_year_balance
 from notifications.models import OutboxMessage
-from reviewers.models import Criterion, Review
+from reviewers.models import Assignment, Review
 from workflows.models import ApplicationProcess
 
 pytestmark = pytest.mark.django_db
@@ -123,17 +123,23 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert response.status_code == 302
     client.post(reverse("account_logout"))
 
-    # and: the reviewer declares no conflict and scores every criterion
-    login(client, reviewer, password)
-    task = open_task(application)
-    assert task.flow_task.name == "review"
-    claim_and_open(client, task)
-    scores = {f"score_{c.code}": "4" for c in Criterion.objects.all()}
-    response = client.post(reverse("workflows:task", args=[task.pk]), {
-        "no_conflict": "on", "recommendation": "grant", "summary": "Tydliga mål.", **scores,
+    # and: the reviewer (asked automatically) declares no conflict, then scores every criterion
+    response = client.post(reverse("account_login"), {"login": reviewer.email, "password": password})
+    assert response["Location"] == reverse("reviewers:home")
+    assignment = Assignment.objects.get(application=application)
+    assert assignment.reviewer == reviewer
+    page = client.get(reverse("reviewers:assignment", args=[assignment.pk]))
+    assert application.problem not in page.content.decode()  # nothing beyond title and organisation yet
+    client.post(reverse("reviewers:assignment", args=[assignment.pk]), {"conflict": "no"})
+    page = client.get(reverse("reviewers:assignment", args=[assignment.pk]))
+    assert application.problem in page.content.decode()
+    scores = {f"score_{c.pk}": "4" for c in assignment.rubric.criteria.all()}
+    response = client.post(reverse("reviewers:assignment", args=[assignment.pk]), {
+        "recommendation": "grant", "summary": "Tydliga mål.", "submit": "1", **scores,
+        "version": page.context["form"]["version"].value() or "",
     })
     assert response.status_code == 302
-    assert Review.objects.get().scores.count() == Criterion.objects.count() == 9
+    assert Review.objects.get().scores.count() == assignment.rubric.criteria.count() == 9
     client.post(reverse("account_logout"))
 
     # and: the secretary grants 20 000 of the 24 000 asked
@@ -206,14 +212,15 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     tasks = list(process.task_set.order_by("created", "pk"))
     human = [(t.flow_task.name, t.owner.email) for t in tasks if t.flow_task_type == "HUMAN"]
     assert human == [
-        ("exante_check", case_officer.email), ("review", reviewer.email), ("decision", secretary.email),
+        ("exante_check", case_officer.email), ("decision", secretary.email),
         ("final_report", "amina@example.org"), ("report_approval", secretary.email),
     ]
     assert all(t.status == STATUS.DONE and t.finished is not None for t in tasks)
     assert all(t.started is not None for t in tasks if t.flow_task_type == "HUMAN")
     assert list(application.events.values_list("kind", flat=True)) == [
         Event.Kind.CREATED, Event.Kind.SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.CHECKED,
-        Event.Kind.TASK_CLAIMED, Event.Kind.REVIEWED, Event.Kind.TASK_CLAIMED, Event.Kind.PAYMENT_PLANNED,
+        Event.Kind.NO_CONFLICT_DECLARED, Event.Kind.REVIEWED, Event.Kind.REVIEW_CLOSED, Event.Kind.TASK_CLAIMED,
+        Event.Kind.PAYMENT_PLANNED,
         Event.Kind.DECIDED, Event.Kind.PAYMENT_PAID, Event.Kind.REPORT_SUBMITTED, Event.Kind.TASK_CLAIMED,
         Event.Kind.PAYMENT_PLANNED, Event.Kind.MONEY_RETURNED, Event.Kind.REPORT_APPROVED, Event.Kind.PAYMENT_PAID,
     ]

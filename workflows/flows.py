@@ -51,10 +51,11 @@ class ApplicationFlow(flow.Flow):
         .Assign(this.applicant_contact)
         .Next(this.exante_check)
     )
+    # Reviewers work on their assignments (reviewers/); the step ends when every asked reviewer has
+    # answered, or when the case officer closes it with the fund's quorum (reviewers.services).
     review = (
-        flow.View(step_views.review)
+        flow.Handle()
         .Annotation(title=_("Review"))
-        .Permission("reviewers.review_application")
         .Next(this.decision)
     )
     decision = (

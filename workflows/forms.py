@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.forms import MoneyField
 from grants.models import Application, CheckItemResult, Decision, ExAnteCheck, FinalReport
-from reviewers.models import Criterion, Review
 
 
 LIST_PART_LABELS = {
@@ -73,41 +72,6 @@ class ExAnteCheckForm(forms.Form):
     def results(self) -> dict:
         return {item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data[f"item_{item.pk}_comment"])
                 for item in self.items}
-
-
-class ReviewForm(forms.Form):
-    no_conflict = forms.BooleanField(
-        label=_("I have no conflict of interest with this application or organisation"), required=False,
-        help_text=_("You have a conflict if you, a relative or a close colleague is involved in the "
-                    "organisation or the project. If you do, release the task instead."),
-    )
-    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=Review.Recommendation.choices,
-                                       widget=forms.RadioSelect)
-    summary = forms.CharField(label=_("Summary for the applicant"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text=_("Shown to the applicant without your name."))
-
-    SCORE_CHOICES = [(str(i), str(i)) for i in range(6)]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.criteria = list(Criterion.objects.filter(is_active=True))
-        for criterion in self.criteria:
-            self.fields[f"score_{criterion.code}"] = forms.TypedChoiceField(
-                label=criterion.name, choices=self.SCORE_CHOICES, coerce=int, widget=forms.RadioSelect,
-                help_text=criterion.question,
-                error_messages={"required": _("Give a score from 0 to 5.")},
-            )
-            self.fields[f"comment_{criterion.code}"] = forms.CharField(
-                label=_("Comment on %(criterion)s") % {"criterion": criterion.name}, required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-
-    def scores(self) -> dict:
-        return {
-            c.code: (self.cleaned_data[f"score_{c.code}"], self.cleaned_data.get(f"comment_{c.code}", ""))
-            for c in self.criteria
-        }
 
 
 class DecisionForm(forms.Form):

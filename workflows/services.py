@@ -28,7 +28,7 @@ from grants.models import (
 )
 from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
-from reviewers.models import Criterion, Review, Score
+from reviewers.services import assignments_fill
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -208,7 +208,7 @@ def exante_check_record(*, task_pk: int, user, outcome: str, results: dict, over
             application.reopened_fields = []
             _set_status(application, Application.Status.REVIEW, user, Event.Kind.CHECKED,
                         message=comment, visible=False)
-            _notify_role(application, roles.REVIEWER, "review_waiting", stage=f"check-{check.pk}")
+            assignments_fill(application=application)
         elif outcome == ExAnteCheck.Outcome.COMPLETION:
             application.reopened_fields = list(completion_fields)
             _set_status(application, Application.Status.COMPLETION, user, Event.Kind.COMPLETION_REQUESTED,
@@ -244,30 +244,17 @@ def completion_submit(*, task_pk: int, user, changes: dict) -> Application:
     return _execute(task_pk, user, "completion", apply)
 
 
-def review_submit(*, task_pk: int, user, no_conflict: bool, scores: dict, recommendation: str,
-                  summary: str = "") -> Review:
-    """`scores` maps criterion code to (score 0–5, comment)."""
-    if not no_conflict:
-        raise ValidationError({"no_conflict": _("You must declare that you have no conflict of interest. "
-                                                "If you have one, release the task so someone else reviews.")})
-    criteria = list(Criterion.objects.filter(is_active=True))
-    missing = [c.code for c in criteria if c.code not in scores]
-    if missing:
-        raise ValidationError({f"score_{code}": _("Give a score from 0 to 5.") for code in missing})
+def review_finished(*, application, user) -> None:
+    """Move a reviewed application on to the decision (called by reviewers.services under the process lock)."""
+    from workflows.flows import ApplicationFlow
 
-    def apply(task, application):
-        if Membership.objects.filter(user=user, organisation=application.organisation).exists():
-            raise NotAllowed(_("You cannot review an application from your own organisation."))
-        review = Review.objects.create(application=application, reviewer=user, no_conflict_declared=True,
-                                       recommendation=recommendation, summary=summary)
-        Score.objects.bulk_create(
-            Score(review=review, criterion=c, score=scores[c.code][0], comment=scores[c.code][1]) for c in criteria
-        )
-        _set_status(application, Application.Status.DECISION, user, Event.Kind.REVIEWED)
-        _notify_role(application, roles.SECRETARY, "decision_waiting", stage=f"review-{review.pk}")
-        return review
-
-    return _execute(task_pk, user, "review", apply)
+    task = Task.objects.filter(process__applicationprocess__application=application,
+                               flow_task=ApplicationFlow.review, status=STATUS.NEW).first()
+    if task is None:
+        return
+    ApplicationFlow.review.run(task)
+    _set_status(application, Application.Status.DECISION, user, Event.Kind.REVIEW_CLOSED)
+    _notify_role(application, roles.SECRETARY, "decision_waiting", stage=f"review-task-{task.pk}")
 
 
 def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None, conditions: str = "",

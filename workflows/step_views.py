@@ -11,6 +11,7 @@ from grants.forms import ApplicationEditor
 from grants.models import ChecklistItem
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed
+from reviewers.services import review_summary
 from workflows import forms, services
 
 
@@ -88,18 +89,6 @@ def completion(request, task):
     }, status=status)
 
 
-def review(request, task):
-    form = forms.ReviewForm(request.POST or None)
-
-    def perform(data):
-        services.review_submit(
-            task_pk=task.pk, user=request.user, no_conflict=data["no_conflict"], scores=form.scores(),
-            recommendation=data["recommendation"], summary=data["summary"],
-        )
-
-    return _handle(request, task, form, perform, _("Your review is submitted."), template="workflows/review.html")
-
-
 def decision(request, task):
     application = task.process.coerced.application
     form = forms.DecisionForm(request.POST or None)
@@ -112,9 +101,8 @@ def decision(request, task):
             conditions=data["conditions"], motivation=data["motivation"],
         )
 
-    reviews = application.reviews.prefetch_related("scores__criterion").select_related("reviewer")
     return _handle(request, task, form, perform, _("The decision is recorded."), balance=balance,
-                   fund_year=fund_year, reviews=reviews)
+                   fund_year=fund_year, summary=review_summary(application))
 
 
 def second_approval(request, task):

@@ -21,7 +21,8 @@ from accounts.models import User
 from grants import services as grant_services
 from grants.checklist import checklist_ensure_default
 from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme
-from reviewers.models import Criterion, Review
+from reviewers import services as review_services
+from reviewers.models import Assignment, Review
 from workflows import services as flow_services
 from workflows.selectors import open_task_for_application
 
@@ -182,11 +183,12 @@ class Command(BaseCommand):
             )
             if stage == "review":
                 continue
-            task = open_task_for_application(application)
-            flow_services.review_submit(
-                task_pk=task.pk, user=reviewer, no_conflict=True, recommendation=Review.Recommendation.GRANT,
-                scores={c.code: (4, "") for c in Criterion.objects.filter(is_active=True)},
-                summary="Ett väl genomtänkt projekt med tydliga mål.",
+            assignment = Assignment.objects.get(application=application, reviewer=reviewer)
+            review_services.assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
+            review_services.review_save(
+                assignment_id=assignment.pk, user=reviewer, version=None, submit=True,
+                recommendation=Review.Recommendation.GRANT, summary="Ett väl genomtänkt projekt med tydliga mål.",
+                scores={c.pk: (4, False, "") for c in assignment.rubric.criteria.all()},
             )
             task = open_task_for_application(application)
             flow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted",

@@ -1,0 +1,313 @@
+"""Writes for review: rubrics, assignment (manual and automatic), conflict declarations, reviews, closing."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from grants.models import Application, Event, Membership
+from grants.services import NotAllowed, event_record
+from reviewers.models import Assignment, Criterion, Review, ReviewRevision, ReviewSettings, Rubric, Score
+
+
+class ReviewConflict(NotAllowed):
+    """The review changed since it was opened (another tab)."""
+
+
+# -- rubrics and settings -------------------------------------------------------------------------
+
+def rubric_copy(*, rubric: Rubric, fund, version: int, name: str | None = None) -> Rubric:
+    new = Rubric.objects.create(fund=fund, version=version, name=name or rubric.name)
+    for criterion in rubric.criteria.all():
+        criterion.pk = None
+        criterion.rubric = new
+        criterion.save()
+    return new
+
+
+@transaction.atomic
+def rubric_for_fund(fund) -> Rubric:
+    """The fund's newest rubric; a fund without one starts from a copy of the default rubric."""
+    rubric = Rubric.objects.filter(fund=fund).order_by("-version").first()
+    if rubric is None:
+        default = Rubric.objects.filter(fund__isnull=True).order_by("-version").first()
+        rubric = rubric_copy(rubric=default, fund=fund, version=1)
+    return rubric
+
+
+@transaction.atomic
+def rubric_new_version(*, rubric: Rubric) -> Rubric:
+    """A new, editable version of a rubric (the used one stays as it was)."""
+    latest = Rubric.objects.select_for_update().filter(fund=rubric.fund).order_by("-version").first()
+    return rubric_copy(rubric=rubric, fund=rubric.fund, version=latest.version + 1)
+
+
+def settings_for_fund(fund) -> ReviewSettings:
+    review_settings, _created = ReviewSettings.objects.get_or_create(fund=fund)
+    return review_settings
+
+
+# -- assignment ----------------------------------------------------------------------------------
+
+def _pool(review_settings: ReviewSettings):
+    from accounts.models import User
+
+    pool = review_settings.reviewers.filter(is_active=True)
+    if not pool.exists():  # no pool chosen: everyone with the reviewer role
+        pool = User.objects.filter(groups__name=roles.REVIEWER, is_active=True)
+    return pool
+
+
+def _notify_assigned(assignment):
+    from notifications.services import notification_queue
+
+    notification_queue(user=assignment.reviewer, kind="review_assigned", stage=f"assignment-{assignment.pk}",
+                       application=assignment.application,
+                       link=reverse("reviewers:assignment", args=[assignment.pk]),
+                       context={"assignment": assignment})
+
+
+def _new_assignment(*, application, reviewer, rubric, review_settings, user=None) -> Assignment:
+    assignment = Assignment.objects.create(
+        application=application, reviewer=reviewer, rubric=rubric, assigned_by=user,
+        deadline=timezone.localdate() + timedelta(days=review_settings.deadline_days),
+    )
+    _notify_assigned(assignment)
+    return assignment
+
+
+def assignments_fill(*, application: Application, user=None) -> list[Assignment]:
+    """Assign reviewers until the fund's number is reached, taking those with the least open work first.
+
+    Never a reviewer who declared a conflict or was already asked, never a contact of the applying
+    organisation. Serialised per fund (row lock on its review settings) so loads stay balanced.
+    """
+    fund = application.call.fund
+    settings_for_fund(fund)
+    review_settings = ReviewSettings.objects.select_for_update().get(fund=fund)
+    rubric = rubric_for_fund(fund)
+    counting = application.assignments.filter(status__in=[*Assignment.OPEN, Assignment.Status.SUBMITTED]).count()
+    missing = review_settings.reviewers_per_application - counting
+    if missing <= 0:
+        return []
+    candidates = (
+        _pool(review_settings)
+        .exclude(assignments__application=application)
+        .exclude(membership__organisation_id=application.organisation_id)
+        .annotate(open_load=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN), distinct=True))
+        .order_by("open_load", "pk")[:missing]
+    )
+    return [_new_assignment(application=application, reviewer=reviewer, rubric=rubric,
+                            review_settings=review_settings) for reviewer in candidates]
+
+
+@transaction.atomic
+def assignment_add(*, application_id: int, reviewer, user) -> Assignment:
+    """The case officer asks a particular reviewer."""
+    if not user.has_perm("grants.check_application"):
+        raise PermissionDenied
+    application = Application.objects.select_related("call__fund").get(pk=application_id)
+    if application.status != Application.Status.REVIEW:
+        raise NotAllowed(_("Reviewers can only be added while the application is under review."))
+    if not reviewer.has_perm("reviewers.review_application"):
+        raise ValidationError({"reviewer": _("This person is not a reviewer.")})
+    if Membership.objects.filter(user=reviewer, organisation_id=application.organisation_id).exists():
+        raise ValidationError({"reviewer": _("A contact of the applying organisation cannot review it.")})
+    if application.assignments.filter(reviewer=reviewer).exists():
+        raise ValidationError({"reviewer": _("This reviewer has already been asked.")})
+    review_settings = settings_for_fund(application.call.fund)
+    return _new_assignment(application=application, reviewer=reviewer, rubric=rubric_for_fund(application.call.fund),
+                           review_settings=review_settings, user=user)
+
+
+def assignment_declare(*, assignment_id: int, user, conflict: bool, reason: str = "") -> Assignment:
+    """The reviewer declares no conflict (and may then see the application) or a conflict with a reason
+    (and is replaced by the next reviewer). Kept in the audit trail either way."""
+    if conflict and not reason.strip():
+        raise ValidationError({"reason": _("Describe the conflict of interest.")})
+    with _process_lock(Assignment.objects.get(pk=assignment_id).application_id):
+        assignment = Assignment.objects.select_for_update().select_related("application__call__fund").get(
+            pk=assignment_id)
+        if assignment.reviewer_id != user.pk:
+            raise PermissionDenied
+        if assignment.status != Assignment.Status.DECLARING:
+            return assignment  # already declared
+        assignment.declared_at = timezone.now()
+        application = assignment.application
+        if conflict:
+            assignment.status = Assignment.Status.CONFLICT
+            assignment.conflict_reason = reason
+            assignment.save(update_fields=["status", "declared_at", "conflict_reason"])
+            event_record(application=application, kind=Event.Kind.CONFLICT_DECLARED, actor=user, message=reason)
+            assignments_fill(application=application)
+            _advance_if_complete(application, user)
+        else:
+            assignment.status = Assignment.Status.ACTIVE
+            assignment.save(update_fields=["status", "declared_at"])
+            event_record(application=application, kind=Event.Kind.NO_CONFLICT_DECLARED, actor=user)
+        return assignment
+
+
+# -- reviews -------------------------------------------------------------------------------------
+
+def _content(review: Review) -> dict:
+    return {
+        "recommendation": review.recommendation, "summary": review.summary,
+        "scores": {s.criterion.code: {"score": s.score, "na": s.not_applicable, "comment": s.comment}
+                   for s in review.scores.select_related("criterion")},
+    }
+
+
+def review_save(*, assignment_id: int, user, version: int | None, scores: dict, recommendation: str = "",
+                summary: str = "", submit: bool = False) -> Review:
+    """Save a review (a draft, or submitted). `scores` maps criterion id to (score or None, n/a, comment).
+
+    Refused when the review changed since the form was opened (`version`), so two tabs never
+    overwrite each other. A submitted review can change until the decision; each change keeps a revision.
+    """
+    application_id = Assignment.objects.get(pk=assignment_id).application_id
+    with _process_lock(application_id):
+        assignment = Assignment.objects.select_for_update().select_related("application").get(pk=assignment_id)
+        if assignment.reviewer_id != user.pk:
+            raise PermissionDenied
+        application = assignment.application
+        if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED):
+            raise NotAllowed(_("Declare first that you have no conflict of interest."))
+        if application.status not in (Application.Status.REVIEW, Application.Status.DECISION):
+            raise NotAllowed(_("The decision has been made; the review can no longer change."))
+        review, _created = Review.objects.select_for_update().get_or_create(
+            assignment=assignment,
+            defaults={"application": application, "reviewer": user, "no_conflict_declared": True})
+        if version is not None and version != review.version:
+            raise ReviewConflict(_("Your review was changed in another window after you opened it. "
+                                   "Reload the page to see the latest version."))
+        criteria = list(assignment.rubric.criteria.filter(is_active=True))
+        if submit or review.is_submitted:
+            errors = {f"score_{c.pk}": _("Give a score from 0 to 5, or mark it not applicable.")
+                      for c in criteria if scores.get(c.pk, (None, False, ""))[0] is None
+                      and not scores.get(c.pk, (None, False, ""))[1]}
+            if not recommendation:
+                errors["recommendation"] = _("Choose a recommendation.")
+            if errors:
+                raise ValidationError(errors)
+        if review.is_submitted:
+            ReviewRevision.objects.create(review=review, version=review.version, content=_content(review),
+                                          changed_by=user)
+        review.recommendation, review.summary = recommendation, summary
+        review.version += 1
+        first_submission = submit and not review.is_submitted
+        if first_submission:
+            review.submitted_at = timezone.now()
+        review.save()
+        Score.objects.filter(review=review).delete()
+        Score.objects.bulk_create(
+            Score(review=review, criterion=c, score=None if scores.get(c.pk, (None,))[0] is None
+                  else scores[c.pk][0], not_applicable=bool(scores.get(c.pk, (None, False))[1])
+                  and scores[c.pk][0] is None, comment=scores.get(c.pk, (None, False, ""))[2] or "")
+            for c in criteria
+        )
+        if first_submission:
+            assignment.status = Assignment.Status.SUBMITTED
+            assignment.save(update_fields=["status"])
+            event_record(application=application, kind=Event.Kind.REVIEWED, actor=user)
+            _advance_if_complete(application, user)
+        return review
+
+
+def review_close(*, application_id: int, user) -> Application:
+    """The case officer ends the review with at least the fund's quorum of reviews; open assignments end."""
+    if not user.has_perm("grants.check_application"):
+        raise PermissionDenied
+    with _process_lock(application_id):
+        application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
+        if application.status != Application.Status.REVIEW:
+            raise NotAllowed(_("The application is not under review."))
+        quorum = settings_for_fund(application.call.fund).quorum
+        done = application.assignments.filter(status=Assignment.Status.SUBMITTED).count()
+        if done < quorum:
+            raise NotAllowed(_("At least %(quorum)s review(s) are needed; %(done)s are in.")
+                             % {"quorum": quorum, "done": done})
+        application.assignments.filter(status__in=Assignment.OPEN).update(status=Assignment.Status.REMOVED)
+        _advance(application, user)
+        return application
+
+
+# -- moving the process on ------------------------------------------------------------------------
+
+def _process_lock(application_id):
+    from workflows.flows import ApplicationFlow
+    from workflows.models import ApplicationProcess
+
+    process = ApplicationProcess.objects.filter(application_id=application_id).first()
+    if process is None:
+        raise NotAllowed(_("The application has not been submitted."))
+    return ApplicationFlow.lock(process.pk)
+
+
+def _advance_if_complete(application, user):
+    """When every asked reviewer has answered (and at least one review is in), the decision step opens."""
+    if application.status != Application.Status.REVIEW:
+        return
+    assignments = application.assignments
+    if assignments.filter(status__in=Assignment.OPEN).exists():
+        return
+    if assignments.filter(status=Assignment.Status.SUBMITTED).exists():
+        _advance(application, user)
+
+
+def _advance(application, user):
+    from workflows.services import review_finished
+
+    review_finished(application=application, user=user)
+
+
+# -- the summary for the decision -------------------------------------------------------------------
+
+def review_summary(application) -> dict:
+    """Per criterion mean and spread, the weighted total, failed minimums, disagreement, recommendations.
+
+    Means leave out "not applicable"; the weighted total is the weight-averaged mean over the criteria
+    that have a mean (0–5 scale); a spread of 2 points or more is flagged as disagreement.
+    """
+    reviews = list(application.reviews.filter(submitted_at__isnull=False).select_related("reviewer", "assignment")
+                   .prefetch_related("scores__criterion"))
+    criteria = {}
+    for review in reviews:
+        for score in review.scores.all():
+            row = criteria.setdefault(score.criterion_id, {"criterion": score.criterion, "scores": [], "na": 0,
+                                                            "comments": []})
+            if score.not_applicable or score.score is None:
+                row["na"] += 1
+            else:
+                row["scores"].append(score.score)
+            if score.comment:
+                row["comments"].append(score.comment)
+    rows = []
+    for row in sorted(criteria.values(), key=lambda r: (r["criterion"].position, r["criterion"].pk)):
+        values = row["scores"]
+        mean = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.01")) if values else None
+        spread = (max(values) - min(values)) if values else None
+        minimum = row["criterion"].minimum
+        rows.append({
+            **row, "mean": mean, "spread": spread, "n": len(values),
+            "disagreement": spread is not None and spread >= 2,
+            "below_minimum": minimum is not None and mean is not None and mean < minimum,
+        })
+    weighted = [(r["mean"], r["criterion"].weight) for r in rows if r["mean"] is not None]
+    total_weight = sum(w for _m, w in weighted)
+    total = (sum(m * w for m, w in weighted) / total_weight).quantize(Decimal("0.01")) if total_weight else None
+    recommendations = {}
+    for review in reviews:
+        recommendations[review.recommendation] = recommendations.get(review.recommendation, 0) + 1
+    return {
+        "reviews": reviews, "rows": rows, "weighted_total": total,
+        "minimums_failed": [r["criterion"] for r in rows if r["below_minimum"]],
+        "disagreement": [r["criterion"] for r in rows if r["disagreement"]],
+        "recommendations": recommendations,
+    }

@@ -1,0 +1,161 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from grants.selectors import application_get_for_staff
+from grants.services import NotAllowed
+from reviewers import selectors, services
+from reviewers.forms import AssignForm, DeclarationForm, ReviewForm
+from reviewers.models import Assignment
+
+
+@login_required
+def home(request):
+    if not request.user.has_perm("reviewers.review_application"):
+        raise PermissionDenied
+    return render(request, "reviewers/home.html", selectors.assignments_for_reviewer(user=request.user))
+
+
+@login_required
+def assignment(request, pk: int):
+    """Declare first (title and organisation only); then the application and the scoring form."""
+    assignment = selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
+    if assignment.status == Assignment.Status.DECLARING:
+        return _declaration(request, assignment)
+    review = getattr(assignment, "review", None)
+    criteria = assignment.rubric.criteria.filter(is_active=True)
+    form = ReviewForm(request.POST or None, criteria=criteria, review=review)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            submit = "submit" in request.POST
+            try:
+                services.review_save(
+                    assignment_id=assignment.pk, user=request.user, version=form.cleaned_data["version"],
+                    scores=form.scores(), recommendation=form.cleaned_data["recommendation"],
+                    summary=form.cleaned_data["summary"], submit=submit or (review is not None and review.is_submitted),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except services.ReviewConflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your review is submitted.") if submit else _("Your review is saved."))
+                return redirect("reviewers:assignment", assignment.pk)
+        status = status if status != 200 else 400
+    application = assignment.application
+    may_see_others = selectors.reviewer_may_see_others(user=request.user, application=application)
+    return render(request, "reviewers/assignment.html", {
+        "assignment": assignment, "application": application, "form": form, "review": review,
+        "summary": services.review_summary(application) if may_see_others else None,
+        "may_change": application.status in ("review", "decision"),
+    }, status=status)
+
+
+def _declaration(request, assignment):
+    form = DeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_declare(assignment_id=assignment.pk, user=request.user,
+                                        conflict=form.cleaned_data["conflict"], reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if form.cleaned_data["conflict"]:
+                messages.success(request, _("Thank you. Someone else will review this application."))
+                return redirect("reviewers:home")
+            return redirect("reviewers:assignment", assignment.pk)
+    return render(request, "reviewers/declare.html", {"assignment": assignment, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def _summary_allowed(request, application):
+    if request.user.has_perm("grants.view_all_applications"):
+        return application_get_for_staff(user=request.user, pk=application.pk)
+    if selectors.reviewer_may_see_others(user=request.user, application=application):
+        return application
+    raise Http404
+
+
+@login_required
+def summary_csv(request, application_pk: int):
+    """The review summary as CSV: one row per criterion, then one per review."""
+    from grants.models import Application
+
+    application = Application.objects.filter(pk=application_pk).first()
+    if application is None:
+        raise Http404
+    application = _summary_allowed(request, application)
+    summary = services.review_summary(application)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bedomningar-{application.case_number or application.pk}.csv"'
+    response.write("\ufeff")  # so Excel reads UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Criterion"), _("Weight"), _("Mean"), _("Spread"), _("Scores"), _("Not applicable"),
+                     _("Below minimum"), _("Disagreement")])
+    for row in summary["rows"]:
+        writer.writerow([row["criterion"].name, row["criterion"].weight, row["mean"] if row["mean"] is not None else "",
+                         row["spread"] if row["spread"] is not None else "", " ".join(map(str, row["scores"])),
+                         row["na"], int(row["below_minimum"]), int(row["disagreement"])])
+    writer.writerow([_("Weighted total"), "", summary["weighted_total"] or ""])
+    writer.writerow([])
+    writer.writerow([_("Reviewer"), _("Recommendation"), _("Summary")])
+    for review in summary["reviews"]:
+        writer.writerow([review.reviewer.get_full_name(), review.get_recommendation_display(), review.summary])
+    return response
+
+
+@login_required
+def case_reviews(request, application_pk: int):
+    """For the case officer: who is asked, who has answered, add a reviewer, close the review."""
+    application = application_get_for_staff(user=request.user, pk=application_pk)
+    may_manage = request.user.has_perm("grants.check_application") and application.status == "review"
+    reviewers = User.objects.filter(groups__name="reviewer", is_active=True).exclude(
+        assignments__application=application).exclude(membership__organisation_id=application.organisation_id)
+    form = AssignForm(request.POST or None, reviewers=reviewers)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.assignment_add(application_id=application.pk, reviewer=form.cleaned_data["reviewer"],
+                                        user=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The reviewer is asked."))
+                return redirect("reviewers:case_reviews", application.pk)
+    return render(request, "reviewers/case_reviews.html", {
+        "application": application, "form": form, "may_manage": may_manage,
+        "assignments": application.assignments.select_related("reviewer").order_by("assigned_at"),
+        "summary": services.review_summary(application),
+        "quorum": services.settings_for_fund(application.call.fund).quorum,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def review_close(request, application_pk: int):
+    application = application_get_for_staff(user=request.user, pk=application_pk)
+    try:
+        services.review_close(application_id=application.pk, user=request.user)
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The review is closed; the application waits for the decision."))
+    return redirect("reviewers:case_reviews", application.pk)
