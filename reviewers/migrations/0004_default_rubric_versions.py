@@ -1,5 +1,4 @@
-from django.db import migrations, models
-import django.db.models.deletion
+from django.db import migrations
 
 ANCHORS = {
     0: "Saknas helt.", 1: "Mycket svagt.", 2: "Svagt, med stora brister.", 3: "Godtagbart.",
@@ -24,9 +23,4 @@ class Migration(migrations.Migration):
     dependencies = [("reviewers", "0003_rubrics_assignments")]
     operations = [
         migrations.RunPython(to_rubric, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="criterion", name="rubric",
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="criteria",
-                                    to="reviewers.rubric", verbose_name="rubric"),
-        ),
     ]
