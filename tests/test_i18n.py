@@ -11,16 +11,24 @@ LOCALE = Path(__file__).resolve().parent.parent / "locale"
 
 
 def po_entries(path: Path):
-    """(msgid, msgstr, flags) of every entry but the header, from a .po file."""
+    """(msgid, msgstr, flags) of every entry but the header; for plurals, the singular and msgstr[0]."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        block = "\n".join(line for line in block.splitlines() if not line.startswith("#~"))  # obsolete
-        flags = " ".join(line for line in block.splitlines() if line.startswith("#,"))
-        msgid = "".join(re.findall(r'"(.*)"', block.split("msgid ", 1)[1].split("msgstr", 1)[0])) \
-            if "msgid " in block else None
-        msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[1])) if "msgstr" in block else None
-        if msgid:
-            entries.append((msgid, msgstr, flags))
+        fields, current = {}, None
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                fields["flags"] = line
+            elif line.startswith("#"):
+                continue
+            elif line.startswith('"') and current:
+                fields[current] += line[1:-1]
+            else:
+                key, _sep, rest = line.partition(" ")
+                current = key
+                fields[key] = rest[1:-1]
+        if fields.get("msgid"):
+            entries.append((fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]")), fields.get("flags", ""),
+                            fields.get("msgid_plural")))
     return entries
 
 
@@ -31,14 +39,19 @@ def unescape(text: str) -> str:
 def test_every_swedish_string_is_translated_and_none_is_fuzzy():
     entries = po_entries(LOCALE / "sv" / "LC_MESSAGES" / "django.po")
     assert len(entries) > 400
-    assert [msgid for msgid, msgstr, flags in entries if not msgstr or "fuzzy" in flags] == []
+    assert [msgid for msgid, msgstr, flags, _plural in entries if not msgstr or "fuzzy" in flags] == []
 
 
 def test_the_compiled_swedish_catalogue_matches_the_source():
     entries = po_entries(LOCALE / "sv" / "LC_MESSAGES" / "django.po")
     with open(LOCALE / "sv" / "LC_MESSAGES" / "django.mo", "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr, _f in entries if compiled.gettext(unescape(msgid)) != unescape(msgstr)]
+    def compiled_text(msgid, plural):
+        if plural:
+            return compiled.ngettext(unescape(msgid), unescape(plural), 1)
+        return compiled.gettext(unescape(msgid))
+
+    stale = [msgid for msgid, msgstr, _f, plural in entries if compiled_text(msgid, plural) != unescape(msgstr)]
     assert stale == [], "run `make messages` to compile locale/sv"
 
 
