@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views
+from workflows import overview, views
 
 app_name = "workflows"
 urlpatterns = [
@@ -8,6 +8,6 @@ urlpatterns = [
     path("uppgifter/<int:task_pk>/", views.task_page, name="task"),
     path("uppgifter/<int:task_pk>/ta/", views.task_claim, name="claim"),
     path("uppgifter/<int:task_pk>/slapp/", views.task_release, name="release"),
-    path("arenden/", views.case_list, name="case_list"),
+    path("arenden/", overview.case_list, name="case_list"),
     path("arenden/<int:pk>/", views.case_detail, name="case_detail"),
 ]

@@ -1,10 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from grants.selectors import application_get_for_staff, applications_for_staff
+from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from workflows import selectors, services
 
@@ -45,21 +44,6 @@ def task_release(request, task_pk: int):
     except NotAllowed as exc:
         messages.error(request, exc.message)
     return redirect("workflows:inbox")
-
-
-@login_required
-def case_list(request):
-    if not request.user.has_perm("grants.view_all_applications"):
-        raise PermissionDenied
-    cases = applications_for_staff(user=request.user).order_by("-submitted_at")
-    status = request.GET.get("status", "")
-    if status:
-        cases = cases.filter(status=status)
-    from grants.models import Application
-
-    return render(request, "workflows/case_list.html", {
-        "cases": cases, "status": status, "statuses": Application.Status.choices,
-    })
 
 
 @login_required

@@ -1,0 +1,434 @@
+"""The staff overview ("Ärenden"): every submitted application with its stage, time in stage and
+assignee; filters, sorting, counts per stage and pages; a constant number of queries."""
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from html import unescape
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import roles
+from grants.models import Application
+from tests.factories import (
+    ApplicationFactory, CallFactory, FundYearFactory, MembershipFactory, OrganisationFactory, UserFactory,
+)
+from tests.flow_helpers import all_points, open_task, submit, to_stage
+from workflows import overview, services
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("workflows:case_list")
+# The most queries the page may make, whatever the number of applications (measured: see the report).
+MAX_QUERIES = 13
+
+
+@pytest.fixture
+def world(applicant, organisation, call, case_officer, reviewer, secretary):
+    return SimpleNamespace(applicant=applicant, organisation=organisation, call=call, officer=case_officer,
+                           reviewer=reviewer, secretary=secretary)
+
+
+def make(world, title="Språkcafé", *, stage="exante_check", organisation=None, call=None, amount="20000",
+         claimed_by=None, case_number=None, submitted_days_ago=None, stage_days_ago=None):
+    """A submitted application whose open step is `stage` (a node name, or "completion")."""
+    application = ApplicationFactory(organisation=organisation or world.organisation, call=call or world.call,
+                                     created_by=world.applicant, title=title, requested_amount=Decimal(amount))
+    if stage == "completion":
+        submit(application, world.applicant)
+        services.exante_check_record(
+            task_pk=open_task(application).pk, user=world.officer, outcome="completion",
+            results=all_points(application), comment="Mål.", completion_fields=["goals"],
+            completion_deadline=timezone.localdate() + timedelta(days=7),
+        )
+    else:
+        to_stage(application, stage, applicant=world.applicant, officer=world.officer, reviewer=world.reviewer,
+                 secretary=world.secretary)
+    if claimed_by is not None:
+        services.task_claim(task_pk=open_task(application).pk, user=claimed_by)
+    changes = {}
+    if case_number is not None:
+        changes["case_number"] = case_number or None
+    now = timezone.now()
+    if submitted_days_ago is not None:
+        changes["submitted_at"] = now - timedelta(days=submitted_days_ago)
+    if stage_days_ago is not None:
+        changes["status_changed_at"] = now - timedelta(days=stage_days_ago)
+    if changes:
+        Application.objects.filter(pk=application.pk).update(**changes)
+    application.refresh_from_db()
+    return application
+
+
+def listing(client, user, **params):
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return response
+
+
+def pks(response):
+    return [case.pk for case in response.context["cases"]]
+
+
+def row(response, application):
+    return next(case for case in response.context["cases"] if case.pk == application.pk)
+
+
+def pagination_links(response) -> list[dict]:
+    html = response.content.decode()
+    nav = re.search(r'<nav class="pagination"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    return [{**parse_qs(urlsplit(unescape(href)).query), "_current": "aria-current" in rest}
+            for href, rest in re.findall(r'<a href="([^"]*)"([^>]*)>', nav)]
+
+
+# -- who may see it -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("persona", ["applicant", "reviewer", "steering"])
+def test_only_staff_who_see_all_applications_get_the_page(client, world, steering, persona):
+    make(world)
+    client.force_login({"applicant": world.applicant, "reviewer": world.reviewer, "steering": steering}[persona])
+    assert client.get(URL).status_code == 403
+
+
+def test_anonymous_is_sent_to_the_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+@pytest.mark.parametrize("persona", ["officer", "secretary"])
+def test_case_officer_and_secretary_see_every_submitted_application_but_no_draft(client, world, draft, persona):
+    other = OrganisationFactory()
+    MembershipFactory(user=world.applicant, organisation=other)
+    first = make(world, "Första")
+    second = make(world, "Andra", organisation=other, stage="review")
+    response = listing(client, getattr(world, persona))
+    assert set(pks(response)) == {first.pk, second.pk}
+    assert draft.pk not in pks(response)
+    assert response.context["stage_total"] == 2
+
+
+# -- the columns -----------------------------------------------------------------------------------------
+
+def test_a_row_shows_case_number_stage_days_assignee_step_amount_and_dates(client, world):
+    application = make(world, "Läxhjälp", amount="12500", claimed_by=world.officer, case_number="T-2026-0042",
+                       stage_days_ago=3)
+    response = listing(client, world.officer)
+    case = row(response, application)
+    assert case.case_number == "T-2026-0042"
+    assert case.get_status_display() == "Submitted, awaiting ex-ante check"
+    assert case.days_in_stage == 3
+    assert (case.assignee_id, case.assignee_name) == (world.officer.pk, "Hugo Handläggare")
+    assert str(case.open_step) == "Ex-ante check"
+    assert case.open_task_pk == open_task(application).pk
+    assert case.may_act is True
+    html = response.content.decode()
+    assert 'class="table-scroll" role="region" tabindex="0" aria-labelledby="cases-heading"' in html
+    assert "T-2026-0042" in html
+    assert reverse("workflows:case_detail", args=[application.pk]) in html
+    assert reverse("workflows:task", args=[case.open_task_pk]) in html
+    assert "Hugo Handläggare" in html
+    assert "12\xa0500,00 kr" in html or "12,500.00 kr" in html or "12 500,00 kr" in html
+    since = case.stage_since
+    assert f'<time datetime="{since:%Y-%m-%d}"' in html
+    assert application.organisation.name in html and application.call.fund.name in html
+    assert application.call.title in html
+
+
+def test_assignee_and_task_link_follow_who_holds_the_step_and_who_may_act(client, world, case_officer):
+    colleague = UserFactory(role=roles.CASE_OFFICER, full_name="")
+    mine = make(world, "Min", claimed_by=world.officer)
+    theirs = make(world, "Kollegans", claimed_by=colleague)
+    waiting = make(world, "Väntar")
+    in_review = make(world, "Bedöms", stage="review")
+    completing = make(world, "Kompletteras", stage="completion")
+    response = listing(client, world.officer)
+    rows = {case.pk: case for case in response.context["cases"]}
+    assert (rows[mine.pk].assignee_name, rows[mine.pk].may_act) == ("Hugo Handläggare", True)
+    # a colleague without a name is shown by e-mail, and the officer may not act on their task
+    assert (rows[theirs.pk].assignee_name, rows[theirs.pk].may_act) == (colleague.email, False)
+    assert (rows[waiting.pk].assignee_id, rows[waiting.pk].may_act) == (None, True)
+    # a review is not the officer's step
+    assert (str(rows[in_review.pk].open_step), rows[in_review.pk].may_act) == ("Review", False)
+    # the applicant's step: held by the applicant, staff cannot act
+    assert rows[completing.pk].is_applicant_step and not rows[completing.pk].may_act
+    assert rows[completing.pk].assignee_id == world.applicant.pk
+    html = response.content.decode()
+    assert "Not taken" in html and "The applicant" in html
+    assert reverse("workflows:task", args=[rows[theirs.pk].open_task_pk]) not in html
+    assert reverse("workflows:task", args=[rows[waiting.pk].open_task_pk]) in html
+
+
+def test_a_closed_case_has_no_open_step_and_no_assignee(client, world):
+    application = make(world, "Avvisad")
+    services.exante_check_record(task_pk=open_task(application).pk, user=world.officer, outcome="ineligible",
+                                 results=all_points(application), comment="Inte en ideell förening.")
+    case = row(listing(client, world.officer), application)
+    assert case.status == Application.Status.INELIGIBLE
+    assert (case.open_task_pk, case.assignee_id, case.open_step, case.may_act) == (None, None, "", False)
+
+
+def test_days_in_stage_count_calendar_days_in_stockholm():
+    stockholm = ZoneInfo("Europe/Stockholm")
+    # 23:30 UTC on 1 March is already 2 March in Stockholm
+    late_evening = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert overview.days_in_stage(late_evening, today=date(2026, 3, 5)) == 3
+    assert overview.days_in_stage(datetime(2026, 3, 5, 0, 5, tzinfo=stockholm), today=date(2026, 3, 5)) == 0
+    # across the change to summer time (29 March 2026)
+    assert overview.days_in_stage(datetime(2026, 3, 28, 12, 0, tzinfo=stockholm), today=date(2026, 3, 30)) == 2
+
+
+# -- filters -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def spread(world):
+    """Two funds, three calls, two organisations, every open stage, some steps taken."""
+    colleague = UserFactory(role=roles.CASE_OFFICER, full_name="Cecilia Kollega")
+    fund_year_b = FundYearFactory(budget=Decimal("100000"), fund__name="Mikroprojekt")
+    call_b = CallFactory(fund=fund_year_b.fund, budget_year=fund_year_b.year, title="Höstens utlysning")
+    call_a2 = CallFactory(fund=world.call.fund, budget_year=world.call.budget_year, title="Extra utlysning")
+    other = OrganisationFactory(name="Kulturföreningen Norrsken")
+    MembershipFactory(user=world.applicant, organisation=other)
+    apps = SimpleNamespace(
+        a=make(world, "Språkcafé i Kalmar", claimed_by=world.officer, case_number="T-2026-0001"),
+        b=make(world, "Läxhjälp", claimed_by=colleague, case_number="T-2026-0002"),
+        c=make(world, "Körsång", stage="review", call=call_a2, case_number="T-2026-0003"),
+        d=make(world, "Stickcafé", stage="review", organisation=other, case_number="T-2026-0004"),
+        e=make(world, "Fotbollsskola", stage="decision", call=call_b, claimed_by=world.secretary,
+               case_number="T-2026-0005"),
+        f=make(world, "Matlagning", stage="completion", call=call_b, organisation=other, case_number=""),
+        g=make(world, "Läsecirkel", call=call_b, case_number="T-2026-0007"),
+        h=make(world, "Dans för alla", stage="decision", case_number="T-2026-0008"),
+    )
+    return SimpleNamespace(apps=apps, colleague=colleague, fund_b=fund_year_b.fund, call_b=call_b,
+                           call_a2=call_a2, other=other)
+
+
+def names(response, spread):
+    by_pk = {application.pk: name for name, application in vars(spread.apps).items()}
+    return {by_pk[pk] for pk in pks(response)}
+
+
+def test_no_filter_shows_all(client, world, spread):
+    assert names(listing(client, world.officer), spread) == set("abcdefgh")
+
+
+def test_filter_by_fund(client, world, spread):
+    assert names(listing(client, world.officer, fund=spread.fund_b.pk), spread) == {"e", "f", "g"}
+    assert names(listing(client, world.officer, fund=world.call.fund_id), spread) == {"a", "b", "c", "d", "h"}
+
+
+def test_filter_by_call(client, world, spread):
+    assert names(listing(client, world.officer, call=spread.call_a2.pk), spread) == {"c"}
+    assert names(listing(client, world.officer, call=world.call.pk), spread) == {"a", "b", "d", "h"}
+
+
+def test_filter_by_one_or_several_stages(client, world, spread):
+    assert names(listing(client, world.officer, stage="review"), spread) == {"c", "d"}
+    assert names(listing(client, world.officer, stage=["submitted", "decision"]), spread) == {"a", "b", "e", "g", "h"}
+    assert names(listing(client, world.officer, stage="granted"), spread) == set()
+
+
+def test_filter_by_assignee(client, world, spread):
+    assert names(listing(client, world.officer, assignee="me"), spread) == {"a"}
+    assert names(listing(client, world.secretary, assignee="me"), spread) == {"e"}
+    assert names(listing(client, world.officer, assignee=spread.colleague.pk), spread) == {"b"}
+    assert names(listing(client, world.officer, assignee=world.secretary.pk), spread) == {"e"}
+    # not taken: a staff step nobody has claimed; the applicant's step is held by the applicant
+    not_taken = ["submitted", "completion", "decision"]  # stages whose step one person takes and holds
+    assert names(listing(client, world.officer, assignee="none", stage=not_taken), spread) == {"g", "h"}
+    assert names(listing(client, world.officer, assignee=world.applicant.pk), spread) == set("abcdefgh")  # no choice
+
+
+def test_the_assignee_choices_are_staff_who_can_hold_a_step(client, world, spread, steering):
+    choices = dict(listing(client, world.officer).context["form"].fields["assignee"].choices)
+    assert {"", "none", "me"} <= set(choices)
+    people = {key for key in choices if key not in ("", "none", "me")}
+    assert people == {str(u.pk) for u in (world.officer, world.secretary, spread.colleague)}
+
+
+def test_search_title_organisation_and_case_number_ignoring_case(client, world, spread):
+    assert names(listing(client, world.officer, q="CAFÉ"), spread) == {"a", "d"}  # title, even beyond ASCII
+    assert names(listing(client, world.officer, q="kalmar"), spread) == {"a"}
+    assert names(listing(client, world.officer, q="norrsken"), spread) == {"d", "f"}  # organisation
+    assert names(listing(client, world.officer, q="KULTURFÖRENINGEN"), spread) == {"d", "f"}
+    assert names(listing(client, world.officer, q="t-2026-0005"), spread) == {"e"}  # case number
+    assert names(listing(client, world.officer, q="  0007 "), spread) == {"g"}
+    assert names(listing(client, world.officer, q="ingenting"), spread) == set()
+    assert names(listing(client, world.officer, q="(.*"), spread) == set()  # the text is not a pattern
+
+
+def test_filters_combine(client, world, spread):
+    response = listing(client, world.officer, fund=spread.fund_b.pk, stage=["submitted", "completion"], q="norrsken")
+    assert names(response, spread) == {"f"}
+
+
+def test_an_invalid_filter_value_is_reported_and_filters_nothing(client, world, spread):
+    response = listing(client, world.officer, fund="999999", stage="review")
+    assert "fund" in response.context["form"].errors
+    assert names(response, spread) == {"c", "d"}
+    assert 'role="alert"' in response.content.decode()
+
+
+# -- counts per stage ----------------------------------------------------------------------------------------
+
+def test_stage_counts_are_exact_and_link_to_the_stage(client, world, spread):
+    response = listing(client, world.officer)
+    counts = {stage["value"]: stage["count"] for stage in response.context["stage_counts"]}
+    assert counts == {"submitted": 3, "completion": 1, "review": 2, "decision": 2, "granted": 0,
+                      "report_submitted": 0, "carried_out": 0, "rejected": 0, "ineligible": 0, "withdrawn": 0}
+    assert response.context["stage_total"] == 8
+    html = unescape(response.content.decode())
+    assert 'href="?stage=review"' in html
+    assert "Under review: 2" in html
+
+
+def test_stage_counts_follow_the_other_filters_but_not_the_stage(client, world, spread):
+    response = listing(client, world.officer, fund=spread.fund_b.pk, stage="decision")
+    counts = {stage["value"]: stage["count"] for stage in response.context["stage_counts"]}
+    assert {k: v for k, v in counts.items() if v} == {"submitted": 1, "completion": 1, "decision": 1}
+    current = [stage["value"] for stage in response.context["stage_counts"] if stage["current"]]
+    assert current == ["decision"]
+    html = unescape(response.content.decode())
+    assert f'href="?fund={spread.fund_b.pk}&stage=review"' in html
+    assert 'aria-current="true">Awaiting decision: 1' in html
+
+
+def test_stage_counts_take_one_query(world, spread, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        counts = overview.stage_counts(overview.applications_overview(user=world.officer))
+    assert sum(counts.values()) == 8
+
+
+# -- sorting ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sortable(world):
+    return SimpleNamespace(
+        alfa=make(world, "alfa", amount="5000", case_number="T-2026-0003", submitted_days_ago=5, stage_days_ago=1),
+        bravo=make(world, "Bravo", amount="25000", case_number="T-2026-0001", submitted_days_ago=1,
+                   stage_days_ago=9),
+        charlie=make(world, "Charlie", amount="12000", case_number="", submitted_days_ago=3, stage_days_ago=4),
+        delta=make(world, "delta", amount="18000", case_number="T-2026-0002", submitted_days_ago=10,
+                   stage_days_ago=0),
+    )
+
+
+@pytest.mark.parametrize(("sort", "order"), [
+    ("", ["bravo", "charlie", "alfa", "delta"]),  # default: submitted, newest first
+    ("-submitted", ["bravo", "charlie", "alfa", "delta"]),
+    ("submitted", ["delta", "alfa", "charlie", "bravo"]),
+    ("-age", ["bravo", "charlie", "alfa", "delta"]),  # longest in the stage first
+    ("age", ["delta", "alfa", "charlie", "bravo"]),
+    ("amount", ["alfa", "charlie", "delta", "bravo"]),
+    ("-amount", ["bravo", "delta", "charlie", "alfa"]),
+    ("case", ["bravo", "delta", "alfa", "charlie"]),  # no case number: last either way
+    ("-case", ["alfa", "delta", "bravo", "charlie"]),
+    ("title", ["alfa", "bravo", "charlie", "delta"]),  # regardless of case
+    ("-title", ["delta", "charlie", "bravo", "alfa"]),
+])
+def test_sorting(client, world, sortable, sort, order):
+    response = listing(client, world.officer, **({"sort": sort} if sort else {}))
+    assert pks(response) == [getattr(sortable, name).pk for name in order]
+
+
+def test_an_unknown_sort_falls_back_to_newest_first(client, world, sortable):
+    response = listing(client, world.officer, sort="organisation__name")
+    assert pks(response) == [sortable.bravo.pk, sortable.charlie.pk, sortable.alfa.pk, sortable.delta.pk]
+    assert "sort" in response.context["form"].errors
+
+
+def test_sortable_headers_toggle_the_direction_and_keep_the_filters(client, world, sortable):
+    response = listing(client, world.officer, sort="amount", q="a")
+    columns = {column["key"]: column for column in response.context["columns"] if column["key"]}
+    assert (columns["amount"]["sort"], columns["amount"]["aria_sort"]) == ("-amount", "ascending")
+    assert (columns["age"]["sort"], columns["age"]["aria_sort"]) == ("-age", "")
+    html = unescape(response.content.decode())
+    assert 'aria-sort="ascending"' in html
+    assert 'href="?sort=-amount&q=a"' in html
+
+
+# -- pages ----------------------------------------------------------------------------------------------------
+
+def test_pages_keep_the_filters_and_mark_the_current_page(client, world, monkeypatch):
+    monkeypatch.setattr(overview, "PAGE_SIZE", 2)
+    made = [make(world, f"Projekt {n}", amount=str(1000 * (n + 1)), submitted_days_ago=n) for n in range(5)]
+    make(world, "Annat", stage="review")
+    params = {"stage": "submitted", "sort": "amount", "q": "projekt"}
+    first = listing(client, world.officer, **params)
+    assert pks(first) == [made[0].pk, made[1].pk]
+    assert first.context["page_obj"].paginator.num_pages == 3
+    links = pagination_links(first)
+    assert links, "no pagination links"
+    for link in links:
+        assert {k: v for k, v in link.items() if k not in ("page", "_current")} == {
+            "stage": ["submitted"], "sort": ["amount"], "q": ["projekt"]}
+    assert [link["page"] for link in links if link["_current"]] == [["1"]]
+    html = first.content.decode()
+    assert re.search(r'<nav class="pagination" aria-label="[^"]+">', html)
+    assert 'aria-current="page"' in html
+
+    second = listing(client, world.officer, **params, page="2")
+    assert pks(second) == [made[2].pk, made[3].pk]
+    assert [link["page"] for link in pagination_links(second) if link["_current"]] == [["2"]]
+    third = listing(client, world.officer, **params, page="3")
+    assert pks(third) == [made[4].pk]
+    # a page beyond the last shows the last; nonsense shows the first
+    assert pks(listing(client, world.officer, **params, page="99")) == [made[4].pk]
+    assert pks(listing(client, world.officer, **params, page="x")) == [made[0].pk, made[1].pk]
+
+
+# -- a constant number of queries ---------------------------------------------------------------------------------
+
+def populate(world, count):
+    """`count` applications in mixed stages, some steps taken; the newest two are with the applicant
+    (completion, final report after a grant), so that the first page always holds an applicant's step."""
+    special = [("completion", None), ("final_report", None)]
+    cycle = [("exante_check", None), ("exante_check", world.officer), ("review", None),
+             ("decision", None), ("decision", world.secretary)]
+    for n in range(count):
+        last = n - (count - len(special))
+        stage, holder = special[last] if last >= 0 else cycle[n % len(cycle)]
+        make(world, f"Ansökan {n}", stage=stage, claimed_by=holder, amount=str(15000 + n))
+
+
+FILTERED = {"assignee": "none", "stage": ["submitted", "decision"], "q": "ansökan", "sort": "-age"}
+
+
+@pytest.mark.parametrize("count", [5, 60])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_the_page_takes_the_same_number_of_queries_for_5_and_60_applications(
+        client, world, count, filtered, django_assert_max_num_queries):
+    populate(world, count)
+    params = {**FILTERED, "fund": world.call.fund_id, "call": world.call.pk} if filtered else {}
+    client.force_login(world.officer)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    if not filtered:
+        assert response.context["stage_total"] == count
+        assert len(response.context["cases"]) == min(count, 50)
+    else:
+        assert response.context["cases"] and all(case.assignee_id is None for case in response.context["cases"])
+
+
+def test_query_count_does_not_grow(client, world):
+    """The exact number, not only the bound: 5 and 60 applications take as many queries."""
+    client.force_login(world.officer)
+    measured = []
+    for total in (5, 60):
+        populate(world, total - Application.objects.exclude(status="draft").count())
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        measured.append(len(queries))
+    assert measured[0] == measured[1] <= MAX_QUERIES

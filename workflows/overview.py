@@ -1,0 +1,293 @@
+"""The staff overview of every submitted application ("Ärenden").
+
+Case officers and the project secretary start their day here: every submitted application with its
+stage, how long it has been in that stage, who holds its open workflow step, filters, sorting, counts
+per stage and pages of 50. The number of queries does not grow with the number of applications: the
+open task (its pk, step, status, permission and owner) is annotated onto each application with
+subqueries, the counts per stage come from one aggregate query, and the rest is done in Python for the
+50 rows of the page.
+"""
+
+import re
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.fields import import_task_by_ref
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts import roles
+from accounts.models import User
+from grants.models import Application, Call, Fund, Membership
+from grants.selectors import applications_for_staff
+
+PAGE_SIZE = 50
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED)
+# Roles whose members take (claim) staff steps; anyone else holding one is listed too.
+TASK_HOLDER_ROLES = (roles.CASE_OFFICER, roles.SECRETARY)
+
+STAGES = [(status.value, status.label) for status in Application.Status if status != Application.Status.DRAFT]
+
+# sort key -> (expression, descending?) — "-key" is the reverse. Every order ends with the pk so that
+# pages never overlap or skip rows. "age" is the time in the stage: the larger, the older the stage.
+SORTS = {
+    "submitted": (F("submitted_at"), False),
+    "age": (F("status_changed_at"), True),
+    "amount": (F("requested_amount"), False),
+    "case": (F("case_number"), False),
+    "title": (Lower("title"), False),
+}
+DEFAULT_SORT = "-submitted"
+# The direction a column header sorts in when it is not the current sort.
+HEADER_SORTS = {"submitted": "-submitted", "age": "-age", "amount": "-amount", "case": "case", "title": "title"}
+SORT_CHOICES = [
+    ("-submitted", _("Submitted, newest first")),
+    ("submitted", _("Submitted, oldest first")),
+    ("-age", _("Days in stage, longest first")),
+    ("age", _("Days in stage, shortest first")),
+    ("-amount", _("Requested amount, largest first")),
+    ("amount", _("Requested amount, smallest first")),
+    ("case", _("Case number, ascending")),
+    ("-case", _("Case number, descending")),
+    ("title", _("Title, A to Z")),
+    ("-title", _("Title, Z to A")),
+]
+
+ASSIGNEE_NONE = "none"
+ASSIGNEE_ME = "me"
+
+
+# -- selectors ------------------------------------------------------------------------------------
+
+# What a row shows; the long texts of the application are never loaded here.
+ROW_FIELDS = ("title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
+              "organisation__name", "call__title", "call__fund__name")
+
+
+def _open_task(types=("HUMAN",)):
+    """The open task of the outer application's process (at most one at a time in this flow)."""
+    return Task.objects.filter(
+        process__applicationprocess__application=OuterRef("pk"),
+        status__in=OPEN_TASK_STATUSES,
+        flow_task_type__in=types,
+    ).order_by("-created", "-pk")
+
+
+def applications_overview(*, user):
+    """Every submitted application the user may see, each annotated with its open human task:
+    open_task_pk, open_task_permission (empty for applicant steps), assignee_id and
+    assignee_name; and open_task_ref, the flow node of the step it waits in as viewflow stores it (a human
+    task, or a step that waits for something else, such as the review waiting for its reviewers)."""
+    task = _open_task()
+    step = _open_task(types=("HUMAN", "FUNCTION"))
+    owner_name = Coalesce(NullIf(F("owner__full_name"), Value("")), F("owner__email"), output_field=CharField())
+    return applications_for_staff(user=user).only(*ROW_FIELDS).annotate(
+        open_task_pk=Subquery(task.values("pk")[:1], output_field=IntegerField()),
+        open_task_ref=Subquery(step.values("flow_task")[:1], output_field=CharField()),
+        open_task_permission=Subquery(task.values("owner_permission")[:1], output_field=CharField()),
+        assignee_id=Subquery(task.values("owner_id")[:1], output_field=IntegerField()),
+        assignee_name=Subquery(task.annotate(name=owner_name).values("name")[:1], output_field=CharField()),
+    )
+
+
+def overview_filter(queryset, *, data: dict, user, stages: bool = True):
+    """Narrow the overview by the cleaned filter values; `stages=False` leaves the stage out
+    (the counts per stage are taken over all the other filters)."""
+    if data.get("fund"):
+        queryset = queryset.filter(call__fund=data["fund"])
+    if data.get("call"):
+        queryset = queryset.filter(call=data["call"])
+    if stages and data.get("stage"):
+        queryset = queryset.filter(status__in=data["stage"])
+    assignee = data.get("assignee")
+    if assignee == ASSIGNEE_NONE:
+        queryset = queryset.filter(open_task_pk__isnull=False, assignee_id__isnull=True)
+    elif assignee == ASSIGNEE_ME:
+        queryset = queryset.filter(assignee_id=user.pk)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=int(assignee))
+    text = (data.get("q") or "").strip()
+    if text:
+        # iregex on the escaped text, not icontains: SQLite's LIKE folds only ASCII, so "öland" would
+        # miss "Ölands …" there; its REGEXP is Python's re, and PostgreSQL's ~* folds Unicode too.
+        pattern = re.escape(text)
+        queryset = queryset.filter(
+            Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern)
+        )
+    return queryset
+
+
+def overview_sort(queryset, sort: str):
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT.lstrip("-"), DEFAULT_SORT
+    expression, inverted = SORTS[key]
+    descending = sort.startswith("-") != inverted
+    # Empty values (old cases without a case number) come last in both directions, on every database.
+    if descending:
+        return queryset.order_by(expression.desc(nulls_last=True), "-pk")
+    return queryset.order_by(expression.asc(nulls_last=True), "pk")
+
+
+def stage_counts(queryset) -> dict:
+    """{status: count} for every stage but draft, in one aggregate query."""
+    sums = queryset.order_by().aggregate(
+        **{f"n_{value}": Count("pk", filter=Q(status=value)) for value, _label in STAGES}
+    )
+    return {value: sums[f"n_{value}"] for value, _label in STAGES}
+
+
+# -- the filter form --------------------------------------------------------------------------------
+
+class CallChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.fund.name})"
+
+
+class OverviewFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        help_text=_("Title, organisation or case number."))
+    fund = forms.ModelChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
+                                  empty_label=_("All funds"))
+    call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
+                           queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
+    stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
+                                      widget=forms.CheckboxSelectMultiple)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
+        ] + [(str(person.pk), str(person)) for person in task_holders()]
+
+    def filters(self) -> dict:
+        """The values of the valid fields; a field with an error filters nothing."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+
+def task_holders():
+    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role)."""
+    holding = Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type="HUMAN").exclude(
+        owner_permission__isnull=True).exclude(owner_permission="").values("owner_id")
+    return User.objects.filter(
+        Q(groups__name__in=TASK_HOLDER_ROLES, is_active=True) | Q(pk__in=holding)
+    ).distinct().order_by("full_name", "email")
+
+
+# -- the page ----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=128)
+def flow_node(ref: str):
+    """The flow node a task reference such as 'workflows/flows.ApplicationFlow.review' names."""
+    try:
+        return import_task_by_ref(ref)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def days_in_stage(changed_at, *, today=None) -> int:
+    today = today or timezone.now().astimezone(STOCKHOLM).date()
+    return (today - changed_at.astimezone(STOCKHOLM).date()).days
+
+
+def _decorate(rows, user):
+    """Add what the template shows to the page's rows, in Python and without a query per row."""
+    today = timezone.now().astimezone(STOCKHOLM).date()
+    member_of = None
+    for row in rows:
+        row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
+        row.days_in_stage = days_in_stage(row.status_changed_at, today=today)
+        node = flow_node(row.open_task_ref) if row.open_task_ref else None
+        row.open_step = (node.task_title or node.name) if node is not None else ""
+        row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
+        if row.open_task_pk is None:
+            row.may_act = False
+        elif row.is_applicant_step:  # the same rule as workflows.services.user_may_do_task
+            if member_of is None:
+                member_of = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+            row.may_act = row.organisation_id in member_of
+        else:
+            row.may_act = user.has_perm(row.open_task_permission) and row.assignee_id in (None, user.pk)
+    return rows
+
+
+COLUMNS = [
+    # (sort key or None, label, numeric?)
+    ("case", _("Case number"), False),
+    ("title", _("Application"), False),
+    (None, _("Organisation"), False),
+    (None, _("Fund"), False),
+    (None, _("Call"), False),
+    (None, _("Stage"), False),
+    ("age", _("Days in stage"), True),
+    (None, _("Open step"), False),
+    (None, _("Assignee"), False),
+    ("amount", _("Requested"), True),
+    ("submitted", _("Submitted"), False),
+]
+
+
+def _columns(sort: str) -> list[dict]:
+    """The table's headers; a sortable one links to its sort (the reverse when it is the current one)
+    and carries aria-sort when the table is sorted by it."""
+    columns = []
+    for key, label, numeric in COLUMNS:
+        column = {"key": key, "label": label, "numeric": numeric, "sort": "", "aria_sort": ""}
+        if key is not None:
+            if sort.lstrip("-") == key:
+                column["sort"] = key if sort.startswith("-") else f"-{key}"
+                column["aria_sort"] = "descending" if sort.startswith("-") else "ascending"
+            else:
+                column["sort"] = HEADER_SORTS[key]
+            column["sort_label"] = dict(SORT_CHOICES)[column["sort"]]
+        columns.append(column)
+    return columns
+
+
+@login_required
+def case_list(request):
+    if not request.user.has_perm("grants.view_all_applications"):
+        raise PermissionDenied
+    form = OverviewFilterForm(request.GET or None, user=request.user)
+    data = form.filters()
+    sort = data.get("sort") or DEFAULT_SORT
+
+    base = applications_overview(user=request.user)
+    without_stage = overview_filter(base, data=data, user=request.user, stages=False)
+    counts = stage_counts(without_stage)
+    cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
+
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _decorate(list(page.object_list), request.user)
+    selected = set(data.get("stage") or ())
+    return render(request, "workflows/case_list.html", {
+        "form": form,
+        "cases": rows,
+        "page_obj": page,
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "ellipsis": Paginator.ELLIPSIS,
+        "stage_counts": [
+            {"value": value, "label": label, "count": counts[value], "current": selected == {value}}
+            for value, label in STAGES
+        ],
+        "stage_total": sum(counts.values()),
+        "sort": sort,
+        "sort_label": dict(SORT_CHOICES)[sort],
+        "columns": _columns(sort),
+        "filtered": any(data.get(name) for name in ("q", "fund", "call", "stage", "assignee")),
+    })
