@@ -255,6 +255,14 @@ CELERY_BEAT_SCHEDULE = {
     "workflow-timers": {"task": "workflows.tasks.fire_workflow_timers", "schedule": 60.0},
     "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
 }
+# Indicator mails (grants/indicator_mail.py): daily at 07:00; each mail goes at most once per period.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE |= {
+    "indicators-monthly-status": {"task": "grants.tasks.indicators_monthly_status", "schedule": crontab(minute=0, hour=7)},
+    "indicators-yearly-report": {"task": "grants.tasks.indicators_yearly_report", "schedule": crontab(minute=5, hour=7)},
+    "indicators-behind-warning": {"task": "grants.tasks.indicators_behind_warning", "schedule": crontab(minute=10, hour=7)},
+}
 
 LOGGING = {
     "version": 1,

@@ -42,3 +42,11 @@ urlpatterns += [
     path("beslut/<int:pk>/beslutsbrev.pdf", money_views.decision_letter, name="decision_letter"),
     path("arenden/<int:application_pk>/rattelse/", money_views.decision_correct, name="decision_correct"),
 ]
+
+# Indicators: the dashboard and its exports (staff and the steering group).
+from grants import indicator_views  # noqa: E402
+
+urlpatterns += [
+    path("indikatorer/", indicator_views.dashboard, name="indicators"),
+    path("indikatorer/<slug:slug>/<int:year>.<str:fmt>", indicator_views.export, name="indicators_export"),
+]

@@ -1,0 +1,295 @@
+"""The indicators as people read them: tables, charts, and the CSV, Excel and PDF exports.
+
+Everything here is drawn from one `grants.indicators.Indicators`; nothing is counted again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS, MONTHS_3
+from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from grants import charts
+from grants.indicators import (
+    AMOUNT_LABELS, APPLICATION_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS, STAGE_LABELS, SURVEY_TARGET,
+    TRAINER_LABELS, Indicators, csv_rows, days_in_month,
+)
+
+
+# -- formatting ------------------------------------------------------------------------------------------
+
+def fmt_int(value) -> str:
+    return number_format(value, decimal_pos=0, force_grouping=True)
+
+
+def fmt_kr(value) -> str:
+    return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"
+
+
+def fmt_percent(value) -> str:
+    return "–" if value is None else f"{number_format(value, decimal_pos=1)} %"
+
+
+def fmt_days(value) -> str:
+    return "–" if value is None else number_format(value, decimal_pos=1)
+
+
+def fmt_forecast(value) -> str:
+    return number_format(value, decimal_pos=1)
+
+
+def fmt_met(value) -> str:
+    if value is None:
+        return _("Not assessable")
+    return _("Met") if value else _("Not met")
+
+
+@dataclass
+class Row:
+    key: str  # the JSON's dotted key
+    label: str
+    value: object  # the raw value (numbers stay numbers in Excel)
+    text: str  # as shown
+
+
+def sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
+    """The figures in the order they are shown, in the active language."""
+    pb, tb = ind.participant_balance, ind.trainer_balance
+    balance_rows = [
+        Row("actuals.gender_balance.participants.women_percent", _("Participants: women (% of women and men)"),
+            pb.women_percent, fmt_percent(pb.women_percent)),
+        Row("actuals.gender_balance.participants.men_percent", _("Participants: men (% of women and men)"),
+            pb.men_percent, fmt_percent(pb.men_percent)),
+        Row("actuals.gender_balance.participants.met", _("Participants: 40/60 balance"), pb.met, fmt_met(pb.met)),
+        Row("actuals.gender_balance.trainers.women_percent", _("Trainers: women (% of women and men)"),
+            tb.women_percent, fmt_percent(tb.women_percent)),
+        Row("actuals.gender_balance.trainers.men_percent", _("Trainers: men (% of women and men)"),
+            tb.men_percent, fmt_percent(tb.men_percent)),
+        Row("actuals.gender_balance.trainers.met", _("Trainers: 40/60 balance"), tb.met, fmt_met(tb.met)),
+    ]
+    survey = ind.survey
+    return [
+        (_("Applications"), [Row(f"actuals.applications.{key}", str(label), ind.applications[key],
+                                 fmt_int(ind.applications[key])) for key, label in APPLICATION_LABELS.items()]),
+        (_("Money"), [Row(f"actuals.amounts.{key}", str(label), ind.amounts[key], fmt_kr(ind.amounts[key]))
+                      for key, label in AMOUNT_LABELS.items()]),
+        (_("Participants and trainers"),
+         [Row(f"actuals.participants.{key}", str(label), ind.participants[key], fmt_int(ind.participants[key]))
+          for key, label in PARTICIPANT_LABELS.items()]
+         + [Row(f"actuals.trainers.{key}", str(label), ind.trainers[key], fmt_int(ind.trainers[key]))
+            for key, label in TRAINER_LABELS.items()]),
+        (_("Gender balance (40/60)"), balance_rows),
+        (_("Survey indicator"), [
+            Row("actuals.survey.reports", _("Carried-out projects with an approved final report"), survey["reports"],
+                fmt_int(survey["reports"])),
+            Row("actuals.survey.meeting_target",
+                _("Projects where at least %(share)s %% report increased knowledge") % {"share": SURVEY_TARGET},
+                survey["meeting_target"], fmt_int(survey["meeting_target"])),
+            Row("actuals.survey.percent", _("Share of carried-out projects meeting the survey indicator"),
+                survey["percent"], fmt_percent(survey["percent"])),
+        ]),
+        (_("Median days per stage"), [
+            Row(f"actuals.median_days.{key}", str(STAGE_LABELS[key]), ind.median_days[key],
+                fmt_days(ind.median_days[key]))
+            for key in [s.value for s in MEASURED_STAGES] + ["submission_to_decision"]
+        ]),
+    ]
+
+
+def target_rows(ind: Indicators) -> list[dict]:
+    return [{
+        "key": key, "label": str(t.label), "target": t.target, "actual": t.actual,
+        "expected_by_now": t.expected_by_now, "forecast": t.forecast, "status": t.status,
+        "status_label": str(t.status_label), "rate": t.rate, "pipeline": t.pipeline,
+    } for key, t in ind.targets.items()]
+
+
+def month_names(short: bool = True) -> list[str]:
+    names = MONTHS_3 if short else MONTHS
+    return [capfirst(str(names[m])) for m in range(1, 13)]
+
+
+def monthly_rows(ind: Indicators, key: str, target: int) -> list[dict]:
+    """Per month: the count, the running total and the target line's value at the end of the month."""
+    rows, total = [], 0
+    year_days = (date(ind.year + 1, 1, 1) - date(ind.year, 1, 1)).days
+    for index, value in enumerate(ind.per_month[key]):
+        if value is not None:
+            total += value
+        days = (date(ind.year, index + 1, days_in_month(ind.year, index + 1)) - date(ind.year, 1, 1)).days + 1
+        rows.append({"month": month_names(short=False)[index], "count": value,
+                     "cumulative": total if value is not None else None,
+                     "target": round(target * days / year_days, 1) if target else None})
+    return rows
+
+
+CHARTS = (
+    # (per_month key, the target it is measured against)
+    ("received", "applications"),
+    ("carried_out", "carried_out"),
+)
+
+
+def chart_title(ind: Indicators, key: str) -> str:
+    if key == "received":
+        return _("Applications received per month, %(fund)s %(year)s") % {"fund": ind.fund.name, "year": ind.year}
+    return _("Projects carried out per month, %(fund)s %(year)s") % {"fund": ind.fund.name, "year": ind.year}
+
+
+def chart_for(ind: Indicators, key: str, target_key: str) -> charts.Chart:
+    target = ind.targets[target_key].target
+    values = ind.per_month[key]
+    total = sum(v for v in values if v is not None)
+    if target:
+        desc = _("Bars: the number per month. Line: the running total, %(total)s so far. Dashed line: the "
+                 "target of %(target)s, reached evenly over the year. The table below has the same numbers.") % {
+            "total": total, "target": target}
+    else:
+        desc = _("Bars: the number per month. Line: the running total, %(total)s so far. No target is set. "
+                 "The table below has the same numbers.") % {"total": total}
+    return charts.monthly_cumulative(
+        title=chart_title(ind, key), desc=desc, per_month=values, target=target, month_labels=month_names(),
+        labels={"per_month": _("Per month"), "cumulative": _("Running total"), "target": _("Target line")},
+    )
+
+
+# -- CSV, Excel -------------------------------------------------------------------------------------------
+
+def to_csv(ind: Indicators) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(csv_rows(ind))
+    return out.getvalue()
+
+
+def to_xlsx(ind: Indicators) -> bytes:
+    """A workbook: the figures (label, key, value) and the figures per month."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Indicators")[:31]
+    bold = Font(bold=True)
+    sheet.append([f"{ind.fund.name} {ind.year}"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("As of %(date)s") % {"date": ind.as_of.isoformat()}])
+    sheet.append([])
+    sheet.append([_("Target"), _("Goal"), _("Actual"), _("Expected by now"), _("Forecast for the year"), _("Status")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for row in target_rows(ind):
+        sheet.append([row["label"], row["target"], row["actual"], row["expected_by_now"], row["forecast"],
+                      row["status_label"]])
+    sheet.append([])
+    sheet.append([_("Section"), _("Indicator"), _("Value"), _("Key")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for title, rows in sections(ind):
+        for row in rows:
+            value = row.value
+            if isinstance(value, bool) or value is None:
+                value = row.text
+            sheet.append([title, row.label, value, row.key])
+            if isinstance(row.value, Decimal):
+                sheet.cell(row=sheet.max_row, column=3).number_format = "#,##0.00"
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 58
+    sheet.column_dimensions["C"].width = 16
+    sheet.column_dimensions["D"].width = 50
+
+    months = book.create_sheet(_("Per month")[:31])
+    applications, carried = ind.targets["applications"].target, ind.targets["carried_out"].target
+    months.append([_("Month"), _("Applications received"), _("Running total"), _("Target line"),
+                   _("Granted"), _("Carried out"), _("Running total"), _("Target line")])
+    for cell in months[1]:
+        cell.font = bold
+    received = monthly_rows(ind, "received", applications)
+    done = monthly_rows(ind, "carried_out", carried)
+    for index in range(12):
+        months.append([received[index]["month"], received[index]["count"], received[index]["cumulative"],
+                       received[index]["target"], ind.per_month["granted"][index], done[index]["count"],
+                       done[index]["cumulative"], done[index]["target"]])
+    months.column_dimensions["A"].width = 14
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- the PDF, in Swedish ------------------------------------------------------------------------------------
+
+def to_pdf(indicators: list[Indicators], *, year: int) -> bytes:
+    """The yearly report: per fund the targets, the tables and the charts. Always in Swedish."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    with translation.override("sv"):
+        styles = getSampleStyleSheet()
+        body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10, leading=13)
+        small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11, textColor="#444444")
+        h1 = ParagraphStyle("h1", parent=styles["Heading1"], fontName="Helvetica-Bold", fontSize=18)
+        h2 = ParagraphStyle("h2", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=14)
+        h3 = ParagraphStyle("h3", parent=styles["Heading3"], fontName="Helvetica-Bold", fontSize=11)
+        table_style = TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), "Helvetica"), ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"), ("BACKGROUND", (0, 0), (-1, 0), "#f3f5f7"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, "#c7ccd1"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ])
+
+        def table(rows, widths):
+            return Table(rows, colWidths=[w * mm for w in widths], style=table_style, repeatRows=1)
+
+        as_of = indicators[0].as_of if indicators else timezone.localdate()
+        story = [
+            Paragraph(_("Indicator report %(year)s") % {"year": year}, h1),
+            Paragraph(escape(_("Funds: %(funds)s. Figures as of %(date)s; made by Potten on %(today)s.") % {
+                "funds": ", ".join(ind.fund.name for ind in indicators) or "–",
+                "date": date_format(as_of, "j F Y"), "today": date_format(timezone.localdate(), "j F Y")}), body),
+            Paragraph(escape(_(
+                "Each figure counts in the year it happened: received by the date of submission, granted by the "
+                "date of the decision, carried out by the date the final report was approved, paid by the payment "
+                "date. The 40/60 balance is measured on the women and men among the participants; other or not "
+                "stated are left out of it.")), small),
+        ]
+        for position, ind in enumerate(indicators):
+            if position:
+                story.append(PageBreak())
+            story += [Spacer(1, 4 * mm), Paragraph(escape(f"{ind.fund.name} {ind.year}"), h2)]
+            rows = [[_("Target"), _("Goal"), _("Actual"), _("Expected by now"), _("Forecast"), _("Status")]]
+            for row in target_rows(ind):
+                rows.append([Paragraph(escape(row["label"]), body), fmt_int(row["target"]), fmt_int(row["actual"]),
+                             fmt_forecast(row["expected_by_now"]), fmt_forecast(row["forecast"]), row["status_label"]])
+            story.append(table(rows, [50, 16, 18, 26, 22, 28]))
+            for key, target_key in CHARTS:
+                chart = chart_for(ind, key, target_key)
+                story.append(KeepTogether([Paragraph(escape(chart.title), h3), charts.to_drawing(chart)]))
+            for title, section_rows in sections(ind):
+                rows = [[title, _("Value")]] + [[Paragraph(escape(r.label), body), r.text] for r in section_rows]
+                story.append(KeepTogether([Spacer(1, 3 * mm), table(rows, [125, 35])]))
+            rows = [[_("Month"), _("Received"), _("Running total"), _("Granted"), _("Carried out"),
+                     _("Running total")]]
+            received = monthly_rows(ind, "received", ind.targets["applications"].target)
+            done = monthly_rows(ind, "carried_out", ind.targets["carried_out"].target)
+            for index in range(12):
+                cells = [received[index]["count"], received[index]["cumulative"], ind.per_month["granted"][index],
+                         done[index]["count"], done[index]["cumulative"]]
+                rows.append([received[index]["month"], *["–" if c is None else fmt_int(c) for c in cells]])
+            story.append(KeepTogether([Spacer(1, 3 * mm), Paragraph(_("Per month"), h3),
+                                       table(rows, [30, 24, 28, 24, 26, 28])]))
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+                                bottomMargin=18 * mm, title=_("Indicator report %(year)s") % {"year": year},
+                                author="Potten", lang="sv-SE")
+        doc.build(story)
+        return buffer.getvalue()

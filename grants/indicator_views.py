@@ -1,0 +1,108 @@
+"""The indicator dashboard and its exports, for everyone with grants.view_indicators
+(case officers, project secretaries and the steering group)."""
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from grants import charts
+from grants.indicator_reports import (
+    CHARTS, chart_for, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
+)
+from grants.indicators import PIPELINE_STAGES, compute, compute_all, today
+from grants.models import Application, Fund, FundYear
+
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+
+
+def _require_indicators(user):
+    if not user.has_perm("grants.view_indicators"):
+        raise PermissionDenied
+
+
+def case_list_link(fund, status=None) -> str:
+    """The staff case list filtered on the fund (and a stage): workflows/overview.py reads ?fund=<pk>&stage=<status>."""
+    params = {"fund": fund.pk}
+    if status:
+        params["stage"] = status
+    return f"{reverse('workflows:case_list')}?{urlencode(params)}"
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return today().year
+    return year if 2000 <= year <= 2100 else today().year
+
+
+@login_required
+def dashboard(request):
+    _require_indicators(request.user)
+    year = _year(request)
+    years = sorted(set(FundYear.objects.values_list("year", flat=True)) | {today().year}, reverse=True)
+    overview = compute_all(year)
+    selected = next((ind for ind in overview if ind.fund.slug == request.GET.get("fund")), None)
+    if selected is None and overview:
+        selected = overview[0]
+    may_see_cases = request.user.has_perm("grants.view_all_applications")
+    context = {
+        "year": year, "years": years, "overview": [(ind, target_rows(ind)) for ind in overview],
+        "selected": selected, "may_see_cases": may_see_cases,
+    }
+    if selected is not None:
+        fund = selected.fund
+        labels = dict(Application.Status.choices)
+        context.update({
+            "targets": target_rows(selected),
+            "sections": sections(selected),
+            "charts": [{
+                "id": f"chart-{key}",
+                "chart": (chart := chart_for(selected, key, target_key)),
+                "svg": mark_safe(charts.to_svg(chart, element_id=f"chart-{key}")),  # every text escaped in to_svg
+                "rows": monthly_rows(selected, key, selected.targets[target_key].target),
+            } for key, target_key in CHARTS],
+            "pipeline": [{
+                "status": status, "label": labels[status], "count": selected.pipeline[status],
+                "link": case_list_link(fund, status) if may_see_cases else "",
+            } for status in PIPELINE_STAGES],
+            "pipeline_total": sum(selected.pipeline.values()),
+            "fund_cases_link": case_list_link(fund) if may_see_cases else "",
+            "exports": [(fmt, reverse("grants:indicators_export", args=[fund.slug, year, fmt])) for fmt in EXPORTS],
+        })
+    return render(request, "grants/indicators.html", context)
+
+
+@login_required
+def export(request, slug: str, year: int, fmt: str):
+    _require_indicators(request.user)
+    if fmt not in EXPORTS or not 2000 <= year <= 2100:
+        raise Http404
+    fund = Fund.objects.filter(slug=slug).first()
+    if fund is None:
+        raise Http404
+    indicators = compute(fund, year)
+    name = f"indikatorer-{fund.slug}-{year}.{fmt}"
+    if fmt == "csv":
+        body = to_csv(indicators)
+    elif fmt == "xlsx":
+        body = to_xlsx(indicators)
+    elif fmt == "pdf":
+        body = to_pdf([indicators], year=year)
+    else:
+        body = json.dumps(indicators.as_json(), indent=2, ensure_ascii=False) + "\n"
+    response = HttpResponse(body, content_type=EXPORTS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
