@@ -317,3 +317,17 @@ def test_a_correction_is_a_new_linked_decision_and_the_money_follows(client, dra
     assert Decision.objects.filter(status="effective").get().amount == Decimal("16000")
     client.force_login(case_officer)
     assert client.post(url, {"amount": "15000", "motivation": "x"}).status_code == 403
+
+
+def test_an_advance_not_yet_paid_at_approval_becomes_the_final_payment_of_what_was_spent(
+        draft, applicant, case_officer, reviewer, secretary, fund_year):
+    # given: a fund paying 100 % in advance; the advance was never paid out
+    task = at_decision(draft, applicant, case_officer, reviewer, secretary)
+    services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("20000"))
+    report(draft, applicant)  # actual costs 14 000
+    services.report_approval_record(task_pk=open_task(draft).pk, user=secretary, approve=True)
+    assert sorted(Payment.objects.values_list("kind", "status", "amount")) == [
+        ("advance", "cancelled", Decimal("20000")), ("final", "planned", Decimal("14000"))]
+    assert fund_year_balance(fund_year=fund_year) == {
+        "budget": Decimal("100000"), "committed": Decimal("14000"), "paid": Decimal("0"),
+        "released": Decimal("6000"), "available": Decimal("86000")}

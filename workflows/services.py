@@ -436,10 +436,12 @@ def report_approval_record(*, task_pk: int, user, approve: bool, comment: str = 
         if approve:
             ledger.fund_year_for(application, lock=True)
             grant = ledger.effective_grant(application)
-            advance = sum((p.amount for p in application.payments.filter(kind=Payment.Kind.ADVANCE)
-                           .exclude(status=Payment.Status.CANCELLED)), Decimal("0"))
+            # What is owed is what was spent (at most the grant). A payment not yet made is replaced by
+            # the final payment of what is still owed; unspent money then goes back to the fund.
+            application.payments.filter(status=Payment.Status.PLANNED).update(status=Payment.Status.CANCELLED)
+            paid = sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
             spent = min(grant.amount, report.costs_total)
-            ledger.payment_plan(application=application, kind=Payment.Kind.FINAL, amount=spent - advance, user=user)
+            ledger.payment_plan(application=application, kind=Payment.Kind.FINAL, amount=spent - paid, user=user)
             ledger.case_close_release(application=application, user=user)
             _set_status(application, Application.Status.CARRIED_OUT, user, Event.Kind.REPORT_APPROVED,
                         message=comment, visible=True)
