@@ -1,52 +1,33 @@
 from django.urls import path
 
-from grants import views
+from grants import attachment_views, indicator_views, money_views, organisation_views, views
 
 app_name = "grants"
 urlpatterns = [
+    # Public calls and the applicant's applications
     path("utlysningar/<int:pk>/", views.call_detail, name="call_detail"),
-    path("organisation/ny/", views.organisation_create, name="organisation_create"),
     path("ansokningar/", views.my_applications, name="my_applications"),
     path("ansokningar/ny/<int:call_pk>/", views.application_new, name="application_new"),
     path("ansokningar/<int:pk>/", views.application_detail, name="application_detail"),
     path("ansokningar/<int:pk>/redigera/", views.application_edit, name="application_edit"),
     path("ansokningar/<int:pk>/autospara/", views.application_autosave, name="application_autosave"),
     path("ansokningar/<int:pk>/aterta/", views.application_withdraw, name="application_withdraw"),
-]
-
-# Organisation contacts and invitations.
-from grants import organisation_views  # noqa: E402
-
-urlpatterns += [
-    path("organisation/<int:pk>/", organisation_views.organisation_detail, name="organisation_detail"),
-    path("organisation/inbjudan/<str:token>/", organisation_views.invitation_accept, name="invitation_accept"),
-]
-
-# Attachments: upload, remove, permission-checked download (grants/attachment_views.py).
-from grants import attachment_views  # noqa: E402
-
-urlpatterns += [
+    # Attachments: upload, remove, permission-checked download
     path("ansokningar/<int:pk>/bilagor/", attachment_views.attachment_add, name="attachment_add"),
     path("bilagor/<int:pk>/ta-bort/", attachment_views.attachment_remove, name="attachment_remove"),
     path("bilagor/<int:pk>/", attachment_views.attachment_download, name="attachment_download"),
-]
-
-# The money: budgets, payments, decision letters (staff; letters also for the applicant).
-from grants import money_views  # noqa: E402
-
-urlpatterns += [
+    # Organisations, their contacts and invitations
+    path("organisation/ny/", views.organisation_create, name="organisation_create"),
+    path("organisation/<int:pk>/", organisation_views.organisation_detail, name="organisation_detail"),
+    path("organisation/inbjudan/<str:token>/", organisation_views.invitation_accept, name="invitation_accept"),
+    # The money: budgets, payments, decision letters (staff; letters also for the applicant)
     path("fonder/", money_views.fund_years, name="fund_years"),
     path("fonder/<int:pk>/budget/", money_views.fund_budget, name="fund_budget"),
     path("utbetalningar/", money_views.payments, name="payments"),
     path("utbetalningar/<int:pk>/utbetald/", money_views.payment_mark_paid, name="payment_mark_paid"),
     path("beslut/<int:pk>/beslutsbrev.pdf", money_views.decision_letter, name="decision_letter"),
     path("arenden/<int:application_pk>/rattelse/", money_views.decision_correct, name="decision_correct"),
-]
-
-# Indicators: the dashboard and its exports (staff and the steering group).
-from grants import indicator_views  # noqa: E402
-
-urlpatterns += [
+    # Indicators: the dashboard and its exports (staff and the steering group)
     path("indikatorer/", indicator_views.dashboard, name="indicators"),
     path("indikatorer/<slug:slug>/<int:year>.<str:fmt>", indicator_views.export, name="indicators_export"),
 ]
