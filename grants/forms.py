@@ -6,6 +6,12 @@ from grants.models import ActivityLine, Application, BudgetLine, Organisation, P
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def add_service_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: next to its field, or at the top."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 class MoneyField(forms.DecimalField):
     """An amount in kronor as people type it: "25 000", "25000,50", "25 000 kr"."""
 

@@ -36,6 +36,16 @@ def advance_amount(fund, amount: Decimal) -> Decimal:
     return (amount * Decimal(fund.advance_percent) / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
+def grant_amount_check(application, amount: Decimal) -> None:
+    """A grant is never larger than what was asked nor than the fund's ceiling."""
+    if amount > application.requested_amount:
+        raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
+                               % {"requested": application.requested_amount}})
+    if amount > application.call.fund.max_amount:
+        raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
+                               % {"max": application.call.fund.max_amount}})
+
+
 def ensure_available(*, fund_year: FundYear, amount: Decimal) -> None:
     """Refuse an amount larger than what is left. The caller holds the fund year's row lock."""
     available = fund_year_balance(fund_year=fund_year)["available"]
@@ -166,13 +176,7 @@ def decision_correct(*, application_id: int, user, amount: Decimal, conditions: 
         old = effective_grant(application)
         if application.status != Application.Status.GRANTED or old is None:
             raise NotAllowed(_("Only a grant whose project is under way can be corrected."))
-        fund = application.call.fund
-        if amount > application.requested_amount:
-            raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
-                                   % {"requested": application.requested_amount}})
-        if amount > fund.max_amount:
-            raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
-                                   % {"max": fund.max_amount}})
+        grant_amount_check(application, amount)
         paid = sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
         if amount < paid:
             raise ValidationError({"amount": _("The grant cannot be smaller than what is already paid: %(paid)s SEK.")

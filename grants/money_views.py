@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grants import ledger, selectors
+from grants.forms import add_service_errors
 from grants.models import Decision, FundYear, Membership, Payment
 from grants.money_forms import BudgetChangeForm, DecisionCorrectionForm, PaymentPaidForm
 from grants.services import NotAllowed
@@ -46,8 +47,7 @@ def fund_budget(request, pk: int):
                                                new_budget=form.cleaned_data["new_budget"],
                                                reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The budget is changed."))
                 return redirect("grants:fund_budget", fund_year.pk)
@@ -127,8 +127,7 @@ def decision_correct(request, application_pk: int):
         try:
             ledger.decision_correct(application_id=application.pk, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         except NotAllowed as exc:
             form.add_error(None, exc.message)
         else:

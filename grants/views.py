@@ -12,7 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from grants import selectors, services
-from grants.forms import ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm
+from grants.forms import (
+    ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
+)
 from grants.models import Application, Decision
 from workflows.selectors import open_task_for_application, tasks_for_applicant
 
@@ -33,8 +35,7 @@ def organisation_create(request):
         try:
             organisation = services.organisation_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The organisation %(name)s is registered.") % {"name": organisation.name})
             return redirect(request.GET["next"] if _safe_next(request) else "grants:my_applications")

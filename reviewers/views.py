@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from grants.forms import add_service_errors
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from reviewers import selectors, services
@@ -43,8 +44,7 @@ def assignment(request, pk: int):
                     summary=form.cleaned_data["summary"], submit=submit or (review is not None and review.is_submitted),
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             except services.ReviewConflict as exc:
                 form.add_error(None, exc.message)
                 status = 409
@@ -70,8 +70,7 @@ def _declaration(request, assignment):
             services.assignment_declare(assignment_id=assignment.pk, user=request.user,
                                         conflict=form.cleaned_data["conflict"], reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             if form.cleaned_data["conflict"]:
                 messages.success(request, _("Thank you. Someone else will review this application."))
@@ -133,8 +132,7 @@ def case_reviews(request, application_pk: int):
                 services.assignment_add(application_id=application.pk, reviewer=form.cleaned_data["reviewer"],
                                         user=request.user)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             except NotAllowed as exc:
                 form.add_error(None, exc.message)
             else:

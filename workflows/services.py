@@ -273,12 +273,7 @@ def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None,
         fund = application.call.fund
         granted = outcome == Decision.Outcome.GRANTED
         if granted:
-            if amount > application.requested_amount:
-                raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
-                                       % {"requested": application.requested_amount}})
-            if amount > fund.max_amount:
-                raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
-                                       % {"max": fund.max_amount}})
+            ledger.grant_amount_check(application, amount)
             if amount < application.requested_amount and not motivation.strip():
                 raise ValidationError({"motivation": _("Explain why the grant is smaller than the amount applied for.")})
             # Lock the fund year: concurrent grants queue here, so available never goes below zero.

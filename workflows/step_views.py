@@ -7,7 +7,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from grants.forms import ApplicationEditor
+from grants.forms import ApplicationEditor, add_service_errors
 from grants.models import ChecklistItem
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed
@@ -34,8 +34,7 @@ def _handle(request, task, form, perform, success_message, **context):
             try:
                 perform(form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             except NotAllowed as exc:
                 form.add_error(None, exc.message)
             else:
