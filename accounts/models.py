@@ -37,6 +37,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
         help_text=_("The language of the e-mails you get from Potten."),
     )
+
+    class EmailFrequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("Each e-mail at once")
+        DAILY = "daily", _("One daily summary")
+
+    email_frequency = models.CharField(
+        _("e-mails"), max_length=10, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE,
+        help_text=_("Decisions and deadlines always come at once; other news can wait for a daily summary."),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False,
                                    help_text=_("Can log in to the administration site."))
     is_active = models.BooleanField(_("active"), default=True)

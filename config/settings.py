@@ -243,15 +243,31 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 120
-CELERY_TASK_TIME_LIMIT = 180
+# A task ends (hard limit) well before Redis hands its unacknowledged message to another worker (the
+# visibility timeout); an outbox row claimed by a worker is taken over only once that worker must be dead
+# (OUTBOX_CLAIM_TIMEOUT > hard limit); a retry waits at most half the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=2)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 600, minimum=1)
+OUTBOX_RETRY_BACKOFF = env_int("OUTBOX_RETRY_BACKOFF", 30, minimum=1)
+OUTBOX_RETRY_BACKOFF_MAX = env_int("OUTBOX_RETRY_BACKOFF_MAX", 900, minimum=1)
+if not (CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTBOX_CLAIM_TIMEOUT
+        and 2 * max(CELERY_TASK_TIME_LIMIT, OUTBOX_RETRY_BACKOFF_MAX)
+        <= CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)):
+    raise ImproperlyConfigured("Celery limits: need CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
+                               "OUTBOX_CLAIM_TIMEOUT, and the time limit and OUTBOX_RETRY_BACKOFF_MAX at most half "
+                               "the broker's visibility timeout.")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Run exactly one beat process (`celery -A config beat`): a second one would start every job twice.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+    "reminders": {"task": "notifications.tasks.reminders_send", "schedule": 3600.0},
+    "digest": {"task": "notifications.tasks.digest_send", "schedule": 3600.0},
     "workflow-timers": {"task": "workflows.tasks.fire_workflow_timers", "schedule": 60.0},
     "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
 }

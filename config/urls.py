@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("", include("workflows.urls")),
     path("", include("reviewers.urls")),
+    path("", include("notifications.urls")),
 ]

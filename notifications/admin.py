@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, ReminderSettings
 
 
 @admin.register(OutboxMessage)
@@ -12,3 +12,16 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    """Each fund's reminders. Every fund gets a row with the defaults at the first reminder sweep."""
+
+    list_display = ["fund", "draft_days_before_close", "completion_days_before", "review_days_before",
+                    "report_days_before", "overdue_every_days", "overdue_max", "check_waiting_days",
+                    "decision_waiting_days"]
+    list_select_related = ["fund"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["fund"] if obj is not None else []

@@ -1,6 +1,12 @@
-"""The outbox: every mail is a row written in the same transaction as its event."""
+"""The outbox: every mail is a row written in the same transaction as its event.
+
+Also each fund's reminder settings (ReminderSettings), read by notifications/reminders.py.
+"""
+
+import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,12 +14,15 @@ from django.utils.translation import gettext_lazy as _
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
+        HELD = "held", _("Held for the daily digest")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
     # (recipient, kind, object, stage): each notification exists at most once.
     dedupe_key = models.CharField(_("key"), max_length=255, unique=True)
+    # (kind, object, stage) without the recipient: one occurrence of a reminder, whoever it went to.
+    occurrence = models.CharField(_("occurrence"), max_length=255, blank=True, db_index=True)
     recipient = models.EmailField(_("recipient"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))
@@ -24,6 +33,7 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
     # Stored files sent along: [{"name": storage name, "filename": shown name, "content_type": …}].
     files = models.JSONField(_("attached files"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
@@ -32,7 +42,17 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # After a transient failure: not before this time (the sweeper respects the backoff too).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A held row is bundled into one daily digest; it is marked sent when that digest is sent.
+    digest = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="bundled",
+                               verbose_name=_("sent in digest"))
+    # A resend copies the rendered message into a new row; who asked for it is kept here.
+    resent_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="resends", verbose_name=_("resend of"))
+    queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("resent by"))
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -48,6 +68,52 @@ class OutboxMessage(models.Model):
 
     @property
     def dedupe_key_hash(self) -> str:
-        import hashlib
-
         return hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:16]
+
+    @property
+    def can_resend(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.FAILED)
+
+
+def _days(label, default, help_text, *, minimum=0, nullable=True):
+    return models.PositiveSmallIntegerField(
+        label, default=default, null=nullable, blank=nullable, help_text=help_text,
+        validators=[MinValueValidator(minimum), MaxValueValidator(365)],
+    )
+
+
+class ReminderSettings(models.Model):
+    """When a fund's reminders go out. An empty number turns that reminder off."""
+
+    fund = models.OneToOneField("grants.Fund", on_delete=models.CASCADE, related_name="reminder_settings",
+                                verbose_name=_("fund"))
+    draft_days_before_close = _days(
+        _("draft not submitted: days before the call closes"), 3,
+        _("Remind the organisation's contacts of a draft this many days before the call closes."))
+    completion_days_before = _days(
+        _("completion: days before its deadline"), 2,
+        _("Remind the applicant this many days before the completion deadline."))
+    review_days_before = _days(
+        _("review: days before it is due"), 3,
+        _("Remind the reviewer this many days before the review deadline (the fund's review settings give it)."))
+    report_days_before = _days(_("final report: days before it is due"), 14,
+                               _("Remind the applicant this many days before the final report is due."))
+    overdue_every_days = _days(
+        _("overdue: remind every (days)"), 7,
+        _("An overdue completion, review or final report is reminded again this often."), minimum=1,
+        nullable=False)
+    overdue_max = _days(_("overdue: at most this many reminders"), 3,
+                        _("0 turns overdue reminders off."), nullable=False)
+    check_waiting_days = _days(
+        _("ex-ante check waiting longer than (days)"), 7,
+        _("Remind the case officers of an ex-ante check that has waited this long."), minimum=1)
+    decision_waiting_days = _days(
+        _("decision waiting longer than (days)"), 7,
+        _("Remind the project secretaries of a decision that has waited this long."), minimum=1)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self):
+        return str(self.fund)

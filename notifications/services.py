@@ -1,19 +1,93 @@
-"""Queue notifications in the outbox, in the caller's transaction."""
+"""Queue notifications in the outbox, in the caller's transaction.
+
+A row is rendered when it is queued, in the recipient's language, so what was queued is what
+is sent. Delivery is scheduled after commit; a rolled-back transaction leaves no row and no
+task. Rows for a user who chose the daily digest wait (status "held") unless their kind is
+urgent; notifications.digest bundles them once a day.
+"""
+
+import hashlib
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from grants.services import NotAllowed
 from notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# Decisions and deadlines always go at once, whatever the recipient chose. Everything else
+# (news about a case, work waiting in a queue) may wait for the daily digest.
+IMMEDIATE_KINDS = frozenset({
+    "decision", "ineligible", "decision_returned", "completion_requested", "report_completion",
+    "report_approved", "invitation", "digest",
+    "reminder_draft", "reminder_completion_due", "reminder_completion_overdue", "reminder_review_due",
+    "reminder_review_overdue", "reminder_report_due", "reminder_report_overdue",
+})
 
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def outbox_status_for(user, kind: str) -> str:
+    """HELD for a digest reader's non-urgent mail, PENDING otherwise."""
+    if (user is not None and kind not in IMMEDIATE_KINDS
+            and getattr(user, "email_frequency", "immediate") == "daily"):
+        return OutboxMessage.Status.HELD
+    return OutboxMessage.Status.PENDING
+
+
+def outbox_render(*, kind: str, language: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, HTML) of `kind` in `language`."""
+    with translation.override(language):
+        subject = render_to_string(f"notifications/email/{kind}_subject.txt", context).strip().replace("\n", " ")
+        body_text = render_to_string(f"notifications/email/{kind}.txt", context)
+        body_html = render_to_string("notifications/email/base.html", {**context, "body_text": body_text,
+                                                                       "subject": subject, "LANGUAGE_CODE": language})
+    return subject[:255], body_text, body_html
+
+
+# From this many rows on, one task carries the ids and a worker publishes the delivery tasks (a sweep
+# that writes thousands of rows does not spend its time publishing).
+FAN_OUT_FROM = 20
+
+
+def delivery_publish(ids) -> None:
+    """One delivery task per row, over one broker connection."""
+    from notifications.tasks import outbox_deliver
+
+    with outbox_deliver.app.producer_or_acquire() as producer:
+        for pk in ids:
+            outbox_deliver.apply_async((pk,), producer=producer)
+
+
+def delivery_schedule(ids) -> None:
+    """After commit, a delivery task for each row.
+
+    Robust: if the broker is down the rows stay pending and outbox_sweep enqueues them later.
+    """
+    ids = list(ids)
+    if not ids:
+        return
+
+    def publish():
+        if len(ids) >= FAN_OUT_FROM:
+            from notifications.tasks import outbox_fan_out
+
+            outbox_fan_out.delay(ids)
+        else:
+            delivery_publish(ids)
+
+    transaction.on_commit(publish, robust=True)
+
+
 def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind: str, application, link: str,
-                  context: dict, files=()):
+                  context: dict, files=(), occurrence: str = ""):
     """Render `kind` in `language` and write its outbox row unless `dedupe_key` exists.
 
     Delivery is scheduled after commit. Returns the row, or None when it was queued before.
@@ -21,25 +95,22 @@ def _outbox_write(*, dedupe_key: str, recipient: str, user, language: str, kind:
     dedupe_key = dedupe_key[:255]
     if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    ctx = {"user": user, "application": application, "link": _absolute(link) if link else settings.SITE_URL,
-           "site_url": settings.SITE_URL, **(context or {})}
-    with translation.override(language):
-        subject = render_to_string(f"notifications/email/{kind}_subject.txt", ctx).strip().replace("\n", " ")
-        body_text = render_to_string(f"notifications/email/{kind}.txt", ctx)
-        body_html = render_to_string("notifications/email/base.html", {**ctx, "body_text": body_text,
-                                                                       "subject": subject})
+    absolute_link = _absolute(link) if link else settings.SITE_URL
+    ctx = {"user": user, "application": application, "link": absolute_link, "site_url": settings.SITE_URL,
+           **(context or {})}
+    subject, body_text, body_html = outbox_render(kind=kind, language=language, context=ctx)
+    status = outbox_status_for(user, kind)
     try:
         with transaction.atomic():  # savepoint: a concurrent twin loses quietly
             message = OutboxMessage.objects.create(
-                dedupe_key=dedupe_key, recipient=recipient, user=user, kind=kind, application=application,
-                language=language, subject=subject[:255], body_text=body_text, body_html=body_html,
-                files=list(files),
+                dedupe_key=dedupe_key, occurrence=occurrence[:255], recipient=recipient, user=user, kind=kind,
+                application=application, language=language, subject=subject, body_text=body_text,
+                body_html=body_html, link=absolute_link[:500], files=list(files), status=status,
             )
     except IntegrityError:
         return None
-    from notifications.tasks import outbox_deliver
-
-    transaction.on_commit(lambda: outbox_deliver.delay(message.pk))
+    if status == OutboxMessage.Status.PENDING:
+        delivery_schedule([message.pk])
     return message
 
 
@@ -59,7 +130,7 @@ def notification_queue(*, user, kind: str, stage: str = "", application=None, li
     return _outbox_write(
         dedupe_key=f"{user.email.lower()}|{kind}|{object_key}|{stage}", recipient=user.email, user=user,
         language=user.language or settings.LANGUAGE_CODE, kind=kind, application=application, link=link,
-        context=context, files=files,
+        context=context, files=files, occurrence=f"{kind}|{object_key}|{stage}",
     )
 
 
@@ -74,4 +145,66 @@ def notification_queue_to_address(*, email: str, language: str, kind: str, stage
     return _outbox_write(
         dedupe_key=f"{email}|{kind}|-|{stage}", recipient=email, user=None,
         language=language or settings.LANGUAGE_CODE, kind=kind, application=None, link=link, context=context,
+        occurrence=f"{kind}|-|{stage}",
     )
+
+
+def _resend_key(original_key: str, number: int) -> str:
+    suffix = f"|resend-{number}"
+    if len(original_key) + len(suffix) > 255:
+        original_key = original_key[:200] + "~" + hashlib.sha256(original_key.encode()).hexdigest()[:16]
+    return original_key + suffix
+
+
+@transaction.atomic
+def outbox_resend(*, message_id: int, user) -> OutboxMessage:
+    """Send a sent or failed e-mail again: a new row with the same rendered message and a new key.
+
+    The new row records who asked for it and which row it copies (`queued_by`, `resent_from`).
+    Two clicks at once make one copy: the second is refused.
+    """
+    original = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if original is None or not original.can_resend:
+        raise NotAllowed(_("Only an e-mail that was sent or that failed can be sent again."))
+    if original.resends.exclude(status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED]).exists():
+        raise NotAllowed(_("This e-mail is already being sent again."))
+    number = original.resends.count() + 1
+    try:
+        with transaction.atomic():
+            copy = OutboxMessage.objects.create(
+                dedupe_key=_resend_key(original.dedupe_key, number), occurrence=original.occurrence,
+                recipient=original.recipient, user=original.user, kind=original.kind,
+                application=original.application, language=original.language, subject=original.subject,
+                body_text=original.body_text, body_html=original.body_html, link=original.link,
+                files=original.files, resent_from=original, queued_by=user,
+            )
+    except IntegrityError:
+        raise NotAllowed(_("This e-mail is already being sent again.")) from None
+    logger.info("Outbox message %s resent as %s by user %s", original.pk, copy.pk, user.pk)
+    delivery_schedule([copy.pk])
+    return copy
+
+
+@transaction.atomic
+def user_email_settings_update(*, user, language: str, email_frequency: str):
+    """The user's e-mail language and frequency. Back to immediate mail: what was held goes out now."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import User
+
+    errors = {}
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = _("Choose a language.")
+    if email_frequency not in User.EmailFrequency.values:
+        errors["email_frequency"] = _("Choose how often you get e-mails.")
+    if errors:
+        raise ValidationError(errors)
+    User.objects.filter(pk=user.pk).update(language=language, email_frequency=email_frequency)
+    user.language, user.email_frequency = language, email_frequency
+    if email_frequency == User.EmailFrequency.IMMEDIATE:
+        held = OutboxMessage.objects.filter(user=user, status=OutboxMessage.Status.HELD, digest__isnull=True)
+        ids = list(held.values_list("pk", flat=True))
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.HELD, digest__isnull=True).update(
+            status=OutboxMessage.Status.PENDING)
+        delivery_schedule(ids)
+    return user

@@ -1,20 +1,67 @@
+"""Celery tasks of the outbox. Thin: each calls one function and lets the database decide.
+
+Beat (exactly one process, see README) runs outbox_sweep every minute, reminders_send and
+digest_send every hour.
+"""
+
 from celery import shared_task
+from django.utils import timezone
 
-from notifications.delivery import TransientDeliveryError, outbox_send, outbox_stuck_ids
+from notifications.delivery import MAX_ATTEMPTS, TransientDeliveryError, outbox_send, outbox_stuck_ids
 
 
-@shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True,
-    autoretry_for=(TransientDeliveryError,), retry_backoff=30, retry_backoff_max=1800, max_retries=7,
-)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_ATTEMPTS)
 def outbox_deliver(self, message_id: int) -> str:
-    return outbox_send(message_id)
+    """Send one outbox row. The row counts the attempts; a transient failure is retried with backoff
+    (the delay is kept on the row, so the sweeper does not retry it early)."""
+    try:
+        return outbox_send(message_id)
+    except TransientDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in) from None
 
 
-@shared_task
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_fan_out(message_ids: list[int]) -> int:
+    """One delivery task per row of a large batch (a reminder sweep). Run twice, it only sends duplicate
+    tasks, which find their rows claimed or sent; lost, the sweeper finds the rows pending."""
+    from notifications.services import delivery_publish
+
+    delivery_publish(message_ids)
+    return len(message_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def outbox_sweep() -> int:
     """Beat: re-enqueue rows that were never delivered (lost task, dead worker, broker down)."""
+    from notifications.services import delivery_publish
+
     ids = outbox_stuck_ids()
-    for message_id in ids:
-        outbox_deliver.delay(message_id)
+    delivery_publish(ids)
     return len(ids)
+
+
+# Reminders and digests go out in the daytime (local time); a later run the same day catches up.
+SEND_FROM_HOUR = 7
+SEND_UNTIL_HOUR = 20
+
+
+def _daytime(now) -> bool:
+    return SEND_FROM_HOUR <= timezone.localtime(now).hour < SEND_UNTIL_HOUR
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def reminders_send() -> int:
+    """Beat, hourly: queue the reminders that are due today. Idempotent (keyed rows)."""
+    from notifications.reminders import reminders_sweep
+
+    now = timezone.now()
+    return reminders_sweep(now=now) if _daytime(now) else 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def digest_send() -> int:
+    """Beat, hourly: the day's digest for everyone with held mail, once a day from SEND_FROM_HOUR."""
+    from notifications.digest import digests_send
+
+    now = timezone.now()
+    return digests_send(now=now) if _daytime(now) else 0

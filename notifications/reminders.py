@@ -1,0 +1,421 @@
+"""Reminders: which open work needs a nudge today, queued to the outbox in bulk.
+
+Each rule reads what is open with one bulk query and yields `Reminder`s, recipient-free:
+(kind, object, stage), where the stage names the occurrence ("due-3d", "overdue-2",
+"waiting-7d"). `reminders_sweep` drops the occurrences already in the outbox (one indexed
+query per 5,000), resolves the recipients of the rest, renders each mail in its recipient's
+language and bulk-creates the rows, keyed (recipient, kind, object, stage). The unique key makes
+the sweep idempotent: run twice, or on two workers at once, each reminder is written once, and
+delivery claims each row once.
+
+Deadlines are calendar days in the local time zone. "due-Nd" goes from N days before the
+deadline until the deadline day; "overdue-k" goes on day 1, 1 + every, 1 + 2·every … after it,
+at most `overdue_max` times. A sweep that missed a day catches up with the current stage only.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts import roles
+from accounts.models import User
+from grants.models import Application, ExAnteCheck, Fund, Membership
+from notifications.models import OutboxMessage, ReminderSettings
+from notifications.services import delivery_schedule, outbox_render, outbox_status_for
+
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED)
+
+DRAFT = "reminder_draft"
+COMPLETION_DUE = "reminder_completion_due"
+COMPLETION_OVERDUE = "reminder_completion_overdue"
+REVIEW_DUE = "reminder_review_due"
+REVIEW_OVERDUE = "reminder_review_overdue"
+CHECK_WAITING = "reminder_check_waiting"
+DECISION_WAITING = "reminder_decision_waiting"
+REPORT_DUE = "reminder_report_due"
+REPORT_OVERDUE = "reminder_report_overdue"
+KINDS = (DRAFT, COMPLETION_DUE, COMPLETION_OVERDUE, REVIEW_DUE, REVIEW_OVERDUE, CHECK_WAITING, DECISION_WAITING,
+         REPORT_DUE, REPORT_OVERDUE)
+
+CHECK_CHUNK = 5000  # occurrences looked up per query
+BATCH = 500  # reminders written per transaction
+
+
+@dataclass
+class Reminder:
+    """One occurrence of a reminder, before its recipients are known."""
+
+    kind: str
+    object_key: str  # "task:12", "application:7", "assignment:3"
+    stage: str  # "due-3d", "overdue-1", "waiting-7d"
+    application_id: int
+    link: tuple  # (url name, pk), reversed only for the reminders that are sent
+    to: tuple  # recipients: ("user", pk), ("org", organisation pk) = its contacts, ("role", group name)
+    context: dict = field(default_factory=dict)
+
+    @property
+    def occurrence(self) -> str:
+        return f"{self.kind}|{self.object_key}|{self.stage}"
+
+
+# -- settings and dates ------------------------------------------------------------------------
+
+def reminder_settings_by_fund() -> dict[int, ReminderSettings]:
+    """Every fund's reminder settings; a fund without them gets the defaults (created here)."""
+    found = {s.fund_id: s for s in ReminderSettings.objects.all()}
+    missing = set(Fund.objects.values_list("pk", flat=True)) - found.keys()
+    if missing:
+        ReminderSettings.objects.bulk_create([ReminderSettings(fund_id=pk) for pk in sorted(missing)],
+                                             ignore_conflicts=True)
+        found = {s.fund_id: s for s in ReminderSettings.objects.all()}
+    return found
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight at the start of `day`."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def deadline_window(*, today: date, days_before: int | None, every: int, max_times: int):
+    """(earliest, latest) deadline that can need a reminder today, or None."""
+    latest = today + timedelta(days=days_before) if days_before is not None else today - timedelta(days=1)
+    earliest = today - timedelta(days=every * max_times)
+    return (earliest, latest) if earliest <= latest else None
+
+
+def deadline_stage(*, today: date, deadline: date, days_before: int | None, every: int,
+                   max_times: int) -> str | None:
+    """The occurrence due today for `deadline`: "due-Nd", "overdue-k", or None."""
+    days_left = (deadline - today).days
+    if days_left >= 0:
+        return f"due-{days_before}d" if days_before is not None and days_left <= days_before else None
+    number = 1 + (-days_left - 1) // every
+    return f"overdue-{number}" if number <= max_times else None
+
+
+def _per_fund(by_fund, make_q) -> Q | None:
+    """OR of make_q(fund_id, settings) over the funds where it gives a condition."""
+    condition = Q()
+    for fund_id, fund_settings in by_fund.items():
+        q = make_q(fund_id, fund_settings)
+        if q is not None:
+            condition |= q
+    return condition or None
+
+
+def _task_rows(node):
+    """Open tasks of `node` with their application, organisation and fund."""
+    return Task.objects.filter(flow_task=node, status__in=OPEN_TASK).annotate(
+        application_id=F("process__applicationprocess__application_id"),
+        organisation_id=F("process__applicationprocess__application__organisation_id"),
+        fund_id=F("process__applicationprocess__application__call__fund_id"),
+    )
+
+
+# -- review deadlines: the one place that knows where a review's deadline comes from -------------
+
+@dataclass
+class ReviewDeadline:
+    object_key: str
+    application_id: int
+    fund_id: int
+    deadline: date
+    to: tuple
+    link: tuple
+
+
+def review_deadlines(*, since: date, until: date) -> list[ReviewDeadline]:
+    """Open reviews whose deadline falls between `since` and `until` (inclusive).
+
+    A review is a reviewer's open assignment (reviewers.Assignment: waiting for the conflict
+    declaration, or reviewing); its deadline was set when it was assigned, from the fund's review
+    settings. Reminders are keyed per assignment and go to its reviewer only.
+    """
+    from reviewers.models import Assignment
+
+    rows = Assignment.objects.filter(status__in=Assignment.OPEN, deadline__range=(since, until),
+                                     application__status=Application.Status.REVIEW).values_list(
+        "pk", "application_id", "application__call__fund_id", "deadline", "reviewer_id")
+    return [ReviewDeadline(object_key=f"assignment:{pk}", application_id=application_id, fund_id=fund_id,
+                           deadline=deadline, to=(("user", reviewer_id),), link=("reviewers:assignment", pk))
+            for pk, application_id, fund_id, deadline, reviewer_id in rows]
+
+
+# -- the rules ---------------------------------------------------------------------------------
+
+def draft_reminders(*, now, today, by_fund):
+    """A draft not submitted N days before its call closes: to the organisation's contacts."""
+    def q(fund_id, s):
+        if s.draft_days_before_close is None:
+            return None
+        return Q(call__fund_id=fund_id,
+                 call__closes_at__lt=day_start(today + timedelta(days=s.draft_days_before_close + 1)))
+
+    condition = _per_fund(by_fund, q)
+    if condition is None:
+        return
+    rows = Application.objects.filter(condition, status=Application.Status.DRAFT, call__closes_at__gt=now)
+    for pk, organisation_id, fund_id, closes_at in rows.values_list(
+            "pk", "organisation_id", "call__fund_id", "call__closes_at"):
+        days = by_fund[fund_id].draft_days_before_close
+        yield Reminder(DRAFT, f"application:{pk}", f"due-{days}d", pk, ("grants:application_edit", pk),
+                       (("org", organisation_id),), {"deadline": closes_at})
+
+
+def completion_reminders(*, now, today, by_fund):
+    """A completion not answered: before its deadline and when overdue, to the organisation's contacts."""
+    from workflows.flows import ApplicationFlow
+
+    windows = {fund_id: deadline_window(today=today, days_before=s.completion_days_before,
+                                        every=s.overdue_every_days, max_times=s.overdue_max)
+               for fund_id, s in by_fund.items()}
+    condition = _per_fund(by_fund, lambda fund_id, s: Q(fund_id=fund_id, deadline__range=windows[fund_id])
+                          if windows[fund_id] else None)
+    if condition is None:
+        return
+    latest_deadline = ExAnteCheck.objects.filter(
+        application_id=OuterRef("application_id"), outcome=ExAnteCheck.Outcome.COMPLETION,
+    ).order_by("-checked_at", "-pk").values("completion_deadline")[:1]
+    rows = _task_rows(ApplicationFlow.completion).annotate(deadline=Subquery(latest_deadline)).filter(condition)
+    for pk, application_id, organisation_id, fund_id, deadline in rows.values_list(
+            "pk", "application_id", "organisation_id", "fund_id", "deadline"):
+        s = by_fund[fund_id]
+        stage = deadline_stage(today=today, deadline=deadline, days_before=s.completion_days_before,
+                               every=s.overdue_every_days, max_times=s.overdue_max)
+        if stage:
+            kind = COMPLETION_DUE if stage.startswith("due") else COMPLETION_OVERDUE
+            yield Reminder(kind, f"task:{pk}", stage, application_id, ("workflows:task", pk),
+                           (("org", organisation_id),), {"deadline": deadline})
+
+
+def review_reminders(*, now, today, by_fund):
+    """A review due in N days, and overdue (then every N days, at most M times): to its reviewer."""
+    if not by_fund:
+        return
+    since = today - timedelta(days=max(s.overdue_every_days * s.overdue_max for s in by_fund.values()))
+    until = today + timedelta(days=max((s.review_days_before or 0) for s in by_fund.values()))
+    for review in review_deadlines(since=since, until=until):
+        s = by_fund.get(review.fund_id)
+        if s is None:  # a fund created during this sweep: next time
+            continue
+        stage = deadline_stage(today=today, deadline=review.deadline, days_before=s.review_days_before,
+                               every=s.overdue_every_days, max_times=s.overdue_max)
+        if stage:
+            kind = REVIEW_DUE if stage.startswith("due") else REVIEW_OVERDUE
+            yield Reminder(kind, review.object_key, stage, review.application_id, review.link, review.to,
+                           {"deadline": review.deadline})
+
+
+def _waiting_reminders(*, today, by_fund, nodes, kind, role, days_attr):
+    """Staff work waiting N days or more (calendar days, like the deadlines): to whoever took the task,
+    else to everyone with the role."""
+    def q(fund_id, s):
+        days = getattr(s, days_attr)
+        return Q(fund_id=fund_id, created__lt=day_start(today - timedelta(days=days - 1))) if days else None
+
+    condition = _per_fund(by_fund, q)
+    if condition is None:
+        return
+    for node in nodes:
+        rows = _task_rows(node).filter(condition)
+        for pk, application_id, fund_id, owner_id, created in rows.values_list(
+                "pk", "application_id", "fund_id", "owner_id", "created"):
+            days = getattr(by_fund[fund_id], days_attr)
+            to = (("user", owner_id),) if owner_id else (("role", role),)
+            yield Reminder(kind, f"task:{pk}", f"waiting-{days}d", application_id, ("workflows:task", pk), to,
+                           {"since": created, "days": days})
+
+
+def check_waiting_reminders(*, now, today, by_fund):
+    from workflows.flows import ApplicationFlow
+
+    yield from _waiting_reminders(today=today, by_fund=by_fund, nodes=[ApplicationFlow.exante_check],
+                                  kind=CHECK_WAITING, role=roles.CASE_OFFICER, days_attr="check_waiting_days")
+
+
+def decision_waiting_reminders(*, now, today, by_fund):
+    from workflows.flows import ApplicationFlow
+
+    yield from _waiting_reminders(today=today, by_fund=by_fund,
+                                  nodes=[ApplicationFlow.decision, ApplicationFlow.second_approval],
+                                  kind=DECISION_WAITING, role=roles.SECRETARY, days_attr="decision_waiting_days")
+
+
+def report_reminders(*, now, today, by_fund):
+    """A granted project's final report: due in N days, and overdue. To the organisation's contacts."""
+    from workflows.flows import ApplicationFlow
+
+    windows = {fund_id: deadline_window(today=today, days_before=s.report_days_before,
+                                        every=s.overdue_every_days, max_times=s.overdue_max)
+               for fund_id, s in by_fund.items()}
+    condition = _per_fund(by_fund, lambda fund_id, s: Q(call__fund_id=fund_id, report_due_on__range=windows[fund_id])
+                          if windows[fund_id] else None)
+    if condition is None:
+        return
+    open_report_task = Task.objects.filter(
+        process__applicationprocess__application_id=OuterRef("pk"), flow_task=ApplicationFlow.final_report,
+        status__in=OPEN_TASK,
+    ).values("pk")[:1]
+    rows = Application.objects.filter(condition, status=Application.Status.GRANTED).annotate(
+        task_pk=Subquery(open_report_task))
+    for pk, organisation_id, fund_id, due, task_pk in rows.values_list(
+            "pk", "organisation_id", "call__fund_id", "report_due_on", "task_pk"):
+        s = by_fund[fund_id]
+        stage = deadline_stage(today=today, deadline=due, days_before=s.report_days_before,
+                               every=s.overdue_every_days, max_times=s.overdue_max)
+        if stage:
+            kind = REPORT_DUE if stage.startswith("due") else REPORT_OVERDUE
+            link = ("workflows:task", task_pk) if task_pk else ("grants:application_detail", pk)
+            yield Reminder(kind, f"application:{pk}", stage, pk, link, (("org", organisation_id),),
+                           {"deadline": due})
+
+
+RULES = (draft_reminders, completion_reminders, review_reminders, check_waiting_reminders,
+         decision_waiting_reminders, report_reminders)
+
+
+def reminders_due(*, now, by_fund=None):
+    """Every reminder occurrence that applies at `now` (sent or not)."""
+    by_fund = reminder_settings_by_fund() if by_fund is None else by_fund
+    today = timezone.localdate(now)
+    for rule in RULES:
+        yield from rule(now=now, today=today, by_fund=by_fund)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@lru_cache(maxsize=32)
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
+def _absolute_link(link: tuple) -> str:
+    name, pk = link
+    return f"{settings.SITE_URL}{_url_pattern(name).format(pk)}"
+
+
+class _Recipients:
+    """Resolves recipient specs to users, in bulk, caching role members for the whole sweep."""
+
+    def __init__(self):
+        self.role_members: dict[str, list[int]] = {}
+
+    def resolve(self, reminders) -> tuple[dict, dict[int, User]]:
+        org_ids = {pk for r in reminders for kind, pk in r.to if kind == "org"}
+        contacts: dict[int, list[int]] = {}
+        for organisation_id, user_id in Membership.objects.filter(
+                organisation_id__in=org_ids, user__is_active=True).values_list("organisation_id", "user_id"):
+            contacts.setdefault(organisation_id, []).append(user_id)
+        for role in {name for r in reminders for kind, name in r.to if kind == "role"} - self.role_members.keys():
+            self.role_members[role] = list(User.objects.filter(groups__name=role, is_active=True)
+                                           .values_list("pk", flat=True).distinct())
+        per_reminder = {}
+        for r in reminders:
+            ids = []
+            for kind, value in r.to:
+                if kind == "user":
+                    ids.append(value)
+                elif kind == "org":
+                    ids += contacts.get(value, [])
+                else:
+                    ids += self.role_members.get(value, [])
+            per_reminder[id(r)] = list(dict.fromkeys(ids))
+        all_ids = {pk for ids in per_reminder.values() for pk in ids}
+        users = {u.pk: u for u in User.objects.filter(pk__in=all_ids, is_active=True).exclude(email="").only(
+            "pk", "email", "full_name", "language", "email_frequency")}
+        return per_reminder, users
+
+
+def _rows_for(batch, recipients: _Recipients) -> list[OutboxMessage]:
+    per_reminder, users = recipients.resolve(batch)
+    applications = Application.objects.select_related("organisation", "call").only(
+        "pk", "title", "case_number", "organisation__name", "call__title", "call__closes_at",
+    ).in_bulk({r.application_id for r in batch})
+    rows = []
+    for r in batch:
+        link = _absolute_link(r.link)
+        application = applications.get(r.application_id)
+        for user_id in per_reminder[id(r)]:
+            user = users.get(user_id)
+            if user is None:
+                continue
+            language = user.language or settings.LANGUAGE_CODE
+            subject, body_text, body_html = outbox_render(kind=r.kind, language=language, context={
+                "user": user, "application": application, "link": link, "site_url": settings.SITE_URL,
+                **r.context})
+            rows.append(OutboxMessage(
+                dedupe_key=f"{user.email.lower()}|{r.kind}|{r.object_key}|{r.stage}"[:255],
+                occurrence=r.occurrence[:255], recipient=user.email, user=user, kind=r.kind,
+                application=application, language=language, subject=subject, body_text=body_text,
+                body_html=body_html, link=link[:500], status=outbox_status_for(user, r.kind),
+            ))
+    # One insertion order for every sweeper, so two of them at once wait for each other, never deadlock.
+    rows.sort(key=lambda row: row.dedupe_key)
+    return rows
+
+
+def _insert(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Insert the rows in the current transaction; a row whose key exists (a concurrent sweeper) is skipped."""
+    try:
+        with transaction.atomic():
+            return OutboxMessage.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    created = []
+    for row in rows:  # rare: someone else wrote some of these keys meanwhile
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            continue
+        created.append(row)
+    return created
+
+
+def _queued(occurrences: set[str]) -> set[str]:
+    """Which of these occurrences are in the outbox already (one indexed query)."""
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT occurrence FROM {OutboxMessage._meta.db_table} WHERE occurrence = ANY(%s)",
+                           [list(occurrences)])
+            return {row[0] for row in cursor.fetchall()}
+    return set(OutboxMessage.objects.filter(occurrence__in=occurrences).values_list("occurrence", flat=True))
+
+
+def reminders_sweep(*, now=None) -> int:
+    """Queue every reminder due at `now` that is not in the outbox yet. Returns the number of rows written.
+
+    Safe to run at any time, any number of times, on several workers at once.
+    """
+    now = now or timezone.now()
+    recipients = _Recipients()
+    written = 0
+    for chunk in _chunks(reminders_due(now=now), CHECK_CHUNK):
+        queued = _queued({r.occurrence for r in chunk})
+        fresh = [r for r in chunk if r.occurrence not in queued]
+        for batch in _chunks(fresh, BATCH):
+            rows = _rows_for(batch, recipients)
+            with transaction.atomic():
+                created = _insert(rows)
+                delivery_schedule(row.pk for row in created if row.status == OutboxMessage.Status.PENDING)
+            written += len(created)
+    return written
