@@ -229,6 +229,9 @@ def application_withdraw(*, application_id: int, user, reason: str = "") -> Appl
             if application.status not in WITHDRAWABLE:
                 raise NotAllowed(_("The application can only be withdrawn before the decision."))
             ApplicationFlow.instance.cancel(process)
+            from reviewers.models import Assignment
+
+            application.assignments.filter(status__in=Assignment.OPEN).update(status=Assignment.Status.REMOVED)
             old = application.status
             application.status = Application.Status.WITHDRAWN
             application.withdrawn_at = application.status_changed_at = timezone.now()

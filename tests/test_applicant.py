@@ -205,6 +205,7 @@ def test_withdrawing_before_the_decision_cancels_the_process(client, draft, appl
     assert process.status == PROCESS.CANCELED
     assert process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).count() == 0
     assert draft.events.filter(kind="withdrawn", message="Ledaren flyttar.").count() == 1
+    assert draft.assignments.exclude(status="removed").count() == 0  # reviewers are no longer asked
     # a second click changes nothing
     client.post(reverse("grants:application_withdraw", args=[draft.pk]), {"reason": ""})
     assert draft.events.filter(kind="withdrawn").count() == 1
