@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from grants.models import Application, Event, Membership
 from grants.services import NotAllowed, event_record
-from reviewers.models import Assignment, Criterion, Review, ReviewRevision, ReviewSettings, Rubric, Score
+from reviewers.models import Assignment, Review, ReviewRevision, ReviewSettings, Rubric, Score
 
 
 class ReviewConflict(NotAllowed):

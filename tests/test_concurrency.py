@@ -1,10 +1,9 @@
 """Races against PostgreSQL (SQLite has no row locks, so these run only there)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from grants.services import NotAllowed, application_submit
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory
 from tests.flow_helpers import open_task, to_stage
+from tests.threads import run_together
 from workflows import services
 from workflows.models import ApplicationProcess
 
@@ -21,28 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"),
 ]
-
-
-def run_together(n, work):
-    """Start n threads at the same instant; return their results (or exceptions)."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 -- collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_twenty_concurrent_submits_make_one_submission_one_process_one_mail(draft, applicant, case_officer):

@@ -11,7 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from grants.models import Application, Event, ExAnteCheck, LedgerEntry
 from notifications.models import OutboxMessage
-from tests.flow_helpers import all_points, check_pass, open_task, review, submit, to_stage
+from tests.flow_helpers import all_points, check_pass, open_task, submit, to_stage
 from workflows import services
 from workflows.models import ApplicationProcess
 

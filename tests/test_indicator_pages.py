@@ -100,8 +100,8 @@ def test_staff_get_drill_down_links_to_the_case_list(client, world, case_officer
     assert f'href="/arenden/?fund={pk}"' in html
     assert f'href="/arenden/?fund={pk}&amp;stage=granted"' in html
     # the pipeline today: a6 granted, a8 waiting for the check, a1 and a3 carried out
-    assert re.search(rf'stage=granted">[^<]+</a></th><td class="num">1</td>', html)
-    assert re.search(rf'stage=carried_out">[^<]+</a></th><td class="num">2</td>', html)
+    assert re.search(r'stage=granted">[^<]+</a></th><td class="num">1</td>', html)
+    assert re.search(r'stage=carried_out">[^<]+</a></th><td class="num">2</td>', html)
 
 
 def test_a_year_without_funds_and_a_bad_year(client, world, secretary):

@@ -8,7 +8,7 @@ from grants.models import Invitation, Membership
 from grants.services import NotAllowed
 from notifications.models import OutboxMessage
 from tests.factories import UserFactory
-from tests.test_concurrency import run_together
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

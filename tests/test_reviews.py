@@ -12,7 +12,7 @@ from grants.services import NotAllowed
 from reviewers import services
 from reviewers.models import Assignment, Criterion, Review, ReviewRevision, ReviewSettings, Rubric
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
-from tests.flow_helpers import check_pass, open_task, review, submit
+from tests.flow_helpers import check_pass, open_task, submit
 
 pytestmark = pytest.mark.django_db
 

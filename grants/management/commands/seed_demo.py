@@ -7,7 +7,7 @@ var/demo-logins.json and printed after every run; they exist only for demo data.
 
 import json
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
