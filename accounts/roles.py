@@ -60,6 +60,13 @@ def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
         return
 
 
+def users_with_role(role: str):
+    """The active people holding a role (for the mails a step sends to everyone in it)."""
+    from accounts.models import User
+
+    return User.objects.filter(groups__name=role, is_active=True).distinct()
+
+
 def user_roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()

@@ -259,12 +259,6 @@ def case_number_next(*, fund: Fund, year: int) -> str:
     return f"{fund.case_prefix or 'P'}-{year}-{counter.last_number:04d}"
 
 
-def _staff_with_role(role: str):
-    from accounts.models import User
-
-    return User.objects.filter(groups__name=role, is_active=True).distinct()
-
-
 @transaction.atomic
 def application_submit(*, application_id: int, user) -> Application:
     """Submit a draft and start its process. Safe to call twice at once: the row lock
@@ -299,7 +293,7 @@ def application_submit(*, application_id: int, user) -> Application:
     ApplicationFlow.start.run(application=application, user=user)
     link = reverse("grants:application_detail", args=[application.pk])
     notification_queue(user=user, kind="submitted", application=application, link=link)
-    for officer in _staff_with_role(roles.CASE_OFFICER):
+    for officer in roles.users_with_role(roles.CASE_OFFICER):
         notification_queue(user=officer, kind="submitted_staff", application=application,
                            link=reverse("workflows:case_detail", args=[application.pk]))
     return application

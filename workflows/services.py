@@ -106,12 +106,6 @@ def applicant_contacts(application):
     return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()
 
 
-def _users_with_role(role):
-    from accounts.models import User
-
-    return User.objects.filter(groups__name=role, is_active=True).distinct()
-
-
 def _notify_applicants(application, kind, stage, files=(), **context):
     link = reverse("grants:application_detail", args=[application.pk])
     for contact in applicant_contacts(application):
@@ -121,7 +115,7 @@ def _notify_applicants(application, kind, stage, files=(), **context):
 
 def _notify_role(application, role, kind, stage):
     link = reverse("workflows:case_detail", args=[application.pk])
-    for person in _users_with_role(role):
+    for person in roles.users_with_role(role):
         notification_queue(user=person, kind=kind, stage=stage, application=application, link=link)
 
 
