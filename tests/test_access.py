@@ -140,3 +140,36 @@ def test_staff_see_the_case_with_its_workflow_and_audit_trail(client, draft, peo
     assert [e.kind for e in page.context["events"]] == ["submitted"]  # the factory draft has no "created" event
     listing = client.get(reverse("workflows:case_list"))
     assert list(listing.context["cases"]) == [draft]
+
+
+def test_another_organisations_applicant_gets_404_on_every_applicant_url(client, draft, applicant, other_applicant,
+                                                                          settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grants.attachments import attachment_add
+    from tests.factories import application_post_data
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    attachment = attachment_add(application_id=draft.pk, user=applicant,
+                                upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n" + b" " * 64))
+    before = (draft.title, draft.status, draft.attachments.count())
+    client.force_login(other_applicant)
+    gets = [reverse(name, args=[draft.pk]) for name in (
+        "grants:application_detail", "grants:application_edit", "grants:application_withdraw")] + [
+        reverse("grants:attachment_download", args=[attachment.pk]),
+        reverse("grants:organisation_detail", args=[draft.organisation_id])]
+    posts = {
+        reverse("grants:application_edit", args=[draft.pk]): application_post_data(draft, title="Kapad", submit="1"),
+        reverse("grants:application_autosave", args=[draft.pk]): application_post_data(draft, title="Kapad"),
+        reverse("grants:application_withdraw", args=[draft.pk]): {"reason": "x"},
+        reverse("grants:attachment_add", args=[draft.pk]): {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4\n")},
+        reverse("grants:attachment_remove", args=[attachment.pk]): {},
+        reverse("grants:organisation_detail", args=[draft.organisation_id]): {"email": "x@example.org"},
+    }
+    assert [client.get(url).status_code for url in gets] == [404] * len(gets)
+    assert [client.post(url, data).status_code for url, data in posts.items()] == [404] * len(posts)
+    draft.refresh_from_db()
+    assert (draft.title, draft.status, draft.attachments.count()) == before
+    assert OutboxMessage.objects.exclude(kind="submitted").count() == 0
