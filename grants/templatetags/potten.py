@@ -47,6 +47,12 @@ def sek(value) -> str:
 
 
 @register.filter
+def without_end_stop(value) -> str:
+    """A label used before ": " in an error summary: no full stop or colon of its own."""
+    return str(value).rstrip(".:")
+
+
+@register.filter
 def split(value: str) -> list[str]:
     return value.split()
 

@@ -63,7 +63,7 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       var index = parseInt(total.value, 10);
-      if (max && index >= parseInt(max.value, 10)) { return; }
+      if (max && index >= parseInt(max.value, 10)) { button.disabled = true; return; }
       var html = template.innerHTML.replace(/__prefix__/g, String(index));
       var holder = document.createElement("div");
       holder.innerHTML = html;
@@ -79,15 +79,18 @@
 
   // The sum of the budget lines, next to the requested amount.
   var sumOut = document.getElementById("budget-total");
-  function showSum() {
+  var lastSum = null;
+  function showSum(event) {
+    if (event && !/^budget-\d+-amount$/.test(event.target.name || "")) { return; }
     if (!sumOut) { return; }
     var sum = 0;
     Array.prototype.forEach.call(form.querySelectorAll("input[name^='budget-'][name$='-amount']"), function (input) {
       var value = parseFloat(String(input.value).replace(/\s/g, "").replace(",", "."));
       if (!isNaN(value)) { sum += value; }
     });
-    sumOut.textContent = sumOut.dataset.label + " " + sum.toLocaleString(document.documentElement.lang || "sv",
+    var text = sumOut.dataset.label + " " + sum.toLocaleString(document.documentElement.lang || "sv",
       { minimumFractionDigits: 0, maximumFractionDigits: 2 }) + " kr";
+    if (text !== lastSum) { sumOut.textContent = lastSum = text; }  // announced only when it changes
   }
   form.addEventListener("input", showSum);
   showSum();
