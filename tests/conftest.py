@@ -4,11 +4,20 @@ anonymous) and a fund with an open call and a budget."""
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from accounts import roles
 from tests.factories import (
     PASSWORD, ApplicationFactory, CallFactory, FundYearFactory, MembershipFactory, UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """allauth keeps its rate-limit counters in the cache: every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

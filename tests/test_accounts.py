@@ -4,7 +4,6 @@ import pytest
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -12,14 +11,6 @@ from accounts.models import User
 from tests.auth_helpers import confirmation_link, link_in, logged_in_user_id, login, signup
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limits():
-    """allauth keeps its rate-limit counters in the cache; every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def refusal(code: str) -> str:

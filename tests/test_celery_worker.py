@@ -2,20 +2,19 @@
 broker otherwise) delivers an outbox row to a real SMTP server."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from config.celery import app as celery_app
 from notifications.models import OutboxMessage
 from notifications.services import notification_queue
+from tests import real_services
 from tests.factories import ApplicationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -33,29 +32,15 @@ class Inbox:
 @pytest.fixture
 def smtp_server():
     inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{Path(db['NAME']).resolve()}"
+    with real_services.smtp_server(inbox) as port:
+        yield inbox, port
 
 
 @pytest.fixture
 def worker(smtp_server):
     _inbox, port = smtp_server
     env = {
-        **os.environ, "POTTEN_TESTING": "false", "DATABASE_URL": database_url(),
+        **os.environ, "POTTEN_TESTING": "false", "DATABASE_URL": real_services.database_url(),
         "POTTEN_VAR_DIR": str(settings.VAR_DIR), "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
         "EMAIL_USE_TLS": "false", "EMAIL_USE_SSL": "false",
     }

@@ -11,7 +11,6 @@ import email
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,14 +19,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from config.celery import app as celery_app
 from notifications.models import OutboxMessage
 from notifications.services import notification_queue
 from notifications.tasks import outbox_sweep
+from tests import real_services
 from tests.factories import ApplicationFactory, UserFactory
 
 pytestmark = [
@@ -71,22 +70,8 @@ class FlakyServer:
 @pytest.fixture
 def smtp():
     server = FlakyServer()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with real_services.smtp_server(server) as port:
         yield server, port
-    finally:
-        controller.stop()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{Path(db['NAME']).resolve()}"
 
 
 def pool_processes(pid: int) -> list[int]:
@@ -105,7 +90,7 @@ def pool_processes(pid: int) -> list[int]:
 @pytest.fixture
 def worker(smtp):
     _server, port = smtp
-    env = {**os.environ, **WORKER_ENV, "POTTEN_TESTING": "false", "DATABASE_URL": database_url(),
+    env = {**os.environ, **WORKER_ENV, "POTTEN_TESTING": "false", "DATABASE_URL": real_services.database_url(),
            "POTTEN_VAR_DIR": str(settings.VAR_DIR), "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
            "EMAIL_USE_TLS": "false", "EMAIL_USE_SSL": "false"}
     log = (Path(settings.VAR_DIR) / "fault-test-worker.log").open("w")

@@ -4,7 +4,6 @@ never overwrite each other. If moto's server cannot start, these tests fail; the
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from django.urls import reverse
 from grants import attachments
 from grants.models import Attachment
 from tests.attachment_files import HOSTILE, multipart, pdf_bytes
+from tests.real_services import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +31,9 @@ PUBLIC_GRANTEES = {"http://acs.amazonaws.com/groups/global/AllUsers",
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_moto(executable: Path, log_path: Path):
     """(process, endpoint) once the server answers; None if it exited (a port taken meanwhile)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     with open(log_path, "ab") as log:
         process = subprocess.Popen([str(executable), "-H", "127.0.0.1", "-p", str(port)],
