@@ -1,7 +1,7 @@
 """The daily digest: one mail a day bundling a user's held (non-urgent) mail.
 
-Exactly once: the digest row is keyed (user, day), and the held rows are taken under a row lock
-(skipping rows another run holds) and linked to it in the same transaction. They are marked sent
+Exactly once: the digest row is keyed (user, day); a run locks the user's row, so runs for one
+user take turns, and links every held row to the digest in the same transaction. They are marked sent
 when the digest is sent (notifications.delivery). Mail held after the day's digest waits for the
 next day's.
 """
@@ -25,11 +25,15 @@ def _occurrence(user_id: int, day) -> str:
 def digest_build(*, user_id: int, day) -> OutboxMessage | None:
     """Bundle the user's held rows into the digest of `day`. None when there is nothing to send or the
     day's digest exists already."""
-    held = list(OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+    # One run at a time per user: the user's row is the lock, so two runs can never split the
+    # held rows between them (the loser's share would wait a day).
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None or OutboxMessage.objects.filter(kind=KIND, occurrence=_occurrence(user_id, day)).exists():
+        return None
+    held = list(OutboxMessage.objects.select_for_update().filter(
         user_id=user_id, status=OutboxMessage.Status.HELD, digest__isnull=True).order_by("created_at", "pk"))
     if not held:
         return None
-    user = User.objects.get(pk=user_id)
     language = user.language or settings.LANGUAGE_CODE
     subject, body_text, body_html = outbox_render(kind=KIND, language=language, context={
         "user": user, "items": held, "day": day, "link": settings.SITE_URL, "site_url": settings.SITE_URL})
