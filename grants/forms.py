@@ -95,6 +95,12 @@ class ApplicationForm(forms.ModelForm):
             if isinstance(field.widget, (forms.TextInput, forms.Textarea, forms.EmailInput)):
                 field.widget.attrs.setdefault("spellcheck", "true")
 
+    def clean_requested_amount(self):
+        amount = self.cleaned_data.get("requested_amount")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("The amount must be more than 0 kronor."))
+        return amount
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")

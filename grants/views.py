@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -155,9 +155,21 @@ def application_autosave(request, pk: int):
         status = 409 if isinstance(exc, services.EditConflict) else 400
         return JsonResponse({"ok": False, "message": exc.message}, status=status)
     saved = timezone.localtime(application.updated_at)
+    time = date_format(saved, "H:i")
+    # What could not be read (a letter in a number, a date that does not exist) is not stored:
+    # say so, field by field, instead of "saved".
+    problems = [{"field": anchor, "message": text} for anchor, text in editor.error_links()]
+    if problems:
+        message = ngettext(
+            "Saved %(time)s, except %(count)d field that needs fixing: %(problems)s",
+            "Saved %(time)s, except %(count)d fields that need fixing: %(problems)s",
+            len(problems),
+        ) % {"time": time, "count": len(problems), "problems": " ".join(p["message"] for p in problems)}
+    else:
+        message = _("Saved %(time)s") % {"time": time}
     return JsonResponse({
         "ok": True, "version": application.version, "saved_at": saved.isoformat(),
-        "message": _("Saved %(time)s") % {"time": date_format(saved, "H:i")},
+        "message": message, "problems": problems,
     })
 
 

@@ -174,6 +174,29 @@ def test_autosave_keeps_valid_parts_of_a_half_typed_form(client, draft, applican
     assert response.status_code == 200
     draft.refresh_from_db()
     assert (draft.summary, draft.planned_men) == ("Ny sammanfattning", 8)
+    # and: the answer names the field it could not store, instead of just "saved"
+    problems = response.json()["problems"]
+    assert [p["field"] for p in problems] == ["id_planned_men"]
+    assert problems[0]["message"] in response.json()["message"]
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "0,00"])
+def test_a_requested_amount_of_zero_or_less_is_a_field_error_and_the_rest_is_kept(client, draft, applicant, amount):
+    client.force_login(applicant)
+    before = draft.requested_amount
+    autosave = client.post(reverse("grants:application_autosave", args=[draft.pk]),
+                           application_post_data(draft, summary="Kvar", requested_amount=amount))
+    assert autosave.status_code == 200
+    assert [p["field"] for p in autosave.json()["problems"]] == ["id_requested_amount"]
+    draft.refresh_from_db()
+    assert (draft.summary, draft.requested_amount) == ("Kvar", before)
+
+    saved = client.post(reverse("grants:application_edit", args=[draft.pk]),
+                        application_post_data(draft, summary="Kvar igen", requested_amount=amount, save="1"))
+    assert saved.status_code == 400
+    assert saved.context["form"].errors["requested_amount"]
+    draft.refresh_from_db()
+    assert (draft.summary, draft.requested_amount) == ("Kvar igen", before)
 
 
 def test_autosave_after_submit_is_refused(client, draft, applicant):

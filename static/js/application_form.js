@@ -27,6 +27,7 @@
     }).then(function (result) {
       if (result.ok && versionInput) { versionInput.value = result.data.version; }
       say(result.data.message);
+      markProblems(result.data.problems || []);
       if (!result.ok) { form.dataset.autosaveUrl = ""; } // a conflict: stop, the message says what to do
     }).catch(function () {
       dirty = true;
@@ -34,6 +35,20 @@
     }).then(function () {
       inFlight = false;
       if (dirty) { schedule(); }
+    });
+  }
+
+  // Fields the last autosave could not store are marked invalid until a save stores them.
+  var marked = [];
+  function markProblems(problems) {
+    marked.forEach(function (input) { input.removeAttribute("aria-invalid"); });
+    marked = [];
+    problems.forEach(function (problem) {
+      var input = document.getElementById(problem.field);
+      if (input && input.matches("input, select, textarea")) {
+        input.setAttribute("aria-invalid", "true");
+        marked.push(input);
+      }
     });
   }
 
