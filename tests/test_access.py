@@ -173,3 +173,75 @@ def test_another_organisations_applicant_gets_404_on_every_applicant_url(client,
     draft.refresh_from_db()
     assert (draft.title, draft.status, draft.attachments.count()) == before
     assert OutboxMessage.objects.exclude(kind="submitted").count() == 0
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_second_approval_refuses_everyone_but_another_secretary(client, draft, people, persona):
+    from decimal import Decimal
+
+    from grants.models import Decision
+    from tests.factories import UserFactory
+
+    # given: a grant above the fund's four-eyes limit, decided by `secretary`, waiting for a colleague
+    draft.call.fund.four_eyes_above = Decimal("1000")
+    draft.call.fund.save()
+    decision_task = task_at("decision", draft, people)
+    services.decision_record(task_pk=decision_task.pk, user=people["secretary"], outcome="granted",
+                             amount=draft.requested_amount)
+    task = open_task(draft)
+    assert task.flow_task.name == "second_approval"
+    before = snapshot(task, draft) + (tuple(Decision.objects.values_list("status", flat=True)),)
+    user = people[persona]
+    if user is not None:
+        client.force_login(user)
+    url = reverse("workflows:task", args=[task.pk])
+
+    # when
+    get = client.get(url)
+    post = client.post(url, {"approve": "yes", "comment": "Ok."})
+
+    # then: nobody but a secretary reaches the page, and the deciding secretary cannot approve her own grant
+    if user is None:
+        assert get.status_code == post.status_code == 302
+    elif persona == "secretary":
+        assert get.status_code == 200 and get.context["own_decision"] is True
+        assert post.status_code in (200, 400)
+    else:
+        assert get.status_code == post.status_code == 404
+    assert snapshot(task, draft) + (tuple(Decision.objects.values_list("status", flat=True)),) == before
+
+    # and: a second secretary can
+    client.force_login(UserFactory(role="secretary"))
+    assert client.post(url, {"approve": "yes", "comment": "Ok."}).status_code == 302
+    assert Decision.objects.get().status == "effective"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_review_assignment_is_reachable_only_by_its_reviewer(client, draft, people, persona):
+    from reviewers.models import Assignment
+
+    # given: the application in review, assigned to `reviewer`, who has not declared yet
+    task_at("review", draft, people)
+    assignment = Assignment.objects.get(application=draft)
+    assert assignment.reviewer == people["reviewer"]
+    state = lambda: (Assignment.objects.filter(pk=assignment.pk).values_list().get(),  # noqa: E731
+                     Event.objects.count(), OutboxMessage.objects.count(), draft.reviews.count())
+    before = state()
+    user = people[persona]
+    if user is not None:
+        client.force_login(user)
+    url = reverse("reviewers:assignment", args=[assignment.pk])
+
+    # when
+    get = client.get(url)
+    post = client.post(url, {"conflict": "no"})
+
+    # then
+    if persona == "reviewer":
+        assert get.status_code == 200
+        return
+    if user is None:
+        assert get.status_code == post.status_code == 302
+    else:
+        assert get.status_code == post.status_code == 404
+    assert state() == before
