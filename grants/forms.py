@@ -110,9 +110,12 @@ class ApplicationForm(forms.ModelForm):
 
 
 class ActivityForm(forms.Form):
-    description = forms.CharField(label=_("Activity"), max_length=300, required=False)
-    starts_on = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
-    ends_on = forms.DateField(label=_("Last date (if more than one day)"), required=False, widget=DATE_WIDGET)
+    description = forms.CharField(label=_("Activity"), max_length=300, required=False,
+                                  help_text=_("For example: language café every Tuesday, or a study visit."))
+    starts_on = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET,
+                                help_text=_("The day it happens, or the first day."))
+    ends_on = forms.DateField(label=_("Last date (if more than one day)"), required=False, widget=DATE_WIDGET,
+                              help_text=_("Leave empty if it is one day."))
 
     def clean(self):
         cleaned = super().clean()
@@ -123,14 +126,20 @@ class ActivityForm(forms.Form):
 
 
 class BudgetLineForm(forms.Form):
-    description = forms.CharField(label=_("Cost"), max_length=300, required=False)
-    amount = MoneyField(label=_("Amount (SEK)"), required=False)
+    description = forms.CharField(label=_("Cost"), max_length=300, required=False,
+                                  help_text=_("What the money pays for, for example room rent or food."))
+    amount = MoneyField(label=_("Amount (SEK)"), required=False,
+                        help_text=_("In kronor. All the rows together must be the amount you apply for."))
 
 
 class PartnerForm(forms.Form):
-    name = forms.CharField(label=_("Partner"), max_length=200, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", "—")] + list(Partner.Kind.choices))
-    role = forms.CharField(label=_("Role in the project"), max_length=300, required=False)
+    name = forms.CharField(label=_("Partner"), max_length=200, required=False,
+                           help_text=_("The name of the organisation, authority or company."))
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", "—")] + list(Partner.Kind.choices),
+                             help_text=_("A microproject needs at least one authority and one idea-based "
+                                         "organisation."))
+    role = forms.CharField(label=_("Role in the project"), max_length=300, required=False,
+                           help_text=_("What the partner does, for example lends a room or leads a group."))
 
 
 class LineFormSet(forms.BaseFormSet):
