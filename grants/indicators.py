@@ -15,7 +15,8 @@ Counting rules (the README's "Indicators" section says the same):
   granted in the year.
 - amount paid: payments by their payment date (`Payment.paid_on`, from the fund's ledger).
 - amount returned: unspent money returned to the fund when a case closed (ledger returns with note
-  "close"), by the date it was recorded.
+  "close"), by the date it was recorded, plus money paid out and paid back by the organisation (ledger
+  repayments), by the date it was received (`Repayment.received_on`).
 - participants, trainers, survey: the approved final reports of the applications carried out in the year.
 - 40/60 balance: women and men must each be at least 40 % of the participants who are women or men;
   "other or not stated" is reported but left out of the base. No women or men at all: not assessable (None).
@@ -164,13 +165,18 @@ class Balance:
     def base(self) -> int:
         return self.women + self.men
 
+    # Shares are cut (not rounded) to one decimal, so a share shown as 40.0 % is never below 40 %:
+    # what the page shows always agrees with `met` (39.96 % is shown as 39.9 %, not met).
+    def _percent(self, count: int) -> float | None:
+        return (1000 * count // self.base) / 10 if self.base else None
+
     @property
     def women_percent(self) -> float | None:
-        return round(100 * self.women / self.base, 1) if self.base else None
+        return self._percent(self.women)
 
     @property
     def men_percent(self) -> float | None:
-        return round(100 * self.men / self.base, 1) if self.base else None
+        return self._percent(self.men)
 
     @property
     def met(self) -> bool | None:
@@ -362,12 +368,14 @@ def compute(fund: Fund, year: int, *, as_of: date | None = None, fund_year: Fund
         application__in=_transitioned(fund, "granted", start, cutoff),
     ).aggregate(total=Sum("amount", default=Decimal("0")))["total"]
 
-    # 4. The ledger: paid by payment date, returned on closing by the date recorded.
+    # 4. The ledger: paid by payment date; returned on closing by the date recorded, paid back by the date received.
     money = LedgerEntry.objects.filter(fund_year__fund=fund).aggregate(
         paid=Sum("amount", default=Decimal("0"), filter=Q(kind=LedgerEntry.Kind.PAYMENT, payment__paid_on__gte=date(year, 1, 1),
                                                           payment__paid_on__lte=last_day)),
-        returned=Sum("amount", default=Decimal("0"), filter=Q(kind=LedgerEntry.Kind.RELEASE, note="close")
-                     & _in("created_at", start, cutoff)),
+        returned=Sum("amount", default=Decimal("0"), filter=(Q(kind=LedgerEntry.Kind.RELEASE, note="close")
+                                                             & _in("created_at", start, cutoff))
+                     | Q(kind=LedgerEntry.Kind.REPAYMENT, repayment__received_on__gte=date(year, 1, 1),
+                         repayment__received_on__lte=last_day)),
     )
 
     # 5. The approved final reports of the projects carried out in the year.

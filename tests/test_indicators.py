@@ -209,6 +209,18 @@ def test_the_40_60_rule_at_its_boundaries(women, men, met):
     assert balance_met(women, men) is met
 
 
+@pytest.mark.parametrize("women, men, shown, met", [
+    (3999, 6001, (39.9, 60.0), False),  # 39.99 %: never shown as 40.0 % beside "not met"
+    (4000, 6000, (40.0, 60.0), True),
+    (6001, 3999, (60.0, 39.9), False),
+    (1, 2, (33.3, 66.6), False),
+])
+def test_the_shares_shown_agree_with_the_40_60_verdict(women, men, shown, met):
+    balance = Balance(women=women, men=men)
+    assert ((balance.women_percent, balance.men_percent), balance.met) == (shown, met)
+    assert (min(shown) >= 40) is met
+
+
 def test_other_or_not_stated_is_left_out_of_the_40_60_base():
     balance = Balance(women=40, men=60)
     assert (balance.women_percent, balance.men_percent, balance.met) == (40.0, 60.0, True)
