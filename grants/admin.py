@@ -4,6 +4,20 @@ from grants import models
 from grants.checklist import checklist_ensure_default
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened (written by a service under its locks, with the ledger and the audit trail):
+    staff may look at it here, never add, change or delete it."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class FundYearInline(admin.TabularInline):
     """Years are added under "Fund years"; a budget is then changed on the fund's budget page, with a reason."""
 
@@ -98,11 +112,6 @@ class ActivityInline(admin.TabularInline):
     extra = 0
 
 
-class BudgetLineInline(admin.TabularInline):
-    model = models.BudgetLine
-    extra = 0
-
-
 class PartnerInline(admin.TabularInline):
     model = models.Partner
     extra = 0
@@ -110,8 +119,28 @@ class PartnerInline(admin.TabularInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = models.Attachment
-    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    fields = ["original_name", "stage", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = models.BudgetLine
+    extra = 0
+
+    # Money: once the application is submitted its budget changes only through a completion request.
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+def _is_draft(application) -> bool:
+    return application is None or (application.status == models.Application.Status.DRAFT
+                                   and application.submitted_at is None)
 
 
 @admin.register(models.Application)
@@ -120,9 +149,19 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ["status", "call__fund", "call"]
     search_fields = ["title", "organisation__name"]
     filter_horizontal = ["themes"]
-    readonly_fields = ["status", "submitted_at", "submitted_by", "created_by", "created_at", "updated_at", "version",
-                       "withdrawn_at"]
+    # The process (status, case number, the fields open for completion) moves only through the workflow's services.
+    readonly_fields = ["status", "status_changed_at", "case_number", "reopened_fields", "submitted_at", "submitted_by",
+                       "created_by", "created_at", "updated_at", "version", "withdrawn_at"]
+    # Once submitted: the money asked for and where it would come from (call, organisation) are fixed too.
+    submitted_readonly_fields = ["organisation", "call", "requested_amount", "report_due_on"]
     inlines = [ActivityInline, BudgetLineInline, PartnerInline, AttachmentInline, DecisionInline, EventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if _is_draft(obj) else fields + self.submitted_readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(models.Theme)
@@ -139,49 +178,56 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "invited_by", "created_at", "accepted_at", "accepted_by"]
 
 
+class CheckItemResultInline(ReadOnlyInline):
+    model = models.CheckItemResult
+    fields = ["item", "result", "comment"]
+    readonly_fields = fields
+
+
 @admin.register(models.ExAnteCheck)
-class ExAnteCheckAdmin(admin.ModelAdmin):
+class ExAnteCheckAdmin(RecordAdmin):
     list_display = ["application", "outcome", "checked_by", "checked_at"]
     list_filter = ["outcome"]
+    inlines = [CheckItemResultInline]
 
 
 @admin.register(models.Decision)
-class DecisionAdmin(admin.ModelAdmin):
-    list_display = ["application", "outcome", "amount", "decided_by", "decided_at"]
-    list_filter = ["outcome"]
+class DecisionAdmin(RecordAdmin):
+    """A decision is never edited; a correction is a new decision (on the case page)."""
 
-    def has_change_permission(self, request, obj=None):
-        return False  # a decision is never edited; a correction is a new decision
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["application", "outcome", "amount", "status", "decided_by", "decided_at"]
+    list_filter = ["outcome", "status"]
 
 
 @admin.register(models.LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ["fund_year", "application", "kind", "amount", "created_at"]
+class LedgerEntryAdmin(RecordAdmin):
+    list_display = ["fund_year", "application", "kind", "amount", "note", "created_by", "created_at"]
     list_filter = ["kind", "fund_year"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(models.BudgetChange)
+class BudgetChangeAdmin(RecordAdmin):
+    """A budget changes on the fund's budget page, with a reason; here the changes can only be read."""
+
+    list_display = ["fund_year", "previous_budget", "new_budget", "changed_by", "changed_at"]
+    list_filter = ["fund_year"]
+
+
+@admin.register(models.Payment)
+class PaymentAdmin(RecordAdmin):
+    """Payments are planned by decisions and marked paid on the case page (which writes the ledger)."""
+
+    list_display = ["application", "kind", "amount", "status", "paid_on", "reference"]
+    list_filter = ["kind", "status"]
 
 
 @admin.register(models.FinalReport)
-class FinalReportAdmin(admin.ModelAdmin):
+class FinalReportAdmin(RecordAdmin):
     list_display = ["application", "submitted_at", "outcome"]
     list_filter = ["outcome"]
 
 
 @admin.register(models.Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RecordAdmin):
     list_display = ["created_at", "application", "kind", "actor"]
     list_filter = ["kind"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

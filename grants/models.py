@@ -16,6 +16,31 @@ from grants.validators import normalise_org_number, validate_org_number
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk writes bypass save() and delete(), so an append-only record refuses them here too.
+
+    Only `mutable_fields` may be bulk-updated (none, unless a subclass names them). The database refuses
+    the same on its own (triggers in migration 0010), whatever code or SQL tries.
+    """
+
+    mutable_fields: frozenset = frozenset()
+
+    def update(self, **kwargs):
+        if not set(kwargs) <= self.mutable_fields:
+            raise ValidationError(f"{self.model._meta.verbose_name} is append-only: it cannot be changed.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise ValidationError(f"{self.model._meta.verbose_name} is append-only: it cannot be deleted.")
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class DecisionQuerySet(AppendOnlyQuerySet):
+    mutable_fields = frozenset({"status", "approved_by", "approved_at", "letter", "letter_sha256"})
+
+
 class Municipality(models.Model):
     code = models.CharField(_("municipality code"), max_length=4, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -641,13 +666,18 @@ class Decision(models.Model):
         ]
 
     # Once recorded, only these change (its status as it takes effect or is replaced); the content never does.
-    MUTABLE_FIELDS = {"status", "approved_by", "approved_at", "letter", "letter_sha256"}
+    MUTABLE_FIELDS = DecisionQuerySet.mutable_fields
+
+    objects = DecisionQuerySet.as_manager()
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if self.pk is not None and (not update_fields or not set(update_fields) <= self.MUTABLE_FIELDS):
             raise ValidationError("A decision cannot be edited; record a correcting decision instead.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A decision cannot be deleted; record a correcting decision instead.")
 
 
 class LedgerEntry(models.Model):
@@ -671,7 +701,9 @@ class LedgerEntry(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -689,6 +721,9 @@ class LedgerEntry(models.Model):
             raise ValidationError("The ledger is append-only.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The ledger is append-only.")
+
 
 class BudgetChange(models.Model):
     """A logged change of a fund year's budget."""
@@ -702,11 +737,21 @@ class BudgetChange(models.Model):
                                    verbose_name=_("changed by"))
     changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["changed_at", "pk"]
         verbose_name = _("budget change")
         verbose_name_plural = _("budget changes")
         constraints = [models.CheckConstraint(condition=Q(new_budget__gte=0), name="budgetchange_nonnegative")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The budget changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The budget changes are append-only.")
 
 
 class Payment(models.Model):
@@ -835,6 +880,8 @@ class Event(models.Model):
     message = models.TextField(_("message"), blank=True)
     visible_to_applicant = models.BooleanField(_("visible to the applicant"), default=False)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -10,7 +10,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ["recipient", "subject"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
+    # A record of what was sent: delivery and resending happen through the outbox's services.
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

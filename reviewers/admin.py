@@ -51,8 +51,16 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["application", "reviewer", "status", "deadline", "assigned_at"]
     list_filter = ["status"]
-    readonly_fields = ["application", "reviewer", "rubric", "assigned_by", "assigned_at", "declared_at",
+    # Who reviews what, the declaration and the status move only through the reviewers' services (which keep
+    # the audit trail); the deadline can be moved here.
+    readonly_fields = ["application", "reviewer", "rubric", "status", "assigned_by", "assigned_at", "declared_at",
                        "conflict_reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScoreInline(admin.TabularInline):
@@ -82,3 +90,13 @@ class ReviewAdmin(admin.ModelAdmin):
                        "submitted_at"]
     exclude = ["no_conflict_declared"]
     inlines = [ScoreInline, RevisionInline]
+
+    # A review and its revisions are the record of an assessment: read here, written only by the reviewer.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -70,15 +70,14 @@ def build_case(*, call, staff, timeline, requested="20000", status=None, report_
             application=application, outcome=outcome, amount=Decimal(amount), decided_by=staff, decided_at=at(when),
             status=decision_status, motivation="", corrects=made[-1] if made and outcome == "granted" else None))
     for kind, amount, when, note in ledger:
-        entry = LedgerEntry.objects.create(fund_year=fund_year, application=application, kind=kind,
-                                           amount=Decimal(amount), note=note, created_by=staff)
-        LedgerEntry.objects.filter(pk=entry.pk).update(created_at=at(when))
+        LedgerEntry.objects.create(fund_year=fund_year, application=application, kind=kind,
+                                   amount=Decimal(amount), note=note, created_by=staff, created_at=at(when))
     for kind, amount, paid_on in payments:
         payment = Payment.objects.create(application=application, kind=kind, amount=Decimal(amount),
                                          status=Payment.Status.PAID, paid_on=date.fromisoformat(paid_on))
-        entry = LedgerEntry.objects.create(fund_year=fund_year, application=application, payment=payment,
-                                           kind=LedgerEntry.Kind.PAYMENT, amount=Decimal(amount), created_by=staff)
-        LedgerEntry.objects.filter(pk=entry.pk).update(created_at=at(paid_on))
+        LedgerEntry.objects.create(fund_year=fund_year, application=application, payment=payment,
+                                   kind=LedgerEntry.Kind.PAYMENT, amount=Decimal(amount), created_by=staff,
+                                   created_at=at(paid_on))
     for outcome, when, figures in reports:
         FinalReport.objects.create(application=application, submitted_by=staff, submitted_at=at(when),
                                    outcome=outcome, reviewed_by=staff, reviewed_at=at(when),

@@ -1,0 +1,208 @@
+"""The Django admin, as a superuser over HTTP: records of what happened can be read, never added, changed or
+deleted there (the services write them under their locks, with the ledger and the audit trail); a submitted
+application's money, status and case number are fixed; configuration stays editable."""
+
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from grants import ledger
+from grants.models import (
+    Application, BudgetChange, BudgetLine, Call, CheckItemResult, Decision, Event, ExAnteCheck, FinalReport, Fund,
+    LedgerEntry, Payment, Theme,
+)
+from notifications.models import OutboxMessage, ReminderSettings
+from reviewers.models import Assignment, Review, ReviewRevision, ReviewSettings, Rubric
+from tests.factories import CallFactory, UserFactory
+from tests.flow_helpers import to_stage
+
+pytestmark = pytest.mark.django_db
+
+RECORDS = [Decision, LedgerEntry, Event, BudgetChange, ExAnteCheck, FinalReport, Review, Payment, OutboxMessage]
+WATCHED = [*RECORDS, CheckItemResult, ReviewRevision, Assignment, Application, BudgetLine]
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit from the admin's change form (inputs, selects, textareas)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.data.append((a["name"], a.get("value") or ("on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.data.append((self._textarea, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.data.pop()
+            self.data.append((name, value + data.lstrip("\n") if not value else value + data))
+
+
+def change_form(client, url, **changes) -> dict:
+    """The change form as loaded, with `changes` typed in (single values; multiple selects keep lists)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    parser = FormFields()
+    parser.feed(response.content.decode())
+    data: dict = {}
+    for name, value in parser.data:
+        data.setdefault(name, []).append(value)
+    data.pop("csrfmiddlewaretoken", None)
+    data.update({name: [str(value)] for name, value in changes.items()})
+    return data
+
+
+def snapshot():
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True, full_name="Ada Admin")
+
+
+@pytest.fixture
+def staff(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def finished_case(draft, applicant, case_officer, reviewer, secretary, fund_year):
+    """A case with a record in every table: check, review (changed once after submission), decision, ledger,
+    payment, final report, budget change, mail."""
+    to_stage(draft, "report_approval", applicant=applicant, officer=case_officer, reviewer=reviewer,
+             secretary=secretary)
+    ReviewRevision.objects.create(review=Review.objects.get(), version=1, content={}, changed_by=reviewer)
+    ledger.payment_mark_paid(payment_id=Payment.objects.get(application=draft).pk, user=secretary,
+                             paid_on=timezone.localdate())
+    ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=secretary, new_budget=Decimal("120000"),
+                                   reason="Regionen skjuter till medel.")
+    draft.refresh_from_db()
+    return draft
+
+
+def test_every_record_is_there_to_be_refused(finished_case):
+    assert {model.__name__: model.objects.exists() for model in WATCHED} == {m.__name__: True for m in WATCHED}
+
+
+@pytest.mark.parametrize("model", RECORDS, ids=lambda m: m.__name__)
+def test_a_record_can_be_read_but_never_added_changed_or_deleted(staff, finished_case, model):
+    # given
+    record = model.objects.order_by("pk").first()
+    before = snapshot()
+    # when: every way the admin writes
+    add_get = staff.get(admin_url(model, "add"))
+    add_post = staff.post(admin_url(model, "add"), {"application": finished_case.pk, "amount": "1"})
+    change_get = staff.get(admin_url(model, "change", record.pk))
+    change_post = staff.post(admin_url(model, "change", record.pk), {"amount": "1", "message": "ändrad"})
+    delete_get = staff.get(admin_url(model, "delete", record.pk))
+    delete_post = staff.post(admin_url(model, "delete", record.pk), {"post": "yes"})
+    bulk_delete = staff.post(admin_url(model, "changelist"),
+                             {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"})
+    # then: readable, and every write refused with nothing changed and no mail queued
+    assert staff.get(admin_url(model, "changelist")).status_code == 200
+    assert change_get.status_code == 200
+    assert b'name="_save"' not in change_get.content  # shown read-only, without a save button
+    assert [r.status_code for r in (add_get, add_post, change_post, delete_get, delete_post)] == [403] * 5
+    assert bulk_delete.status_code == 200 and b"delete_selected" not in bulk_delete.content  # no such action
+    assert snapshot() == before
+
+
+def test_a_submitted_applications_money_status_and_case_number_are_fixed(staff, finished_case, fund_year):
+    # given
+    other_call = CallFactory(fund=fund_year.fund, budget_year=fund_year.year)
+    url = admin_url(Application, "change", finished_case.pk)
+    before = snapshot()
+    fixed = {"status": "draft", "case_number": "X-1", "requested_amount": "29999", "call": other_call.pk,
+             "organisation": finished_case.organisation_id, "reopened_fields": '["requested_amount"]',
+             "budget_lines-0-amount": "1", "report_due_on": "2099-01-01"}
+    data = change_form(staff, url, title="Språkcafé i Nybro", **fixed)
+    # when
+    response = staff.post(url, data)
+    # then: the title changed; the money, the process and the budget lines did not
+    assert response.status_code == 302, response.content.decode()[:3000]
+    application = Application.objects.get(pk=finished_case.pk)
+    assert application.title == "Språkcafé i Nybro"
+    after = snapshot()
+    for row in after["Application"] + before["Application"]:
+        row.pop("title"), row.pop("updated_at")
+    assert after == before
+    assert staff.post(admin_url(Application, "delete", finished_case.pk), {"post": "yes"}).status_code == 403
+
+
+def test_a_drafts_amount_and_budget_can_still_be_edited_in_the_admin(staff, draft):
+    url = admin_url(Application, "change", draft.pk)
+    line = draft.budget_lines.first()
+    data = change_form(staff, url, requested_amount="12000", **{"budget_lines-0-amount": "12000"})
+    response = staff.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db(), line.refresh_from_db()
+    assert (draft.requested_amount, line.amount, draft.status, draft.case_number) == (
+        Decimal("12000"), Decimal("12000"), "draft", None)
+
+
+def test_an_assignments_status_is_fixed_but_its_deadline_can_move(staff, finished_case):
+    assignment = Assignment.objects.get()
+    url = admin_url(Assignment, "change", assignment.pk)
+    deadline = assignment.deadline + timezone.timedelta(days=7)
+    response = staff.post(url, change_form(staff, url, status="declaring", deadline=deadline.isoformat()))
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.status, assignment.deadline) == ("submitted", deadline)
+    assert staff.get(admin_url(Assignment, "add")).status_code == 403
+    assert staff.post(admin_url(Assignment, "delete", assignment.pk), {"post": "yes"}).status_code == 403
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
+
+
+@pytest.mark.parametrize("model, field, value", [
+    (Fund, "name", "Dialogpotten 2"),
+    (Call, "title", "Vårens utlysning"),
+    (Theme, "name_en", "Participation and more"),
+    (ReminderSettings, "overdue_max", "5"),
+    (ReviewSettings, "quorum", "2"),
+    (Rubric, "name", "Bedömningsmall"),
+    (User, "full_name", "Hugo H. Handläggare"),
+    (Group, "name", "Handläggare (ny)"),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_configuration_stays_editable(staff, call, case_officer, model, field, value):
+    from notifications.reminders import reminder_settings_by_fund
+    from reviewers.services import rubric_for_fund
+    from reviewers.services import settings_for_fund as review_settings
+
+    fund = call.fund
+    objects = {Fund: fund, Call: call, Theme: Theme.objects.first(),
+               ReminderSettings: lambda: reminder_settings_by_fund()[fund.pk],
+               ReviewSettings: lambda: review_settings(fund), Rubric: lambda: rubric_for_fund(fund),
+               User: case_officer, Group: case_officer.groups.first()}
+    obj = objects[model]() if callable(objects[model]) else objects[model]
+    url = admin_url(model, "change", obj.pk)
+    response = staff.post(url, change_form(staff, url, **{field: value}))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    obj.refresh_from_db()
+    assert str(getattr(obj, field)) == value

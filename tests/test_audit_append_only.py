@@ -1,0 +1,130 @@
+"""The audit trail is append-only: events, ledger entries and budget changes never change and are never
+deleted; a decision's content never changes. Refused by the models (single rows and bulk QuerySet writes)
+and by the database itself (triggers, migration 0010), on PostgreSQL and SQLite."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from grants import ledger
+from grants.models import BudgetChange, Decision, Event, LedgerEntry, Payment
+from notifications.models import OutboxMessage
+from tests.flow_helpers import to_stage
+
+pytestmark = pytest.mark.django_db
+
+REFUSED_BY_TRIGGER = "append-only|a decision cannot be"  # the triggers' messages, not some other constraint
+
+AUDIT_MODELS = [Event, LedgerEntry, BudgetChange, Decision]
+
+
+@pytest.fixture
+def granted_case(draft, applicant, case_officer, reviewer, secretary, fund_year):
+    """A granted case with a paid advance and a changed budget: rows in every audit table."""
+    to_stage(draft, "final_report", applicant=applicant, officer=case_officer, reviewer=reviewer,
+             secretary=secretary)
+    advance = Payment.objects.get(application=draft, kind=Payment.Kind.ADVANCE)
+    ledger.payment_mark_paid(payment_id=advance.pk, user=secretary, paid_on=timezone.localdate())
+    ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=secretary, new_budget=Decimal("120000"),
+                                   reason="Regionen skjuter till medel.")
+    return draft
+
+
+def snapshot():
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in AUDIT_MODELS} | {
+        "outbox": OutboxMessage.objects.count()}
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_the_case_has_rows_in_every_audit_table(granted_case):
+    counts = {model.__name__: model.objects.count() for model in AUDIT_MODELS if model is not Event}
+    assert counts == {"LedgerEntry": 2, "BudgetChange": 1, "Decision": 1}
+    assert Event.objects.filter(kind=Event.Kind.PAYMENT_PAID).count() == 1
+
+
+@pytest.mark.parametrize("model, changes", [
+    (Event, {"message": "ändrad"}),
+    (LedgerEntry, {"amount": Decimal("1")}),
+    (LedgerEntry, {"created_at": timezone.now()}),
+    (BudgetChange, {"new_budget": Decimal("999999")}),
+    (Decision, {"amount": Decimal("1")}),
+    (Decision, {"motivation": "ändrad"}),
+])
+def test_a_bulk_update_is_refused_and_changes_nothing(granted_case, model, changes):
+    # given
+    before = snapshot()
+    # when / then
+    with pytest.raises(ValidationError):
+        model.objects.all().update(**changes)
+    with pytest.raises(ValidationError), transaction.atomic():
+        model.objects.bulk_update([model.objects.first()], fields=list(changes))
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("model", AUDIT_MODELS)
+def test_a_bulk_delete_is_refused_and_changes_nothing(granted_case, model):
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        model.objects.all().delete()
+    with pytest.raises(ValidationError):
+        model.objects.first().delete()
+    assert snapshot() == before
+
+
+def test_a_saved_budget_change_cannot_be_edited(granted_case):
+    change = BudgetChange.objects.get()
+    change.reason = "En annan anledning."
+    with pytest.raises(ValidationError):
+        change.save()
+    assert BudgetChange.objects.get().reason == "Regionen skjuter till medel."
+
+
+@pytest.mark.parametrize("table, assignment", [
+    ("grants_event", "message = 'ändrad'"),
+    ("grants_event", "actor_id = NULL"),
+    ("grants_ledgerentry", "amount = 1"),
+    ("grants_ledgerentry", "note = 'ändrad'"),
+    ("grants_budgetchange", "reason = 'ändrad'"),
+    ("grants_decision", "amount = 1"),
+    ("grants_decision", "motivation = 'ändrad'"),
+    ("grants_decision", "conditions = 'ändrad'"),
+    ("grants_decision", "status = 'pending'"),  # back from effective: not a step of its lifecycle
+    ("grants_decision", "letter = 'letters/another.pdf'"),  # the letter is attached once
+])
+def test_the_database_refuses_an_update_that_bypasses_the_models(granted_case, table, assignment):
+    # given
+    before = snapshot()
+    # when: raw SQL, as a script or a forgotten code path would
+    with pytest.raises(IntegrityError, match=REFUSED_BY_TRIGGER), transaction.atomic():
+        raw(f"UPDATE {table} SET {assignment}")  # noqa: S608 – fixed test strings
+    # then
+    assert snapshot() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's flush deletes rows; only PostgreSQL "
+                    "refuses DELETE by a trigger (the models and PROTECT refuse it on both)")
+@pytest.mark.parametrize("table", ["grants_event", "grants_ledgerentry", "grants_budgetchange", "grants_decision"])
+def test_postgresql_refuses_a_delete_that_bypasses_the_models(granted_case, table):
+    before = snapshot()
+    with pytest.raises(IntegrityError, match=REFUSED_BY_TRIGGER), transaction.atomic():
+        raw(f"DELETE FROM {table}")  # noqa: S608 – fixed test strings
+    assert snapshot() == before
+
+
+def test_a_decision_still_moves_along_its_lifecycle(granted_case):
+    """What the services do stays allowed: an effective decision is superseded by a correction."""
+    decision = Decision.objects.get()
+    raw("UPDATE grants_decision SET status = 'superseded' WHERE id = %s", [decision.pk])
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.SUPERSEDED
+    with pytest.raises(IntegrityError, match=REFUSED_BY_TRIGGER), transaction.atomic():
+        raw("UPDATE grants_decision SET status = 'effective' WHERE id = %s", [decision.pk])
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.SUPERSEDED
