@@ -1,9 +1,11 @@
-"""The money: fund-year balance, payments, returns to the fund, budget changes, decision corrections.
+"""The money: fund-year balance, payments, returns to the fund, repayments, budget changes, decision
+corrections, and ending a grant that will not be carried out.
 
 Every write locks the fund year (and the payment or application row it changes) in one order,
 fund year first, so concurrent writers queue and available can never go below zero.
 """
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Application, BudgetChange, Decision, Event, FundYear, LedgerEntry, Payment
+from grants.models import Application, BudgetChange, Decision, Event, FundYear, LedgerEntry, Payment, Repayment
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed, event_record
 
@@ -61,6 +63,20 @@ def commitment_reserve(*, fund_year: FundYear, application, decision, amount: De
                                       kind=LedgerEntry.Kind.COMMITMENT, amount=amount, created_by=user)
 
 
+def paid_total(application) -> Decimal:
+    """What has been paid out to the application (payments made)."""
+    return sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
+
+
+def _notify_contacts(application, kind, stage, **context):
+    from notifications.services import notification_queue
+    from workflows.services import applicant_contacts
+
+    for contact in applicant_contacts(application):
+        notification_queue(user=contact, kind=kind, stage=stage, application=application,
+                           link=reverse("grants:application_detail", args=[application.pk]), context=context)
+
+
 def payment_plan(*, application, kind: str, amount: Decimal, user) -> Payment | None:
     if amount <= 0:
         return None
@@ -68,6 +84,21 @@ def payment_plan(*, application, kind: str, amount: Decimal, user) -> Payment | 
     event_record(application=application, kind=Event.Kind.PAYMENT_PLANNED, actor=user,
                  message=f"{payment.get_kind_display()}: {amount} SEK", visible=True)
     return payment
+
+
+def payments_cancel_planned(*, application, user, why: str, kind: str | None = None) -> list[Payment]:
+    """Cancel the payments not yet made (of one kind, or all), each with an event saying why.
+    The caller holds the application's lock, in its transaction."""
+    planned = application.payments.select_for_update().filter(status=Payment.Status.PLANNED)
+    if kind is not None:
+        planned = planned.filter(kind=kind)
+    cancelled = list(planned)
+    for payment in cancelled:
+        payment.status = Payment.Status.CANCELLED
+        payment.save(update_fields=["status"])
+        event_record(application=application, kind=Event.Kind.PAYMENT_CANCELLED, actor=user,
+                     message=f"{payment.get_kind_display()}: {payment.amount} SEK. {why}", visible=True)
+    return cancelled
 
 
 @transaction.atomic
@@ -157,6 +188,8 @@ def decision_correct(*, application_id: int, user, amount: Decimal, conditions: 
 
     The money follows: a larger grant must fit in what is left, a smaller one returns the difference;
     a grant can never become smaller than what has already been paid. The planned advance is re-planned.
+    Like a first decision, a corrected grant above the fund's four-eyes limit waits for another project
+    secretary (correction_approval_record): a raise reserves its money now, nothing else moves until then.
     """
     from workflows.flows import ApplicationFlow
     from workflows.models import ApplicationProcess
@@ -176,16 +209,203 @@ def decision_correct(*, application_id: int, user, amount: Decimal, conditions: 
         old = effective_grant(application)
         if application.status != Application.Status.GRANTED or old is None:
             raise NotAllowed(_("Only a grant whose project is under way can be corrected."))
+        if application.decisions.filter(status=Decision.Status.PENDING).exists():
+            raise NotAllowed(_("A correction of this grant is already waiting for a second approver."))
         grant_amount_check(application, amount)
-        paid = sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
+        paid = paid_total(application)
         if amount < paid:
             raise ValidationError({"amount": _("The grant cannot be smaller than what is already paid: %(paid)s SEK.")
                                    % {"paid": paid}})
         delta = amount - old.amount
         if delta > 0:
             ensure_available(fund_year=fund_year, amount=delta)
+        limit = application.call.fund.four_eyes_above
+        pending = limit is not None and amount > limit
         decision = Decision(application=application, outcome=Decision.Outcome.GRANTED, amount=amount,
-                            conditions=conditions, motivation=motivation, decided_by=user, corrects=old)
-        correction_takes_effect(application=application, old=old, new=decision, fund_year=fund_year, delta=delta,
-                                paid=paid, user=user)
+                            conditions=conditions, motivation=motivation, decided_by=user, corrects=old,
+                            status=Decision.Status.PENDING if pending else Decision.Status.EFFECTIVE)
+        if not pending:
+            correction_takes_effect(application=application, old=old, new=decision, fund_year=fund_year,
+                                    delta=delta, paid=paid, user=user)
+            return decision
+        decision.save()
+        if delta > 0:  # reserved now, so the colleague's approval can never overspend the fund
+            LedgerEntry.objects.create(fund_year=fund_year, application=application, decision=decision,
+                                       kind=LedgerEntry.Kind.COMMITMENT, amount=delta, created_by=user)
+        event_record(application=application, kind=Event.Kind.DECISION_PENDING, actor=user,
+                     message=f"{old.amount} → {amount} SEK. {motivation}")
+        from accounts import roles
+        from notifications.services import notification_queue
+
+        for person in roles.users_with_role(roles.SECRETARY).exclude(pk=user.pk):
+            notification_queue(user=person, kind="approval_waiting", stage=f"decision-{decision.pk}",
+                               application=application,
+                               link=reverse("workflows:case_detail", args=[application.pk]))
         return decision
+
+
+def _correction_annul(*, decision: Decision, fund_year: FundYear, user) -> None:
+    """A pending correction that will not take effect: marked annulled, its reserved raise released.
+    The caller holds the fund year's and the decision's locks."""
+    decision.status = Decision.Status.ANNULLED
+    decision.save(update_fields=["status"])
+    reserved = decision.amount - decision.corrects.amount
+    if reserved > 0:
+        LedgerEntry.objects.create(fund_year=fund_year, application=decision.application, decision=decision,
+                                   kind=LedgerEntry.Kind.RELEASE, amount=reserved, note="annulled",
+                                   created_by=user)
+
+
+def correction_approval_record(*, decision_id: int, user, approve: bool, comment: str = "") -> Decision:
+    """Another project secretary approves a pending correction (it takes effect with its letter and
+    mail) or returns it (it is annulled, a reserved raise goes back to the fund, the decision in effect
+    stays). Refused for the secretary who made the correction."""
+    from workflows.flows import ApplicationFlow
+    from workflows.models import ApplicationProcess
+    from workflows.services import correction_takes_effect
+
+    if not user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Tell your colleague why the correction is returned.")})
+    found = Decision.objects.filter(pk=decision_id, corrects__isnull=False).values_list("application_id", flat=True)
+    if not found:
+        raise NotAllowed(_("There is no correction waiting for approval."))
+    process = ApplicationProcess.objects.get(application_id=found[0])
+    with ApplicationFlow.lock(process.pk):
+        application = Application.objects.select_related("call__fund").get(pk=found[0])
+        fund_year = fund_year_for(application, lock=True)
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        decision = Decision.objects.select_for_update().get(pk=decision_id)
+        if decision.status != Decision.Status.PENDING:
+            raise NotAllowed(_("There is no correction waiting for approval."))
+        if decision.decided_by_id == user.pk:
+            raise NotAllowed(_("Another project secretary must approve your own decision."))
+        old = decision.corrects
+        if not approve:
+            _correction_annul(decision=decision, fund_year=fund_year, user=user)
+            event_record(application=application, kind=Event.Kind.DECISION_RETURNED, actor=user, message=comment)
+            from notifications.services import notification_queue
+
+            notification_queue(user=decision.decided_by, kind="correction_returned", stage=f"decision-{decision.pk}",
+                               application=application,
+                               link=reverse("workflows:case_detail", args=[application.pk]),
+                               context={"comment": comment, "decision": decision})
+            return decision
+        if application.status != Application.Status.GRANTED or old.status != Decision.Status.EFFECTIVE:
+            raise NotAllowed(_("Only a grant whose project is under way can be corrected."))
+        paid = paid_total(application)
+        if decision.amount < paid:
+            raise NotAllowed(_("The grant cannot be smaller than what is already paid: %(paid)s SEK.")
+                             % {"paid": paid})
+        decision.status = Decision.Status.EFFECTIVE
+        decision.approved_by, decision.approved_at = user, timezone.now()
+        event_record(application=application, kind=Event.Kind.DECISION_APPROVED, actor=user, message=comment)
+        delta = decision.amount - old.amount
+        # A raise was committed when the correction was made; only a reduction moves money now.
+        correction_takes_effect(application=application, old=old, new=decision, fund_year=fund_year,
+                                delta=min(delta, Decimal("0")), paid=paid, user=user)
+        return decision
+
+
+# -- money owed back, and ending a grant ---------------------------------------------------------------
+
+REPAYMENT_DUE_DAYS = 30
+
+
+def repayment_claim(*, application: Application, amount: Decimal, reason: str, user) -> Repayment | None:
+    """Claim back from the organisation money paid out that it may not keep (återbetalningskrav).
+
+    Once per application: the callers (report approval, grant_end) hold the process, fund year and
+    application locks, and the database's unique constraint refuses a second claim even so.
+    The money returns to the fund when the secretary records it received (repayment_mark_received).
+    """
+    if amount <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            repayment = Repayment.objects.create(
+                application=application, reason=reason, amount=amount, claimed_by=user,
+                due_on=timezone.localdate() + timedelta(days=REPAYMENT_DUE_DAYS))
+    except IntegrityError:
+        return None  # already claimed when the case was closed before
+    event_record(application=application, kind=Event.Kind.REPAYMENT_CLAIMED, actor=user,
+                 message=f"{repayment.get_reason_display()}: {amount} SEK", visible=True)
+    _notify_contacts(application, "repayment_claimed", stage=f"repayment-{repayment.pk}", repayment=repayment)
+    return repayment
+
+
+@transaction.atomic
+def repayment_mark_received(*, repayment_id: int, user, received_on, reference: str = "") -> Repayment:
+    """Record that the organisation has paid back a claim: the money returns to the fund. Twice: once."""
+    if not user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    repayment = Repayment.objects.select_related("application__call").get(pk=repayment_id)
+    fund_year = fund_year_for(repayment.application, lock=True)
+    repayment = Repayment.objects.select_for_update().select_related("application").get(pk=repayment_id)
+    if repayment.status == Repayment.Status.RECEIVED:
+        return repayment
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("The date cannot be in the future.")})
+    repayment.status = Repayment.Status.RECEIVED
+    repayment.received_on = received_on
+    repayment.reference = reference
+    repayment.received_recorded_by = user
+    repayment.save(update_fields=["status", "received_on", "reference", "received_recorded_by"])
+    LedgerEntry.objects.create(fund_year=fund_year, application=repayment.application, repayment=repayment,
+                               kind=LedgerEntry.Kind.REPAYMENT, amount=repayment.amount, created_by=user)
+    event_record(application=repayment.application, kind=Event.Kind.REPAYMENT_RECEIVED, actor=user,
+                 message=f"{repayment.amount} SEK", visible=True)
+    _notify_contacts(repayment.application, "repayment_received", stage=f"repayment-{repayment.pk}",
+                     repayment=repayment)
+    return repayment
+
+
+def grant_end(*, application_id: int, user, reason: str) -> Application:
+    """End a granted project that will not be carried out (avslutat utan genomförande).
+
+    Planned payments are cancelled, a correction waiting for approval lapses, the unspent commitment
+    returns to the fund (case_close_release, once), whatever was paid out is claimed back
+    (repayment_claim, once), the process ends and the applicant is told why. Locks in the order of
+    the workflow steps (process, fund year, application): a second closing waits, then finds the case
+    ended and changes nothing.
+    """
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    from workflows.flows import ApplicationFlow
+    from workflows.models import ApplicationProcess
+
+    if not user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason the grant is ended.")})
+    process = ApplicationProcess.objects.filter(application_id=application_id).first()
+    if process is None:
+        raise NotAllowed(_("Only a granted project that is under way can be ended."))
+    try:
+        with ApplicationFlow.lock(process.pk):
+            application = Application.objects.select_related("call__fund").get(pk=application_id)
+            fund_year = fund_year_for(application, lock=True)
+            application = Application.objects.select_for_update().get(pk=application_id)
+            if application.status == Application.Status.ENDED:
+                return application  # ended by a click a moment ago: nothing more
+            if application.status != Application.Status.GRANTED:
+                raise NotAllowed(_("Only a granted project that is under way can be ended."))
+            process = ApplicationProcess.objects.get(pk=process.pk)  # as it is now, under the lock
+            for pending in application.decisions.select_for_update().filter(status=Decision.Status.PENDING):
+                _correction_annul(decision=pending, fund_year=fund_year, user=user)
+            ApplicationFlow.instance.cancel(process)
+            payments_cancel_planned(application=application, user=user, why=reason)
+            repayment_claim(application=application, amount=paid_total(application),
+                            reason=Repayment.Reason.ENDED, user=user)
+            case_close_release(application=application, user=user)
+            old = application.status
+            application.status = Application.Status.ENDED
+            application.status_changed_at = timezone.now()
+            application.save(update_fields=["status", "status_changed_at", "updated_at"])
+            event_record(application=application, kind=Event.Kind.GRANT_ENDED, actor=user, from_status=old,
+                         to_status=application.status, message=reason, visible=True)
+            _notify_contacts(application, "grant_ended", stage="ended", reason=reason)
+            return application
+    except FlowLockFailed:
+        raise NotAllowed(_("Someone else is working on this case right now. Try again in a moment.")) from None

@@ -219,8 +219,9 @@ class Application(models.Model):
         REJECTED = "rejected", _("Rejected")
         INELIGIBLE = "ineligible", _("Rejected as ineligible")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        ENDED = "ended", _("Ended without being carried out")
 
-    CLOSED_STATUSES = (Status.CARRIED_OUT, Status.REJECTED, Status.INELIGIBLE, Status.WITHDRAWN)
+    CLOSED_STATUSES = (Status.CARRIED_OUT, Status.REJECTED, Status.INELIGIBLE, Status.WITHDRAWN, Status.ENDED)
     # Fields the applicant fills in; a completion request names a subset of them.
     CONTENT_FIELDS = (
         "title", "summary", "problem", "motivation", "similar_projects", "anchoring", "goals", "indicators",
@@ -687,6 +688,7 @@ class LedgerEntry(models.Model):
         COMMITMENT = "commitment", _("Committed by a grant")
         PAYMENT = "payment", _("Paid out")
         RELEASE = "release", _("Returned to the fund")
+        REPAYMENT = "repayment", _("Paid back to the fund")
 
     fund_year = models.ForeignKey(FundYear, on_delete=models.PROTECT, related_name="ledger",
                                   verbose_name=_("fund year"))
@@ -698,6 +700,8 @@ class LedgerEntry(models.Model):
                                  verbose_name=_("decision"))
     payment = models.OneToOneField("Payment", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="ledger_entry", verbose_name=_("payment"))
+    repayment = models.OneToOneField("Repayment", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="ledger_entry", verbose_name=_("repayment"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("recorded by"))
@@ -714,6 +718,9 @@ class LedgerEntry(models.Model):
             # Closing a case returns its unspent money once, however often it is closed.
             models.UniqueConstraint(fields=["application"], condition=Q(kind="release", note="close"),
                                     name="ledger_one_release_on_close"),
+            # Money paid back enters the ledger with its repayment, once (the one-to-one above).
+            models.CheckConstraint(condition=~Q(kind="repayment") | Q(repayment__isnull=False),
+                                   name="ledger_repayment_has_claim"),
         ]
 
     def save(self, *args, **kwargs):
@@ -786,6 +793,46 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["application", "kind"], condition=~Q(status="cancelled"),
                                     name="payment_one_per_kind"),
             models.CheckConstraint(condition=~Q(status="paid") | Q(paid_on__isnull=False), name="payment_paid_has_date"),
+        ]
+
+
+class Repayment(models.Model):
+    """An återbetalningskrav: money paid out that the organisation owes back to the fund.
+
+    One per application (a case closes once); received, it enters the ledger and returns to the fund.
+    """
+
+    class Reason(models.TextChoices):
+        UNSPENT = "unspent", _("More was paid out than the approved costs")
+        ENDED = "ended", _("The grant was ended without being carried out")
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("To be paid back")
+        RECEIVED = "received", _("Received")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="repayments",
+                                    verbose_name=_("application"))
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    amount = models.DecimalField(_("amount (SEK)"), **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    due_on = models.DateField(_("to be paid back by"))
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("claimed by"))
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    received_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        ordering = ["claimed_at", "pk"]
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
+            models.UniqueConstraint(fields=["application"], name="repayment_one_per_application"),
+            models.CheckConstraint(condition=~Q(status="received") | Q(received_on__isnull=False),
+                                   name="repayment_received_has_date"),
         ]
 
 
@@ -864,7 +911,11 @@ class Event(models.Model):
         OVERRIDE = "override", _("Passed despite failed checklist points")
         PAYMENT_PLANNED = "payment_planned", _("Payment planned")
         PAYMENT_PAID = "payment_paid", _("Payment made")
+        PAYMENT_CANCELLED = "payment_cancelled", _("Planned payment cancelled")
         MONEY_RETURNED = "money_returned", _("Unspent money returned to the fund")
+        REPAYMENT_CLAIMED = "repayment_claimed", _("Repayment claimed from the organisation")
+        REPAYMENT_RECEIVED = "repayment_received", _("Repayment received")
+        GRANT_ENDED = "grant_ended", _("Grant ended without being carried out")
         ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
         ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
         TASK_CLAIMED = "task_claimed", _("Task claimed")

@@ -23,3 +23,28 @@ class DecisionCorrectionForm(forms.Form):
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     motivation = forms.CharField(label=_("Why the decision is corrected"), widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text=_("Shown to the applicant in the new decision letter."))
+
+
+class RepaymentReceivedForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate,
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reference = forms.CharField(label=_("Payment reference"), required=False, max_length=100,
+                                help_text=_("For example the verification number in the accounts."))
+
+
+class GrantEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the grant is ended"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For example: the organisation has said that the project will not take place. "
+                    "The applicant sees this reason."),
+    )
+
+
+class CorrectionApprovalForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("The correction"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("yes", _("Approve: the corrected grant takes effect")),
+                 ("no", _("Return it: the decision in effect stays"))],
+    )
+    comment = forms.CharField(label=_("Comment to your colleague"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Required when you return it."))

@@ -1,17 +1,23 @@
-"""Staff pages for the money: fund budgets with their ledger, payments, decision letters."""
+"""Staff pages for the money: fund budgets with their ledger, payments and repayments, decision letters,
+corrections and their second approval, ending a grant that will not be carried out."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from viewflow.workflow.exceptions import FlowLockFailed
 
 from grants import ledger, selectors
 from grants.forms import add_service_errors
-from grants.models import Decision, FundYear, Membership, Payment
-from grants.money_forms import BudgetChangeForm, DecisionCorrectionForm, PaymentPaidForm
+from grants.models import Decision, FundYear, Membership, Payment, Repayment
+from grants.money_forms import (
+    BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
+    RepaymentReceivedForm,
+)
 from grants.services import NotAllowed
 
 
@@ -67,10 +73,35 @@ def payments(request):
         "application", "application__organisation", "application__call__fund").order_by("created_at")
     paid = Payment.objects.filter(status=Payment.Status.PAID).select_related(
         "application", "application__organisation").order_by("-paid_on", "-pk")[:50]
+    claims = Repayment.objects.filter(status=Repayment.Status.CLAIMED).select_related(
+        "application", "application__organisation").order_by("due_on", "pk")
+    received = Repayment.objects.filter(status=Repayment.Status.RECEIVED).select_related(
+        "application", "application__organisation").order_by("-received_on", "-pk")[:50]
     return render(request, "grants/payments.html", {
-        "planned": planned, "paid": paid, "form": PaymentPaidForm(),
-        "may_pay": request.user.has_perm("grants.decide_application"),
+        "planned": planned, "paid": paid, "form": PaymentPaidForm(), "claims": claims, "received": received,
+        "may_pay": request.user.has_perm("grants.decide_application"), "today": timezone.localdate(),
     })
+
+
+@login_required
+@require_POST
+def repayment_mark_received(request, pk: int):
+    _require_staff(request.user)
+    form = RepaymentReceivedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the date the money was received."))
+        return redirect("grants:payments")
+    try:
+        ledger.repayment_mark_received(repayment_id=pk, user=request.user,
+                                       received_on=form.cleaned_data["received_on"],
+                                       reference=form.cleaned_data["reference"])
+    except Repayment.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(e for errors in exc.message_dict.values() for e in errors))
+    else:
+        messages.success(request, _("The repayment is recorded and the money is back in the fund."))
+    return redirect("grants:payments")
 
 
 @login_required
@@ -130,10 +161,66 @@ def decision_correct(request, application_pk: int):
             add_service_errors(form, exc)
         except NotAllowed as exc:
             form.add_error(None, exc.message)
+        except FlowLockFailed:  # the case's process is locked by someone else past the retries
+            form.add_error(None, _("Someone else is working on this case right now. Try again in a moment."))
         else:
             messages.success(request, _("The decision is corrected and the new letter is sent."))
             return redirect("workflows:case_detail", application.pk)
     return render(request, "grants/decision_correct.html", {
         "application": application, "current": current, "form": form,
         "balance": selectors.fund_year_balance(fund_year=ledger.fund_year_for(application)),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def correction_approval(request, application_pk: int, pk: int):
+    """Another project secretary approves or returns a correction above the fund's four-eyes limit."""
+    application = selectors.application_get_for_staff(user=request.user, pk=application_pk)
+    if not request.user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    pending = application.decisions.select_related("decided_by", "corrects").filter(
+        pk=pk, status=Decision.Status.PENDING, corrects__isnull=False).first()
+    if pending is None:
+        raise Http404
+    form = CorrectionApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.correction_approval_record(decision_id=pending.pk, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The second approval is recorded."))
+            return redirect("workflows:case_detail", application.pk)
+    return render(request, "grants/correction_approval.html", {
+        "application": application, "pending": pending, "form": form,
+        "own_decision": pending.decided_by_id == request.user.pk,
+        "balance": selectors.fund_year_balance(fund_year=ledger.fund_year_for(application)),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def grant_end(request, application_pk: int):
+    """End a granted project that will not be carried out: the money goes back, what was paid is claimed back."""
+    application = selectors.application_get_for_staff(user=request.user, pk=application_pk)
+    if not request.user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+    if application.status != application.Status.GRANTED and request.method != "POST":
+        raise Http404
+    form = GrantEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.grant_end(application_id=application.pk, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The grant is ended and the applicant is told."))
+            return redirect("workflows:case_detail", application.pk)
+    return render(request, "grants/grant_end.html", {
+        "application": application, "form": form, "grant": ledger.effective_grant(application),
+        "paid": ledger.paid_total(application),
+        "planned": application.payments.filter(status=Payment.Status.PLANNED),
     }, status=400 if form.errors else 200)

@@ -64,19 +64,22 @@ def fund_year_balance(*, fund_year: FundYear) -> dict:
     """Budget, committed, paid and available for one fund year.
 
     Committed is granted but not yet paid; paid moves money from committed;
-    a release returns unpaid committed money to the fund.
+    a release returns unpaid committed money to the fund; a repayment (money paid out and
+    received back from the organisation) returns paid money to the fund. "released" is all
+    that came back to the fund: releases and repayments received.
     """
     sums = LedgerEntry.objects.filter(fund_year=fund_year).aggregate(
         committed=Sum("amount", filter=Q(kind=LedgerEntry.Kind.COMMITMENT), default=Decimal("0")),
         paid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.PAYMENT), default=Decimal("0")),
         released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE), default=Decimal("0")),
+        repaid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.REPAYMENT), default=Decimal("0")),
     )
     committed = sums["committed"] - sums["paid"] - sums["released"]
-    paid = sums["paid"]
+    paid = sums["paid"] - sums["repaid"]
     return {
         "budget": fund_year.budget,
         "committed": committed,
         "paid": paid,
-        "released": sums["released"],
+        "released": sums["released"] + sums["repaid"],
         "available": fund_year.budget - (committed + paid),
     }

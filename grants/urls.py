@@ -27,6 +27,10 @@ urlpatterns = [
     path("utbetalningar/<int:pk>/utbetald/", money_views.payment_mark_paid, name="payment_mark_paid"),
     path("beslut/<int:pk>/beslutsbrev.pdf", money_views.decision_letter, name="decision_letter"),
     path("arenden/<int:application_pk>/rattelse/", money_views.decision_correct, name="decision_correct"),
+    path("arenden/<int:application_pk>/rattelse/<int:pk>/", money_views.correction_approval,
+         name="correction_approval"),
+    path("arenden/<int:application_pk>/avsluta/", money_views.grant_end, name="grant_end"),
+    path("aterbetalningar/<int:pk>/mottagen/", money_views.repayment_mark_received, name="repayment_mark_received"),
     # Indicators: the dashboard and its exports (staff and the steering group)
     path("indikatorer/", indicator_views.dashboard, name="indicators"),
     path("indikatorer/<slug:slug>/<int:year>.<str:fmt>", indicator_views.export, name="indicators_export"),

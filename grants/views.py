@@ -200,6 +200,7 @@ def application_detail(request, pk: int):
         "events": application.events.filter(visible_to_applicant=True),
         "decision": application.decisions.filter(status=Decision.Status.EFFECTIVE).order_by("-decided_at", "-pk").first(),
         "can_withdraw": application.status in services.WITHDRAWABLE,
+        "repayments": application.repayments.all(),
     })
 
 
@@ -211,7 +212,7 @@ def application_steps(application):
         ("check", _("Ex-ante check"), {S.SUBMITTED, S.COMPLETION, S.INELIGIBLE}),
         ("review", _("Review"), {S.REVIEW}),
         ("decision", _("Decision"), {S.DECISION, S.REJECTED}),
-        ("followup", _("Project and final report"), {S.GRANTED, S.REPORT_SUBMITTED}),
+        ("followup", _("Project and final report"), {S.GRANTED, S.REPORT_SUBMITTED, S.ENDED}),
         ("done", _("Carried out"), {S.CARRIED_OUT}),
     ]
     current = next((i for i, (_k, _l, statuses) in enumerate(stages) if application.status in statuses), None)

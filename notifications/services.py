@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 # (news about a case, work waiting in a queue) may wait for the daily digest.
 IMMEDIATE_KINDS = frozenset({
     "decision", "ineligible", "decision_returned", "completion_requested", "report_completion",
-    "report_approved", "invitation", "digest",
+    "report_approved", "invitation", "digest", "repayment_claimed", "grant_ended", "correction_returned",
     "reminder_draft", "reminder_completion_due", "reminder_completion_overdue", "reminder_review_due",
     "reminder_review_overdue", "reminder_report_due", "reminder_report_overdue",
 })

@@ -286,7 +286,8 @@ def test_stage_counts_are_exact_and_link_to_the_stage(client, world, spread):
     response = listing(client, world.officer)
     counts = {stage["value"]: stage["count"] for stage in response.context["stage_counts"]}
     assert counts == {"submitted": 3, "completion": 1, "review": 2, "decision": 2, "granted": 0,
-                      "report_submitted": 0, "carried_out": 0, "rejected": 0, "ineligible": 0, "withdrawn": 0}
+                      "report_submitted": 0, "carried_out": 0, "rejected": 0, "ineligible": 0, "withdrawn": 0,
+                      "ended": 0}
     assert response.context["stage_total"] == 8
     html = unescape(response.content.decode())
     assert 'href="?stage=review"' in html

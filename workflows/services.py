@@ -23,7 +23,7 @@ from grants import ledger
 from grants.letters import decision_letter_attach as letter_attach
 from grants.models import (
     Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, LedgerEntry, Membership,
-    Payment,
+    Payment, Repayment,
 )
 from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
@@ -339,7 +339,10 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
     advance = max(ledger.advance_amount(application.call.fund, new.amount) - paid_advance, Decimal("0"))
     with _letter_removed_on_failure(new):
         letter_attach(new, advance=advance)
-        new.save()
+        if new.pk is None:
+            new.save()
+        else:  # a correction approved by a second secretary (grants.ledger.correction_approval_record)
+            new.save(update_fields=["status", "approved_by", "approved_at", "letter", "letter_sha256"])
         old.status = Decision.Status.SUPERSEDED
         old.save(update_fields=["status"])
         if delta > 0:
@@ -423,13 +426,20 @@ def report_approval_record(*, task_pk: int, user, approve: bool, comment: str = 
         report.save()
         if approve:
             ledger.fund_year_for(application, lock=True)
+            if application.decisions.filter(status=Decision.Status.PENDING).exists():
+                raise NotAllowed(_("A correction of the grant is waiting for a second approver. "
+                                   "Approve or return it before the final report."))
             grant = ledger.effective_grant(application)
             # What is owed is what was spent (at most the grant). A payment not yet made is replaced by
-            # the final payment of what is still owed; unspent money then goes back to the fund.
-            application.payments.filter(status=Payment.Status.PLANNED).update(status=Payment.Status.CANCELLED)
-            paid = sum((p.amount for p in application.payments.filter(status=Payment.Status.PAID)), Decimal("0"))
+            # the final payment of what is still owed; unspent money then goes back to the fund. An
+            # advance paid beyond what was spent is claimed back, and returns when it is received.
+            ledger.payments_cancel_planned(application=application, user=user,
+                                           why=_("Settled by the approved final report."))
+            paid = ledger.paid_total(application)
             spent = min(grant.amount, report.costs_total)
             ledger.payment_plan(application=application, kind=Payment.Kind.FINAL, amount=spent - paid, user=user)
+            ledger.repayment_claim(application=application, amount=paid - spent, reason=Repayment.Reason.UNSPENT,
+                                   user=user)
             ledger.case_close_release(application=application, user=user)
             _set_status(application, Application.Status.CARRIED_OUT, user, Event.Kind.REPORT_APPROVED,
                         message=comment, visible=True)

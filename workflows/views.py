@@ -56,6 +56,7 @@ def case_detail(request, pk: int):
         "checks": application.checks.select_related("checked_by"),
         "decisions": application.decisions.select_related("decided_by", "approved_by"),
         "payments": application.payments.all(),
+        "repayments": application.repayments.all(),
         "ledger": application.ledger.all(),
         "reports": application.final_reports.all(),
         "open_task": selectors.open_task_for_application(application),
