@@ -920,6 +920,7 @@ class Event(models.Model):
         ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
         TASK_CLAIMED = "task_claimed", _("Task claimed")
         TASK_RELEASED = "task_released", _("Task released")
+        REVIEW_DEADLINE_CHANGED = "review_deadline", _("Review deadline changed")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events",
                                     verbose_name=_("application"))

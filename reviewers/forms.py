@@ -20,7 +20,8 @@ class DeclarationForm(forms.Form):
 class ReviewForm(forms.Form):
     """A score 0–5 (or not applicable) and a comment per criterion, with its anchored descriptions."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The review's version when the form was opened; 0 before the first save. Always checked on save.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0, required=False)
     recommendation = forms.ChoiceField(label=_("Recommendation"), required=False, widget=forms.RadioSelect,
                                        choices=Review.Recommendation.choices)
     summary = forms.CharField(label=_("Summary for the applicant"), required=False,
@@ -51,6 +52,13 @@ class ReviewForm(forms.Form):
             )
         self.fields = {**fields, **self.fields}
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("version") is None and "version" not in self.errors:
+            raise forms.ValidationError(_("The form is incomplete. Reload the page and try again."),
+                                        code="no_version")
+        return cleaned
+
     def scores(self) -> dict:
         out = {}
         for criterion in self.criteria:
@@ -67,3 +75,9 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = reviewers
         self.fields["reviewer"].label_from_instance = lambda user: user.get_full_name()
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label=_("New deadline"),
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               help_text=_("The reviewer sees the new date at once. Other reviewers keep theirs."))

@@ -1,7 +1,9 @@
 """Writes for review: rubrics, assignment (manual and automatic), conflict declarations, reviews, closing."""
 
+from contextlib import contextmanager
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,6 +11,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
 
 from accounts import roles
 from grants.models import Application, Event, Membership
@@ -73,6 +76,13 @@ def _notify_assigned(assignment):
                        context={"assignment": assignment})
 
 
+def rubric_for_application(application) -> Rubric:
+    """The rubric an application is reviewed with: the one its first assignment got, so every reviewer
+    (a replacement too) scores against the same version even if a new one is published mid-review."""
+    first = application.assignments.select_related("rubric").order_by("pk").first()
+    return first.rubric if first is not None else rubric_for_fund(application.call.fund)
+
+
 def _new_assignment(*, application, reviewer, rubric, review_settings, user=None) -> Assignment:
     assignment = Assignment.objects.create(
         application=application, reviewer=reviewer, rubric=rubric, assigned_by=user,
@@ -91,7 +101,7 @@ def assignments_fill(*, application: Application, user=None) -> list[Assignment]
     fund = application.call.fund
     settings_for_fund(fund)
     review_settings = ReviewSettings.objects.select_for_update().get(fund=fund)
-    rubric = rubric_for_fund(fund)
+    rubric = rubric_for_application(application)
     counting = application.assignments.filter(status__in=[*Assignment.OPEN, Assignment.Status.SUBMITTED]).count()
     missing = review_settings.reviewers_per_application - counting
     if missing <= 0:
@@ -107,23 +117,54 @@ def assignments_fill(*, application: Application, user=None) -> list[Assignment]
                             review_settings=review_settings) for reviewer in candidates]
 
 
-@transaction.atomic
 def assignment_add(*, application_id: int, reviewer, user) -> Assignment:
-    """The case officer asks a particular reviewer."""
+    """The case officer asks a particular reviewer.
+
+    Takes the same locks, in the same order, as automatic assignment (the process, then the fund's
+    review settings), so asking someone by hand never races a replacement into a duplicate.
+    """
     if not user.has_perm("grants.check_application"):
         raise PermissionDenied
-    application = Application.objects.select_related("call__fund").get(pk=application_id)
-    if application.status != Application.Status.REVIEW:
-        raise NotAllowed(_("Reviewers can only be added while the application is under review."))
-    if not reviewer.has_perm("reviewers.review_application"):
-        raise ValidationError({"reviewer": _("This person is not a reviewer.")})
-    if Membership.objects.filter(user=reviewer, organisation_id=application.organisation_id).exists():
-        raise ValidationError({"reviewer": _("A contact of the applying organisation cannot review it.")})
-    if application.assignments.filter(reviewer=reviewer).exists():
-        raise ValidationError({"reviewer": _("This reviewer has already been asked.")})
-    review_settings = settings_for_fund(application.call.fund)
-    return _new_assignment(application=application, reviewer=reviewer, rubric=rubric_for_fund(application.call.fund),
-                           review_settings=review_settings, user=user)
+    with _process_lock(application_id):
+        application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
+        if application.status != Application.Status.REVIEW:
+            raise NotAllowed(_("Reviewers can only be added while the application is under review."))
+        if not reviewer.has_perm("reviewers.review_application"):
+            raise ValidationError({"reviewer": _("This person is not a reviewer.")})
+        if Membership.objects.filter(user=reviewer, organisation_id=application.organisation_id).exists():
+            raise ValidationError({"reviewer": _("A contact of the applying organisation cannot review it.")})
+        settings_for_fund(application.call.fund)
+        review_settings = ReviewSettings.objects.select_for_update().get(fund=application.call.fund)
+        if application.assignments.filter(reviewer=reviewer).exists():
+            raise ValidationError({"reviewer": _("This reviewer has already been asked.")})
+        return _new_assignment(application=application, reviewer=reviewer,
+                               rubric=rubric_for_application(application), review_settings=review_settings,
+                               user=user)
+
+
+def assignment_deadline_set(*, assignment_id: int, user, deadline) -> Assignment:
+    """The case officer moves one open assignment's deadline (the fund's number of days stays the default).
+    Kept in the audit trail."""
+    if not user.has_perm("grants.check_application"):
+        raise PermissionDenied
+    application_id = Assignment.objects.values_list("application_id", flat=True).get(pk=assignment_id)
+    with _process_lock(application_id):
+        assignment = Assignment.objects.select_for_update().select_related("application", "reviewer").get(
+            pk=assignment_id)
+        if assignment.application.status != Application.Status.REVIEW or assignment.status not in Assignment.OPEN:
+            raise NotAllowed(_("Only an open review's deadline can change."))
+        if deadline is None or deadline < timezone.localdate():
+            raise ValidationError({"deadline": _("Choose today or a later day.")})
+        if deadline == assignment.deadline:
+            return assignment
+        old = assignment.deadline
+        assignment.deadline = deadline
+        assignment.save(update_fields=["deadline"])
+        event_record(application=assignment.application, kind=Event.Kind.REVIEW_DEADLINE_CHANGED, actor=user,
+                     message=_("%(reviewer)s: %(old)s → %(new)s") % {
+                         "reviewer": assignment.reviewer.get_full_name(), "old": old.isoformat(),
+                         "new": deadline.isoformat()})
+        return assignment
 
 
 def assignment_declare(*, assignment_id: int, user, conflict: bool, reason: str = "") -> Assignment:
@@ -164,12 +205,14 @@ def _content(review: Review) -> dict:
     }
 
 
-def review_save(*, assignment_id: int, user, version: int | None, scores: dict, recommendation: str = "",
+def review_save(*, assignment_id: int, user, version: int, scores: dict, recommendation: str = "",
                 summary: str = "", submit: bool = False) -> Review:
     """Save a review (a draft, or submitted). `scores` maps criterion id to (score or None, n/a, comment).
 
-    Refused when the review changed since the form was opened (`version`), so two tabs never
-    overwrite each other. A submitted review can change until the decision; each change keeps a revision.
+    `version` is the review's version when the form was opened, 0 when there was no review yet. It is
+    always checked: a save from a form opened on an older version (another tab, another window, or
+    no version at all) is refused with ReviewConflict, so two saves never overwrite each other.
+    A submitted review can change until the decision; each change keeps a revision.
     """
     application_id = Assignment.objects.get(pk=assignment_id).application_id
     with _process_lock(application_id):
@@ -183,10 +226,11 @@ def review_save(*, assignment_id: int, user, version: int | None, scores: dict, 
             raise NotAllowed(_("The decision has been made; the review can no longer change."))
         review, _created = Review.objects.select_for_update().get_or_create(
             assignment=assignment,
-            defaults={"application": application, "reviewer": user, "no_conflict_declared": True})
-        if version is not None and version != review.version:
-            raise ReviewConflict(_("Your review was changed in another window after you opened it. "
-                                   "Reload the page to see the latest version."))
+            defaults={"application": application, "reviewer": user, "no_conflict_declared": True, "version": 0})
+        if version != review.version:  # a review created just now is version 0 (rolled back if refused)
+            raise ReviewConflict(_("Your review was saved from another window after you opened this one, so "
+                                   "this save was refused. What you typed is still below: copy it, then reload "
+                                   "the page to see the saved version."))
         criteria = list(assignment.rubric.criteria.filter(is_active=True))
         if submit or review.is_submitted:
             errors = {f"score_{c.pk}": _("Give a score from 0 to 5, or mark it not applicable.")
@@ -240,14 +284,21 @@ def review_close(*, application_id: int, user) -> Application:
 
 # -- moving the process on ------------------------------------------------------------------------
 
+@contextmanager
 def _process_lock(application_id):
+    """The application's process lock, the one the workflow steps take. When it cannot be had (someone
+    else holds it past viewflow's retries) the caller gets a NotAllowed to show, never a 500."""
     from workflows.flows import ApplicationFlow
     from workflows.models import ApplicationProcess
 
     process = ApplicationProcess.objects.filter(application_id=application_id).first()
     if process is None:
         raise NotAllowed(_("The application has not been submitted."))
-    return ApplicationFlow.lock(process.pk)
+    try:
+        with ApplicationFlow.lock(process.pk):
+            yield
+    except FlowLockFailed:
+        raise NotAllowed(_("Someone else is working on this case right now. Try again in a moment.")) from None
 
 
 def _advance_if_complete(application, user):
@@ -269,44 +320,58 @@ def _advance(application, user):
 
 # -- the summary for the decision -------------------------------------------------------------------
 
+TWO_PLACES = Decimal("0.01")
+
+
+def rounded(value: Fraction | None) -> Decimal | None:
+    """An exact mean or total for display: two decimals, halves up."""
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
 def review_summary(application) -> dict:
     """Per criterion mean and spread, the weighted total, failed minimums, disagreement, recommendations.
 
     Means leave out "not applicable"; the weighted total is the weight-averaged mean over the criteria
-    that have a mean (0–5 scale); a spread of 2 points or more is flagged as disagreement.
+    that have a mean (0–5 scale); a spread of 2 points or more is flagged as disagreement. Means and
+    the total are computed exactly (`mean_exact`, `weighted_total_exact`, fractions) and rounded to two
+    decimals only for display (`mean`, `weighted_total`); a minimum is compared with the exact mean.
     """
     reviews = list(application.reviews.filter(submitted_at__isnull=False).select_related("reviewer", "assignment")
                    .prefetch_related("scores__criterion"))
     criteria = {}
-    for review in reviews:
+    for number, review in enumerate(reviews, start=1):
         for score in review.scores.all():
             row = criteria.setdefault(score.criterion_id, {"criterion": score.criterion, "scores": [], "na": 0,
-                                                            "comments": []})
+                                                            "comments": [], "reviewer_comments": []})
             if score.not_applicable or score.score is None:
                 row["na"] += 1
             else:
                 row["scores"].append(score.score)
             if score.comment:
                 row["comments"].append(score.comment)
+                row["reviewer_comments"].append((number, review, score.comment))
     rows = []
     for row in sorted(criteria.values(), key=lambda r: (r["criterion"].position, r["criterion"].pk)):
         values = row["scores"]
-        mean = (Decimal(sum(values)) / len(values)).quantize(Decimal("0.01")) if values else None
+        mean_exact = Fraction(sum(values), len(values)) if values else None
         spread = (max(values) - min(values)) if values else None
         minimum = row["criterion"].minimum
         rows.append({
-            **row, "mean": mean, "spread": spread, "n": len(values),
+            **row, "mean_exact": mean_exact, "mean": rounded(mean_exact), "spread": spread, "n": len(values),
             "disagreement": spread is not None and spread >= 2,
-            "below_minimum": minimum is not None and mean is not None and mean < minimum,
+            "below_minimum": minimum is not None and mean_exact is not None and mean_exact < minimum,
         })
-    weighted = [(r["mean"], r["criterion"].weight) for r in rows if r["mean"] is not None]
+    weighted = [(r["mean_exact"], r["criterion"].weight) for r in rows if r["mean_exact"] is not None]
     total_weight = sum(w for _m, w in weighted)
-    total = (sum(m * w for m, w in weighted) / total_weight).quantize(Decimal("0.01")) if total_weight else None
+    total_exact = sum((m * w for m, w in weighted), Fraction(0)) / total_weight if total_weight else None
     recommendations = {}
     for review in reviews:
         recommendations[review.recommendation] = recommendations.get(review.recommendation, 0) + 1
     return {
-        "reviews": reviews, "rows": rows, "weighted_total": total,
+        "reviews": reviews, "rows": rows, "weighted_total": rounded(total_exact),
+        "weighted_total_exact": total_exact,
         "minimums_failed": [r["criterion"] for r in rows if r["below_minimum"]],
         "disagreement": [r["criterion"] for r in rows if r["disagreement"]],
         "recommendations": recommendations,

@@ -13,7 +13,7 @@ from grants.forms import add_service_errors
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from reviewers import selectors, services
-from reviewers.forms import AssignForm, DeclarationForm, ReviewForm
+from reviewers.forms import AssignForm, DeadlineForm, DeclarationForm, ReviewForm
 from reviewers.models import Assignment
 
 
@@ -71,6 +71,8 @@ def _declaration(request, assignment):
                                         conflict=form.cleaned_data["conflict"], reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
         else:
             if form.cleaned_data["conflict"]:
                 messages.success(request, _("Thank you. Someone else will review this application."))
@@ -88,9 +90,19 @@ def _summary_allowed(request, application):
     raise Http404
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @login_required
 def summary_csv(request, application_pk: int):
-    """The review summary as CSV: one row per criterion, then one per review."""
+    """The review summary as CSV: one row per criterion, the weighted total, one row per review, then
+    every comment per criterion. Means and the total are rounded for display only (computed exactly)."""
     from grants.models import Application
 
     application = Application.objects.filter(pk=application_pk).first()
@@ -102,17 +114,25 @@ def summary_csv(request, application_pk: int):
     response["Content-Disposition"] = f'attachment; filename="bedomningar-{application.case_number or application.pk}.csv"'
     response.write("\ufeff")  # so Excel reads UTF-8
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Criterion"), _("Weight"), _("Mean"), _("Spread"), _("Scores"), _("Not applicable"),
-                     _("Below minimum"), _("Disagreement")])
-    for row in summary["rows"]:
-        writer.writerow([row["criterion"].name, row["criterion"].weight, row["mean"] if row["mean"] is not None else "",
-                         row["spread"] if row["spread"] is not None else "", " ".join(map(str, row["scores"])),
-                         row["na"], int(row["below_minimum"]), int(row["disagreement"])])
-    writer.writerow([_("Weighted total"), "", summary["weighted_total"] or ""])
+
+    def row(*cells):
+        writer.writerow([csv_cell(cell) for cell in cells])
+
+    row(_("Criterion"), _("Weight"), _("Mean"), _("Spread"), _("Scores"), _("Not applicable"), _("Below minimum"),
+        _("Disagreement"))
+    for r in summary["rows"]:
+        row(r["criterion"].name, r["criterion"].weight, r["mean"], r["spread"], " ".join(map(str, r["scores"])),
+            r["na"], int(r["below_minimum"]), int(r["disagreement"]))
+    row(_("Weighted total"), "", summary["weighted_total"])
     writer.writerow([])
-    writer.writerow([_("Reviewer"), _("Recommendation"), _("Summary")])
+    row(_("Reviewer"), _("Recommendation"), _("Summary"))
     for review in summary["reviews"]:
-        writer.writerow([review.reviewer.get_full_name(), review.get_recommendation_display(), review.summary])
+        row(review.reviewer.get_full_name(), review.get_recommendation_display(), review.summary)
+    writer.writerow([])
+    row(_("Criterion"), _("Reviewer"), _("Comment"))
+    for r in summary["rows"]:
+        for _number, review, comment in r["reviewer_comments"]:
+            row(r["criterion"].name, review.reviewer.get_full_name(), comment)
     return response
 
 
@@ -143,6 +163,7 @@ def case_reviews(request, application_pk: int):
         "assignments": application.assignments.select_related("reviewer").order_by("assigned_at"),
         "summary": services.review_summary(application),
         "quorum": services.settings_for_fund(application.call.fund).quorum,
+        "open_statuses": Assignment.OPEN,
     }, status=400 if form.errors else 200)
 
 
@@ -157,3 +178,30 @@ def review_close(request, application_pk: int):
     else:
         messages.success(request, _("The review is closed; the application waits for the decision."))
     return redirect("reviewers:case_reviews", application.pk)
+
+
+@login_required
+def assignment_deadline(request, application_pk: int, pk: int):
+    """The case officer moves one reviewer's deadline; the fund's number of days stays the default."""
+    application = application_get_for_staff(user=request.user, pk=application_pk)
+    if not request.user.has_perm("grants.check_application"):
+        raise PermissionDenied
+    assignment = Assignment.objects.select_related("reviewer").filter(pk=pk, application=application).first()
+    if assignment is None:
+        raise Http404
+    form = DeadlineForm(request.POST or None, initial={"deadline": assignment.deadline})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_deadline_set(assignment_id=assignment.pk, user=request.user,
+                                             deadline=form.cleaned_data["deadline"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The deadline is changed."))
+            return redirect("reviewers:case_reviews", application.pk)
+    return render(request, "reviewers/assignment_deadline.html", {
+        "application": application, "assignment": assignment, "form": form,
+        "may_change": application.status == "review" and assignment.status in Assignment.OPEN,
+    }, status=400 if form.errors else 200)

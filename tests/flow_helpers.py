@@ -37,7 +37,7 @@ def review(application, reviewer, score=4):
 
     assignment = Assignment.objects.get(application=application, reviewer=reviewer)
     assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
-    return review_save(assignment_id=assignment.pk, user=reviewer, version=None, recommendation="grant",
+    return review_save(assignment_id=assignment.pk, user=reviewer, version=0, recommendation="grant",
                        scores={c.pk: (score, False, "") for c in assignment.rubric.criteria.all()}, submit=True)
 
 

@@ -136,7 +136,7 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     scores = {f"score_{c.pk}": "4" for c in assignment.rubric.criteria.all()}
     response = client.post(reverse("reviewers:assignment", args=[assignment.pk]), {
         "recommendation": "grant", "summary": "Tydliga mål.", "submit": "1", **scores,
-        "version": page.context["form"]["version"].value() or "",
+        "version": page.context["form"]["version"].value(),  # 0: no draft yet
     })
     assert response.status_code == 302
     assert Review.objects.get().scores.count() == assignment.rubric.criteria.count() == 9

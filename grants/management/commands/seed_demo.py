@@ -186,7 +186,7 @@ class Command(BaseCommand):
             assignment = Assignment.objects.get(application=application, reviewer=reviewer)
             review_services.assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
             review_services.review_save(
-                assignment_id=assignment.pk, user=reviewer, version=None, submit=True,
+                assignment_id=assignment.pk, user=reviewer, version=0, submit=True,
                 recommendation=Review.Recommendation.GRANT, summary="Ett väl genomtänkt projekt med tydliga mål.",
                 scores={c.pk: (4, False, "") for c in assignment.rubric.criteria.all()},
             )
