@@ -1,5 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
 
 from accounts import roles
 
@@ -15,3 +20,30 @@ class AccountAdapter(DefaultAccountAdapter):
         if roles.STEERING_GROUP in mine:
             return reverse("home")
         return reverse("grants:my_applications")
+
+    def send_mail(self, template_prefix, email, context):
+        """Account mails (address confirmation, password reset, …) go through the outbox like every mail:
+        a row with retries and a record, sent at once by the delivery task after commit.
+
+        Rendered by allauth's templates in the account holder's language, or the visitor's when the address
+        has no account. allauth's rate limits apply before this is called, so they are unchanged.
+        """
+        from accounts.models import User
+        from notifications.services import account_mail_queue
+
+        request = allauth_context.request
+        user = context.get("user")
+        if not isinstance(user, User):
+            user = User.objects.filter(email__iexact=email).first()
+        language = (user.language if user is not None and user.language else translation.get_language()) or ""
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, ctx)
+        text, html = message.body, next((content for content, mimetype in getattr(message, "alternatives", [])
+                                         if mimetype == "text/html"), "")
+        if message.content_subtype == "html":  # a template with an HTML body only
+            text, html = strip_tags(message.body), message.body
+        account_mail_queue(email=email, user=user, language=language, template=template_prefix,
+                           subject=message.subject, body_text=text, body_html=html)

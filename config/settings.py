@@ -271,7 +271,6 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "reminders": {"task": "notifications.tasks.reminders_send", "schedule": 3600.0},
     "digest": {"task": "notifications.tasks.digest_send", "schedule": 3600.0},
-    "workflow-timers": {"task": "workflows.tasks.fire_workflow_timers", "schedule": 60.0},
     "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
 }
 # Indicator mails (grants/indicator_mail.py): daily at 07:00; each mail goes at most once per period.

@@ -11,6 +11,7 @@ import logging
 import random
 import smtplib
 import socket
+import ssl
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,7 +25,8 @@ from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# Errors worth another try: the server or the network may recover.
+# Errors worth another try: the server or the network may recover. An SMTP reply counts by its code
+# (4xx again later, 5xx never: a refused login, sender or recipient); these carry no code.
 TRANSIENT_ERRORS = (
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
@@ -32,7 +34,8 @@ TRANSIENT_ERRORS = (
     smtplib.SMTPDataError,
     smtplib.SMTPRecipientsRefused,
     smtplib.SMTPSenderRefused,
-    ConnectionError,
+    ConnectionError,  # reset, aborted, refused, broken pipe
+    ssl.SSLError,  # a TLS handshake or record broken off midway
     socket.timeout,
     TimeoutError,
 )
@@ -79,6 +82,24 @@ def _claim(message_id: int, now) -> bool:
     )
 
 
+def _digest_release(digest: OutboxMessage) -> None:
+    """A digest failed for good: each mail it bundled goes out on its own, so none is lost.
+
+    (A digest can fail as a whole where its parts do not, e.g. a server refusing its size.) The rows keep
+    their link to the failed digest as a record; a failed digest cannot be sent again (its mails were).
+    Runs in the transaction that marks the digest failed; delivery is scheduled after commit.
+    """
+    from notifications.services import delivery_schedule
+
+    digests = [pk for pk in (digest.pk, digest.resent_from_id) if pk]
+    held = OutboxMessage.objects.filter(digest_id__in=digests, status=OutboxMessage.Status.HELD)
+    ids = list(held.values_list("pk", flat=True))
+    OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.HELD).update(
+        status=OutboxMessage.Status.PENDING, next_attempt_at=None)
+    logger.warning("Digest %s failed: its %s mails are sent on their own", digest.pk, len(ids))
+    delivery_schedule(ids)
+
+
 def outbox_send(message_id: int) -> str:
     """Send one row. Returns what happened: sent / skipped / failed.
 
@@ -102,11 +123,14 @@ def outbox_send(message_id: int) -> str:
         attempts = message.attempts + 1
         transient = _is_transient(exc) and attempts < MAX_ATTEMPTS
         retry_in = retry_delay(attempts)
-        OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.SENDING).update(
-            status=OutboxMessage.Status.PENDING if transient else OutboxMessage.Status.FAILED,
-            attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_at=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=retry_in) if transient else None,
-        )
+        with transaction.atomic():
+            recorded = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.SENDING).update(
+                status=OutboxMessage.Status.PENDING if transient else OutboxMessage.Status.FAILED,
+                attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_at=None,
+                next_attempt_at=timezone.now() + timedelta(seconds=retry_in) if transient else None,
+            )
+            if recorded and not transient and message.kind == "digest":
+                _digest_release(message)
         if transient:
             raise TransientDeliveryError(str(exc), retry_in=retry_in) from exc
         logger.error("Outbox message %s failed permanently: %s", message_id, exc)

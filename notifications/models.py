@@ -72,6 +72,10 @@ class OutboxMessage(models.Model):
 
     @property
     def can_resend(self) -> bool:
+        """A sent or failed mail, except a failed digest: its mails went out on their own
+        (notifications.delivery releases them), so sending it again would send them twice."""
+        if self.kind == "digest" and self.status == self.Status.FAILED:
+            return False
         return self.status in (self.Status.SENT, self.Status.FAILED)
 
 

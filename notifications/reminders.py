@@ -1,16 +1,18 @@
 """Reminders: which open work needs a nudge today, queued to the outbox in bulk.
 
 Each rule reads what is open with one bulk query and yields `Reminder`s, recipient-free:
-(kind, object, stage), where the stage names the occurrence ("due-3d", "overdue-2",
-"waiting-7d"). `reminders_sweep` drops the occurrences already in the outbox (one indexed
-query per 5,000), resolves the recipients of the rest, renders each mail in its recipient's
-language and bulk-creates the rows, keyed (recipient, kind, object, stage). The unique key makes
-the sweep idempotent: run twice, or on two workers at once, each reminder is written once, and
-delivery claims each row once.
+(kind, object, stage), where the stage names the occurrence ("due", "overdue-2", "waiting").
+A stage never contains a configured number of days: a fund that changes its lead times does
+not get a reminder it has already had a second time. `reminders_sweep` drops the occurrences
+already in the outbox (one indexed query per 5,000), resolves the recipients of the rest,
+renders each mail in its recipient's language and bulk-creates the rows, keyed (recipient,
+kind, object, stage). The unique key makes the sweep idempotent: run twice, or on two workers
+at once, each reminder is written once, and delivery claims each row once.
 
-Deadlines are calendar days in the local time zone. "due-Nd" goes from N days before the
-deadline until the deadline day; "overdue-k" goes on day 1, 1 + every, 1 + 2·every … after it,
-at most `overdue_max` times. A sweep that missed a day catches up with the current stage only.
+Deadlines are calendar days in the local time zone. "due" goes from N days before the
+deadline until the deadline day (once per object, whatever N is now); "overdue-k" goes on day
+1, 1 + every, 1 + 2·every … after it, at most `overdue_max` times. A sweep that missed a day
+catches up with the current stage only.
 """
 
 from dataclasses import dataclass, field
@@ -55,7 +57,7 @@ class Reminder:
 
     kind: str
     object_key: str  # "task:12", "application:7", "assignment:3"
-    stage: str  # "due-3d", "overdue-1", "waiting-7d"
+    stage: str  # "due", "overdue-1", "waiting": never a configured number of days
     application_id: int
     link: tuple  # (url name, pk), reversed only for the reminders that are sent
     to: tuple  # recipients: ("user", pk), ("org", organisation pk) = its contacts, ("role", group name)
@@ -93,10 +95,13 @@ def deadline_window(*, today: date, days_before: int | None, every: int, max_tim
 
 def deadline_stage(*, today: date, deadline: date, days_before: int | None, every: int,
                    max_times: int) -> str | None:
-    """The occurrence due today for `deadline`: "due-Nd", "overdue-k", or None."""
+    """The occurrence due today for `deadline`: "due", "overdue-k" (k = 1 … max_times), or None.
+
+    "due" does not name `days_before`, so changing the lead time does not remind anyone twice.
+    """
     days_left = (deadline - today).days
     if days_left >= 0:
-        return f"due-{days_before}d" if days_before is not None and days_left <= days_before else None
+        return "due" if days_before is not None and days_left <= days_before else None
     number = 1 + (-days_left - 1) // every
     return f"overdue-{number}" if number <= max_times else None
 
@@ -163,10 +168,8 @@ def draft_reminders(*, now, today, by_fund):
     if condition is None:
         return
     rows = Application.objects.filter(condition, status=Application.Status.DRAFT, call__closes_at__gt=now)
-    for pk, organisation_id, fund_id, closes_at in rows.values_list(
-            "pk", "organisation_id", "call__fund_id", "call__closes_at"):
-        days = by_fund[fund_id].draft_days_before_close
-        yield Reminder(DRAFT, f"application:{pk}", f"due-{days}d", pk, ("grants:application_edit", pk),
+    for pk, organisation_id, closes_at in rows.values_list("pk", "organisation_id", "call__closes_at"):
+        yield Reminder(DRAFT, f"application:{pk}", "due", pk, ("grants:application_edit", pk),
                        (("org", organisation_id),), {"deadline": closes_at})
 
 
@@ -230,7 +233,7 @@ def _waiting_reminders(*, today, by_fund, nodes, kind, role, days_attr):
                 "pk", "application_id", "fund_id", "owner_id", "created"):
             days = getattr(by_fund[fund_id], days_attr)
             to = (("user", owner_id),) if owner_id else (("role", role),)
-            yield Reminder(kind, f"task:{pk}", f"waiting-{days}d", application_id, ("workflows:task", pk), to,
+            yield Reminder(kind, f"task:{pk}", "waiting", application_id, ("workflows:task", pk), to,
                            {"since": created, "days": days})
 
 

@@ -8,6 +8,7 @@ urgent; notifications.digest bundles them once a day.
 
 import hashlib
 import logging
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -164,6 +165,8 @@ def outbox_resend(*, message_id: int, user) -> OutboxMessage:
     Two clicks at once make one copy: the second is refused.
     """
     original = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if original is not None and original.kind == "digest" and original.status == OutboxMessage.Status.FAILED:
+        raise NotAllowed(_("The e-mails of a failed daily summary are sent on their own; send those again instead."))
     if original is None or not original.can_resend:
         raise NotAllowed(_("Only an e-mail that was sent or that failed can be sent again."))
     if original.resends.exclude(status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED]).exists():
@@ -208,3 +211,31 @@ def user_email_settings_update(*, user, language: str, email_frequency: str):
             status=OutboxMessage.Status.PENDING)
         delivery_schedule(ids)
     return user
+
+
+# Account mails (allauth: address confirmation, password reset, …) are kinds "account_<template>".
+ACCOUNT_KIND_PREFIX = "account_"
+
+
+@transaction.atomic
+def account_mail_queue(*, email: str, user, language: str, template: str, subject: str, body_text: str,
+                       body_html: str = "") -> OutboxMessage:
+    """An account mail rendered by allauth, as one outbox row delivered by the same task as every mail.
+
+    Always sent at once, never held for a digest. Each call is one mail (its key ends in a random part):
+    allauth's rate limits, applied before it renders a mail, decide how often one may go out.
+    `template` is allauth's template prefix ("account/email/password_reset_key").
+    """
+    kind = (ACCOUNT_KIND_PREFIX + template.rsplit("/", 1)[-1])[:50]
+    stage = uuid.uuid4().hex
+    if not body_html:
+        with translation.override(language):
+            body_html = render_to_string("notifications/email/base.html", {
+                "body_text": body_text, "subject": subject, "LANGUAGE_CODE": language})
+    message = OutboxMessage.objects.create(
+        dedupe_key=f"{email.lower()}|{kind}|-|{stage}"[:255], occurrence=f"{kind}|-|{stage}", recipient=email,
+        user=user, kind=kind, language=language, subject=subject[:255], body_text=body_text, body_html=body_html,
+        link=settings.SITE_URL, status=OutboxMessage.Status.PENDING,
+    )
+    delivery_schedule([message.pk])
+    return message

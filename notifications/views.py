@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
-from notifications import services
+from notifications import selectors, services
 from notifications.forms import EmailSettingsForm
 from notifications.models import OutboxMessage
 
@@ -44,3 +45,27 @@ def outbox_resend(request, application_pk: int, pk: int):
         messages.success(request, _("The e-mail to %(recipient)s is queued to be sent again.")
                          % {"recipient": copy.recipient})
     return redirect(reverse("workflows:case_detail", args=[application.pk]) + "#h-mails")
+
+
+@login_required
+def outbox_undelivered(request):
+    """Staff: the mails that belong to no case and failed or are not sent yet, each with "send again"."""
+    if not selectors.outbox_staff_may_see(request.user):
+        raise Http404
+    return render(request, "notifications/outbox_undelivered.html",
+                  {"outbox": selectors.outbox_undelivered_for_staff(user=request.user)})
+
+
+@login_required
+@require_POST
+def outbox_resend_unattached(request, pk: int):
+    """Staff send a mail that belongs to no case again (a failed account mail, invitation …)."""
+    message = selectors.outbox_message_get_for_staff(user=request.user, pk=pk)
+    try:
+        copy = services.outbox_resend(message_id=message.pk, user=request.user)
+    except NotAllowed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The e-mail to %(recipient)s is queued to be sent again.")
+                         % {"recipient": copy.recipient})
+    return redirect("notifications:outbox")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from notifications.models import OutboxMessage
 from tests.auth_helpers import confirmation_link, link_in, logged_in_user_id, login, signup
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,10 @@ def form_errors(response) -> list[str]:
     return list(response.context["form"].non_field_errors())
 
 
-def test_registration_needs_the_confirmation_link_before_login(client, password):
-    # when: a visitor registers
-    response = signup(client, "Ny.Person@Example.org", password, name="Nora Ny")
+def test_registration_needs_the_confirmation_link_before_login(client, password, django_capture_on_commit_callbacks):
+    # when: a visitor registers (account mails go through the outbox, delivered after commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "Ny.Person@Example.org", password, name="Nora Ny")
 
     # then: she is sent to "check your e-mail", not logged in, and one verification mail arrives
     assert response.status_code == 302
@@ -39,7 +41,8 @@ def test_registration_needs_the_confirmation_link_before_login(client, password)
     assert not EmailAddress.objects.get(user=user).verified
 
     # when: she tries to log in before confirming
-    response = login(client, "ny.person@example.org", password)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(client, "ny.person@example.org", password)
 
     # then: the password is right, but allauth refuses the login and sends her to the verification page
     assert response.status_code == 302
@@ -47,6 +50,7 @@ def test_registration_needs_the_confirmation_link_before_login(client, password)
     assert logged_in_user_id(client) is None
     assert client.get(reverse("grants:my_applications")).status_code == 302  # still anonymous
     assert len(mail.outbox) == 1  # no second mail within allauth's confirmation cooldown (3 minutes)
+    assert OutboxMessage.objects.count() == 1
 
     # when: she opens the link (GET only shows a button) and confirms with a POST
     confirm_url = confirmation_link("ny.person@example.org")
@@ -82,9 +86,11 @@ def test_login_with_a_wrong_password_fails_and_the_right_one_works(client, appli
     assert logged_in_user_id(client) == str(applicant.pk)
 
 
-def test_password_reset_by_mail_replaces_the_old_password(client, applicant, password):
+def test_password_reset_by_mail_replaces_the_old_password(client, applicant, password,
+                                                          django_capture_on_commit_callbacks):
     # when: the applicant asks for a reset
-    response = client.post(reverse("account_reset_password"), {"email": applicant.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": applicant.email})
 
     # then: one mail with a reset link
     assert response.status_code == 302
@@ -119,9 +125,11 @@ def test_password_reset_by_mail_replaces_the_old_password(client, applicant, pas
     assert response.context["token_fail"]
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, applicant):
-    known = client.post(reverse("account_reset_password"), {"email": applicant.email})
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, applicant,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("account_reset_password"), {"email": applicant.email})
+        unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
 
     # the visitor sees the same answer for both addresses
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])

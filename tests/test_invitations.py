@@ -93,10 +93,11 @@ def test_a_colleague_is_invited_registers_accepts_and_sees_the_applications(
     assert Invitation.objects.get().accepted_at is None
 
     # when: she registers through the sign-up link and confirms her address
-    response = client.post(page.context["signup_url"], {
-        "full_name": "Kim Kollega", "language": "sv", "email": "kim.kollega@example.org",
-        "password1": password, "password2": password,
-    })
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page.context["signup_url"], {
+            "full_name": "Kim Kollega", "language": "sv", "email": "kim.kollega@example.org",
+            "password1": password, "password2": password,
+        })
     assert response.status_code == 302
     response = client.post(confirmation_link("kim.kollega@example.org"))
 

@@ -74,10 +74,11 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert call.title in response.content.decode()
 
     # when: she registers, verifies her e-mail address and registers her organisation
-    response = client.post(reverse("account_signup"), {
-        "full_name": "Amina Sökande", "language": "sv", "email": "amina@example.org",
-        "password1": password, "password2": password,
-    })
+    with django_capture_on_commit_callbacks(execute=True):  # the verification mail goes out after commit
+        response = client.post(reverse("account_signup"), {
+            "full_name": "Amina Sökande", "language": "sv", "email": "amina@example.org",
+            "password1": password, "password2": password,
+        })
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     confirm_url = re.search(r"https?://[^/\s]+(/konto/confirm-email/[^\s]+/)", mail.outbox[0].body).group(1)

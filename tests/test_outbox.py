@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,8 @@ from notifications import delivery, tasks
 from notifications.delivery import MAX_ATTEMPTS, TransientDeliveryError, outbox_send, outbox_stuck_ids
 from notifications.digest import digests_send
 from notifications.models import OutboxMessage
-from notifications.services import notification_queue
+from grants.services import NotAllowed
+from notifications.services import notification_queue, outbox_resend
 from tests.factories import UserFactory
 from tests.flow_helpers import submit
 
@@ -129,7 +131,7 @@ def test_worker_settings_survive_a_killed_worker():
     assert settings.OUTBOX_RETRY_BACKOFF_MAX <= visibility / 2
     beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"notifications.tasks.outbox_sweep", "notifications.tasks.reminders_send",
-            "notifications.tasks.digest_send", "workflows.tasks.fire_workflow_timers"} <= beat
+            "notifications.tasks.digest_send"} <= beat
 
 
 @pytest.mark.parametrize("name, value", [
@@ -149,12 +151,22 @@ def test_limits_that_could_send_twice_stop_the_start(name, value, tmp_path):
     assert "Celery limits" in result.stderr
 
 
-def test_viewflow_timers_are_fired_by_our_beat_task():
-    from workflows.tasks import fire_workflow_timers
+def test_the_flow_has_no_viewflow_timers_so_no_dispatcher_runs():
+    """The workflow's clock is notifications.reminders (beat, hourly), not viewflow timers: the flow has
+    none, and beat runs no viewflow timer dispatcher. A timer node added to the flow would never fire
+    without one: add a beat task calling viewflow.workflow.timers.fire_due_timers (and
+    fire_due_start_timers / fire_due_conditions for those nodes), prove it on a real timer task, then
+    change this test."""
+    from viewflow.workflow.nodes import ConditionalCatch, StartTimer, Timer
 
-    with mock.patch("viewflow.workflow.timers.fire_due_timers", return_value=2) as fire:
-        assert fire_workflow_timers() == 2
-    fire.assert_called_once_with()
+    from workflows.flows import ApplicationFlow
+
+    nodes = list(ApplicationFlow.instance.nodes())
+    assert len(nodes) > 10
+    assert [n.name for n in nodes if isinstance(n, (Timer, StartTimer, ConditionalCatch))
+            or n.task_type in ("TIMER", "CONDITION")] == []
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert not any("timer" in task for task in beat)
 
 
 # -- the daily digest ---------------------------------------------------------------------------
@@ -219,18 +231,124 @@ def test_held_mail_is_never_sent_on_its_own(draft, digest_reader):
         assert outbox_stuck_ids() == []
 
 
-def test_a_failed_digest_sent_again_marks_its_news_sent(draft, digest_reader, django_capture_on_commit_callbacks):
-    row = queue(digest_reader, draft)
-    with failing_send(550):
-        with django_capture_on_commit_callbacks(execute=True):
-            digests_send(now=at(timezone.localdate(), 9))
-    digest = OutboxMessage.objects.get(kind="digest")
-    assert (digest.status, OutboxMessage.objects.get(pk=row.pk).status) == ("failed", "held")
-    from notifications.services import outbox_resend
+def refusing_digests(code: int, message: bytes = b"message too large"):
+    """The server refuses every digest (e.g. for its size) and accepts every other mail."""
+    real_send = EmailMessage.send
 
-    with django_capture_on_commit_callbacks(execute=True):
+    def send(self, fail_silently=False):
+        if OutboxMessage.objects.filter(kind="digest", subject=self.subject).exists():
+            raise smtplib.SMTPDataError(code, message)
+        return real_send(self, fail_silently)
+
+    return mock.patch.object(EmailMessage, "send", autospec=True, side_effect=send)
+
+
+def test_a_digest_that_fails_for_good_sends_its_mails_on_their_own(draft, digest_reader,
+                                                                   django_capture_on_commit_callbacks):
+    # given: two held mails
+    news = [queue(digest_reader, draft, stage="1"), queue(digest_reader, draft, stage="2")]
+
+    # when: their digest is refused for good (552)
+    with refusing_digests(552), django_capture_on_commit_callbacks(execute=True):
+        assert digests_send(now=at(timezone.localdate(), 9)) == 1
+
+    # then: the digest failed, and each mail it bundled went out on its own, once; nothing is left held
+    digest = OutboxMessage.objects.get(kind="digest")
+    assert (digest.status, digest.attempts) == ("failed", 1)
+    assert [(m.status, m.digest_id, m.attempts) for m in OutboxMessage.objects.filter(pk__in=[n.pk for n in news])
+            ] == [("sent", digest.pk, 1), ("sent", digest.pk, 1)]
+    assert sorted(m.subject for m in mail.outbox) == sorted(n.subject for n in news)
+    assert OutboxMessage.objects.filter(status="held").count() == 0
+
+    # and: the failed digest cannot be sent again (its mails were), and the next digest run sends nothing
+    with pytest.raises(NotAllowed):
         outbox_resend(message_id=digest.pk, user=digest_reader)
+    assert not digest.can_resend
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digests_send(now=at(timezone.localdate() + timedelta(days=1), 9)) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_digest_out_of_attempts_releases_its_mails_too(draft, digest_reader, django_capture_on_commit_callbacks):
+    row = queue(digest_reader, draft)
+    with refusing_digests(451, b"try later"), django_capture_on_commit_callbacks(execute=True):
+        digests_send(now=at(timezone.localdate(), 9))  # the task is told to retry later
+    digest = OutboxMessage.objects.get(kind="digest")
+    # a transient failure keeps the mail in its digest, to be retried
+    assert (digest.status, OutboxMessage.objects.get(pk=row.pk).status) == ("pending", "held")
+
+    OutboxMessage.objects.filter(pk=digest.pk).update(attempts=MAX_ATTEMPTS - 1, next_attempt_at=None)
+    with refusing_digests(451, b"try later"), django_capture_on_commit_callbacks(execute=True):
+        assert outbox_send(digest.pk) == "failed"
     assert OutboxMessage.objects.get(pk=row.pk).status == "sent"
+    assert [m.subject for m in mail.outbox] == [row.subject]
+
+
+def test_a_released_mail_whose_task_was_lost_is_found_by_the_sweeper(draft, digest_reader):
+    row = queue(digest_reader, draft)
+    digests_send(now=at(timezone.localdate(), 9))  # the test transaction never commits: no task runs
+    digest = OutboxMessage.objects.get(kind="digest")
+    with refusing_digests(552):
+        assert outbox_send(digest.pk) == "failed"
+    assert OutboxMessage.objects.get(pk=row.pk).status == "pending"
+    with later(3600):
+        assert outbox_stuck_ids() == [row.pk]
+
+
+def test_a_sent_digest_sent_again_marks_nothing_twice(draft, digest_reader, django_capture_on_commit_callbacks):
+    row = queue(digest_reader, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        digests_send(now=at(timezone.localdate(), 9))
+    digest = OutboxMessage.objects.get(kind="digest")
+    first_sent = OutboxMessage.objects.get(pk=row.pk).sent_at
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = outbox_resend(message_id=digest.pk, user=digest_reader)
+    assert OutboxMessage.objects.get(pk=copy.pk).status == "sent"
+    assert OutboxMessage.objects.get(pk=row.pk).sent_at == first_sent
+    assert len(mail.outbox) == 2
+
+
+def test_the_migration_frees_mails_held_by_a_digest_that_failed_before(draft, digest_reader):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0004_stable_reminder_keys_release_failed_digests")
+    row = queue(digest_reader, draft)
+    digests_send(now=at(timezone.localdate(), 9))
+    digest = OutboxMessage.objects.get(kind="digest")
+    OutboxMessage.objects.filter(pk=digest.pk).update(status="failed")  # as the old code left it
+    other = queue(digest_reader, draft, stage="later")  # held, in no digest yet: stays held
+
+    migration.release_failed_digests(apps, None)
+
+    assert OutboxMessage.objects.get(pk=row.pk).status == "pending"
+    assert OutboxMessage.objects.get(pk=other.pk).status == "held"
+
+
+def test_the_migration_gives_old_reminder_rows_the_stable_stages(draft, applicant):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0004_stable_reminder_keys_release_failed_digests")
+    key = f"{applicant.email}|reminder_draft|application:{draft.pk}"
+    # the old bug: the lead time changed from 3 to 5 days after the first reminder, so it went twice
+    old = [queue(applicant, draft, kind="reminder_draft", stage=stage) for stage in ("due-3d", "due-5d")]
+    OutboxMessage.objects.filter(pk__in=[o.pk for o in old]).update(
+        occurrence=f"reminder_draft|application:{draft.pk}|due-3d")
+    resent = queue(applicant, draft, kind="reminder_check_waiting", stage="waiting-7d|resend-1")
+    overdue = queue(applicant, draft, kind="reminder_review_overdue", stage="overdue-2")
+
+    migration.stable_reminder_keys(apps, None)
+
+    rows = {o.pk: OutboxMessage.objects.get(pk=o.pk) for o in [*old, resent, overdue]}
+    assert (rows[old[0].pk].dedupe_key, rows[old[0].pk].occurrence) == (
+        f"{key}|due", f"reminder_draft|application:{draft.pk}|due")
+    assert (rows[old[1].pk].dedupe_key, rows[old[1].pk].occurrence) == (
+        f"{key}|due-5d", f"reminder_draft|application:{draft.pk}|due")
+    assert rows[resent.pk].dedupe_key.endswith("|reminder_check_waiting|application:%s|waiting|resend-1" % draft.pk)
+    assert rows[overdue.pk].dedupe_key.endswith("|overdue-2")
 
 
 # -- e-mail settings ------------------------------------------------------------------------------
@@ -343,4 +461,87 @@ def test_a_mail_of_another_case_is_not_found(client, draft, applicant, case_offi
     OutboxMessage.objects.filter(pk=row.pk).update(status="sent")
     client.force_login(case_officer)
     assert client.post(reverse("notifications:resend", args=[other.pk, row.pk])).status_code == 404
+    assert OutboxMessage.objects.filter(resent_from=row).count() == 0
+
+
+# -- the undelivered page: mails of no case -------------------------------------------------------
+
+def invitation(email="kim@example.org", stage="invitation:1"):
+    from notifications.services import notification_queue_to_address
+
+    return notification_queue_to_address(email=email, language="sv", kind="invitation", stage=stage,
+                                         link="/organisation/inbjudan/x/",
+                                         context={"organisation": "Föreningen", "invited_by": "Amina",
+                                                  "expires_at": timezone.now()})
+
+
+def test_staff_see_the_mails_of_no_case_that_failed_or_wait_and_send_them_again(
+        client, draft, applicant, case_officer, digest_reader, django_capture_on_commit_callbacks):
+    # given: a failed invitation, a waiting one, a sent one, a failed case mail and a failed digest
+    with failing_send(550, b"no such user"), django_capture_on_commit_callbacks(execute=True):
+        failed = invitation()
+        queue(case_officer, draft)
+        queue(digest_reader, draft)
+        digests_send(now=at(timezone.localdate(), 9))
+    waiting = invitation("waiting@example.org", "invitation:2")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation("sent@example.org", "invitation:3")
+    digest = OutboxMessage.objects.get(kind="digest")
+
+    # when: a case officer opens the page
+    client.force_login(case_officer)
+    page = client.get(reverse("notifications:outbox"))
+
+    # then: the mails of no case that are not delivered, newest first; the failed one can be sent again
+    assert page.status_code == 200
+    assert [m.pk for m in page.context["outbox"]] == [waiting.pk, digest.pk, failed.pk]
+    html = page.content.decode()
+    assert "no such user" in html
+    assert reverse("notifications:resend_unattached", args=[failed.pk]) in html
+    assert reverse("notifications:resend_unattached", args=[digest.pk]) not in html  # its mails went on their own
+    assert reverse("notifications:resend_unattached", args=[waiting.pk]) not in html  # still on its way
+
+    # when: she sends the failed invitation again, twice
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("notifications:resend_unattached", args=[failed.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:outbox")
+    copy = OutboxMessage.objects.get(resent_from=failed)
+    assert (copy.status, copy.queued_by, copy.recipient) == ("sent", case_officer, "kim@example.org")
+    assert [m.pk for m in client.get(reverse("notifications:outbox")).context["outbox"]] == [waiting.pk, digest.pk]
+
+    # and: a failed digest is refused with a reason, nothing queued
+    response = client.post(reverse("notifications:resend_unattached", args=[digest.pk]), follow=True)
+    assert OutboxMessage.objects.filter(resent_from=digest).count() == 0
+    assert "daily summary" in response.content.decode() or "dagliga sammanfattning" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["applicant", "reviewer", "steering"])
+def test_only_staff_see_and_resend_the_mails_of_no_case(client, applicant, reviewer, steering, persona):
+    with failing_send(550):
+        failed = invitation()
+        outbox_send(failed.pk)
+    client.force_login({"applicant": applicant, "reviewer": reviewer, "steering": steering}[persona])
+    assert client.get(reverse("notifications:outbox")).status_code == 404
+    assert client.post(reverse("notifications:resend_unattached", args=[failed.pk])).status_code == 404
+    assert OutboxMessage.objects.filter(resent_from=failed).count() == 0
+
+
+def test_the_undelivered_page_needs_a_login_and_resend_a_post(client, secretary):
+    with failing_send(550):
+        failed = invitation()
+        outbox_send(failed.pk)
+    assert client.get(reverse("notifications:outbox")).status_code == 302
+    assert client.post(reverse("notifications:resend_unattached", args=[failed.pk])).status_code == 302
+    client.force_login(secretary)
+    assert client.get(reverse("notifications:outbox")).status_code == 200
+    assert client.get(reverse("notifications:resend_unattached", args=[failed.pk])).status_code == 405
+    assert OutboxMessage.objects.filter(resent_from=failed).count() == 0
+
+
+def test_a_case_mail_is_not_resent_from_the_undelivered_page(client, draft, case_officer):
+    with failing_send(550):
+        row = queue(case_officer, draft)
+        outbox_send(row.pk)
+    client.force_login(case_officer)
+    assert client.post(reverse("notifications:resend_unattached", args=[row.pk])).status_code == 404
     assert OutboxMessage.objects.filter(resent_from=row).count() == 0

@@ -51,8 +51,8 @@ def test_the_stage_of_a_deadline():
         return deadline_stage(today=today, deadline=deadline, days_before=before, every=every, max_times=times)
 
     assert stage(date(2026, 3, 14)) is None
-    assert stage(date(2026, 3, 13)) == "due-3d"
-    assert stage(date(2026, 3, 10)) == "due-3d"  # the deadline day itself
+    assert stage(date(2026, 3, 13)) == "due"
+    assert stage(date(2026, 3, 10)) == "due"  # the deadline day itself
     assert stage(date(2026, 3, 9)) == "overdue-1"
     assert stage(date(2026, 3, 3)) == "overdue-1"
     assert stage(date(2026, 3, 2)) == "overdue-2"
@@ -75,7 +75,7 @@ def test_a_draft_is_reminded_once_three_days_before_the_call_closes(draft, appli
 
     # then: both contacts got one reminder, three days before the call closes, straight to the draft
     assert written == {(closes - timedelta(days=3) - start).days: 2}
-    assert sorted(stages("reminder_draft")) == sorted([(applicant.email, "due-3d"), (colleague.email, "due-3d")])
+    assert sorted(stages("reminder_draft")) == sorted([(applicant.email, "due"), (colleague.email, "due")])
     assert len(mail.outbox) == 2
     message = next(m for m in mail.outbox if m.to == [colleague.email])
     assert reverse("grants:application_edit", args=[draft.pk]) in message.body
@@ -98,12 +98,73 @@ def test_the_lead_time_is_set_per_fund(draft, applicant):
 
     assert reminders_sweep(now=at(closes - timedelta(days=6))) == 0
     assert reminders_sweep(now=at(closes - timedelta(days=5))) == 1
-    assert stages("reminder_draft") == [(applicant.email, "due-5d")]
+    assert stages("reminder_draft") == [(applicant.email, "due")]
 
     # and: an empty lead time turns the reminder off
     OutboxMessage.objects.all().delete()
     ReminderSettings.objects.filter(fund=draft.call.fund).update(draft_days_before_close=None)
     assert reminders_sweep(now=at(closes - timedelta(days=2))) == 0
+
+
+def test_a_longer_lead_time_set_after_a_reminder_does_not_send_it_again(draft, applicant):
+    # given: the draft reminder went out three days before the call closes (the default)
+    closes = timezone.localdate(draft.call.closes_at)
+    assert reminders_sweep(now=at(closes - timedelta(days=3))) == 1
+
+    # when: the fund moves its lead time to five days, and the sweep runs the next day and the day after
+    ReminderSettings.objects.filter(fund=draft.call.fund).update(draft_days_before_close=5)
+    written = [reminders_sweep(now=at(closes - timedelta(days=2))), reminders_sweep(now=at(closes - timedelta(days=1)))]
+
+    # then: no second reminder
+    assert written == [0, 0]
+    assert stages("reminder_draft") == [(applicant.email, "due")]
+
+
+def test_changing_lead_times_between_sweeps_sends_no_reminder_twice(draft, applicant, case_officer, reviewer,
+                                                                     secretary):
+    # given: a granted project whose final report is due in 14 days: the report reminder has gone out
+    to_stage(draft, "final_report", applicant=applicant, officer=case_officer, reviewer=reviewer, secretary=secretary)
+    draft.refresh_from_db()
+    due = draft.report_due_on
+    assert reminders_sweep(now=at(due - timedelta(days=14))) == 1
+
+    # when: every lead time changes, and the sweep runs again the next day and on the deadline day
+    ReminderSettings.objects.filter(fund=draft.call.fund).update(report_days_before=20, completion_days_before=9,
+                                                                 review_days_before=9, decision_waiting_days=1,
+                                                                 check_waiting_days=1)
+    written = [reminders_sweep(now=at(due - timedelta(days=13))), reminders_sweep(now=at(due))]
+
+    # then: nothing is sent again
+    assert written == [0, 0]
+    assert OutboxMessage.objects.filter(kind="reminder_report_due").count() == 1
+
+
+def test_a_waiting_reminder_is_not_sent_again_when_the_waiting_time_changes(draft, applicant, case_officer):
+    submit(draft, applicant)
+    services.task_claim(task_pk=open_task(draft).pk, user=case_officer)
+    today = timezone.localdate()
+    assert reminders_sweep(now=at(today + timedelta(days=7))) == 1
+
+    ReminderSettings.objects.filter(fund=draft.call.fund).update(check_waiting_days=8)
+    assert reminders_sweep(now=at(today + timedelta(days=8))) == 0
+    ReminderSettings.objects.filter(fund=draft.call.fund).update(check_waiting_days=3)
+    assert reminders_sweep(now=at(today + timedelta(days=9))) == 0
+    assert stages("reminder_check_waiting") == [(case_officer.email, "waiting")]
+
+
+def test_overdue_reminders_still_count_up_to_the_maximum(draft, applicant, case_officer, reviewer, secretary):
+    # given: a review three days overdue has had its first overdue reminder
+    to_stage(draft, "review", applicant=applicant, officer=case_officer, reviewer=reviewer, secretary=secretary)
+    deadline = Assignment.objects.get(application=draft).deadline
+    assert reminders_sweep(now=at(deadline + timedelta(days=1))) == 1
+
+    # when: the rhythm becomes every day, at most twice
+    ReminderSettings.objects.filter(fund=draft.call.fund).update(overdue_every_days=1, overdue_max=2)
+    written = [reminders_sweep(now=at(deadline + timedelta(days=n))) for n in (1, 2, 3, 4)]
+
+    # then: the second overdue reminder on the next day, then nothing: overdue-1 is not sent again
+    assert written == [0, 1, 0, 0]
+    assert [stage for _to, stage in stages("reminder_review_overdue")] == ["overdue-1", "overdue-2"]
 
 
 def test_a_fund_without_settings_gets_the_defaults(draft):
@@ -128,7 +189,7 @@ def test_a_completion_is_reminded_before_its_deadline_and_when_overdue(draft, ap
 
     # then: two days before, and on days 1, 8 and 15 after the deadline; never more
     assert written == {3: 1, 6: 1, 13: 1, 20: 1}
-    assert stages("reminder_completion_due") == [(applicant.email, "due-2d")]
+    assert stages("reminder_completion_due") == [(applicant.email, "due")]
     assert stages("reminder_completion_overdue") == [(applicant.email, "overdue-1"), (applicant.email, "overdue-2"),
                                                       (applicant.email, "overdue-3")]
     row = OutboxMessage.objects.get(kind="reminder_completion_due")
@@ -159,7 +220,7 @@ def test_a_review_is_reminded_before_it_is_due_and_when_overdue(draft, applicant
 
     # then: three days before the deadline, then on days 1, 8 and 15 after it
     assert written == {11: 1, 15: 1, 22: 1, 29: 1}
-    assert stages("reminder_review_due") == [(reviewer.email, "due-3d")]
+    assert stages("reminder_review_due") == [(reviewer.email, "due")]
     assert [stage for _to, stage in stages("reminder_review_overdue")] == ["overdue-1", "overdue-2", "overdue-3"]
     row = OutboxMessage.objects.get(kind="reminder_review_due")
     assert row.link.endswith(reverse("reviewers:assignment", args=[assignment.pk]))
@@ -190,8 +251,8 @@ def test_an_ex_ante_check_waiting_a_week_reminds_the_case_officers_once(draft, a
     # when / then: nothing for six days, both officers on day seven, nothing after
     written = sweep_days(timezone.localdate(), 30)
     assert written == {7: 2}
-    assert sorted(stages("reminder_check_waiting")) == sorted([(case_officer.email, "waiting-7d"),
-                                                               (other_officer.email, "waiting-7d")])
+    assert sorted(stages("reminder_check_waiting")) == sorted([(case_officer.email, "waiting"),
+                                                               (other_officer.email, "waiting")])
     assert OutboxMessage.objects.filter(kind="reminder_check_waiting").first().link.endswith(
         reverse("workflows:task", args=[task.pk]))
 
@@ -201,14 +262,14 @@ def test_a_taken_task_reminds_only_the_person_who_took_it(draft, applicant, case
     submit(draft, applicant)
     services.task_claim(task_pk=open_task(draft).pk, user=case_officer)
     assert sweep_days(timezone.localdate(), 10) == {7: 1}
-    assert stages("reminder_check_waiting") == [(case_officer.email, "waiting-7d")]
+    assert stages("reminder_check_waiting") == [(case_officer.email, "waiting")]
 
 
 def test_a_decision_waiting_a_week_reminds_the_secretaries_once(draft, applicant, case_officer, reviewer, secretary):
     to_stage(draft, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer, secretary=secretary)
     written = sweep_days(timezone.localdate(), 30)
     assert written == {7: 1}
-    assert stages("reminder_decision_waiting") == [(secretary.email, "waiting-7d")]
+    assert stages("reminder_decision_waiting") == [(secretary.email, "waiting")]
 
 
 def test_the_final_report_is_reminded_before_it_is_due_and_when_overdue(draft, applicant, case_officer, reviewer,
@@ -226,7 +287,7 @@ def test_the_final_report_is_reminded_before_it_is_due_and_when_overdue(draft, a
 
     # then: 14 days before, and on days 1, 8 and 15 after
     assert written == {6: 1, 21: 1, 28: 1, 35: 1}
-    assert stages("reminder_report_due") == [(applicant.email, "due-14d")]
+    assert stages("reminder_report_due") == [(applicant.email, "due")]
     assert [stage for _to, stage in stages("reminder_report_overdue")] == ["overdue-1", "overdue-2", "overdue-3"]
     row = OutboxMessage.objects.get(kind="reminder_report_due")
     assert row.link.endswith(reverse("workflows:task", args=[task.pk]))
