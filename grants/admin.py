@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from grants import models
 from grants.checklist import checklist_ensure_default
@@ -221,10 +222,42 @@ class PaymentAdmin(RecordAdmin):
     list_filter = ["kind", "status"]
 
 
+class FinalReportCostInline(ReadOnlyInline):
+    model = models.FinalReportCost
+    fields = ["position", "budget", "description", "amount", "comment"]
+    readonly_fields = fields
+
+    @admin.display(description=_("budget line"))
+    def budget(self, obj):
+        line = obj.budget_line
+        return f"{line.description} ({line.amount} SEK)" if line else "—"
+
+
+class FinalReportActivityInline(ReadOnlyInline):
+    model = models.FinalReportActivity
+    fields = ["position", "planned", "status", "description", "starts_on", "ends_on", "comment"]
+    readonly_fields = fields
+
+    @admin.display(description=_("planned activity"))
+    def planned(self, obj):
+        return obj.activity.description if obj.activity else "—"
+
+
 @admin.register(models.FinalReport)
 class FinalReportAdmin(RecordAdmin):
-    list_display = ["application", "submitted_at", "outcome"]
+    """A sent report with its cost and activity lines; costs_total is their sum, written with them."""
+
+    list_display = ["application", "submitted_at", "started_on", "ended_on", "costs_total", "outcome"]
     list_filter = ["outcome"]
+    search_fields = ["application__title", "application__case_number"]
+    inlines = [FinalReportCostInline, FinalReportActivityInline]
+
+
+@admin.register(models.FinalReportDraft)
+class FinalReportDraftAdmin(RecordAdmin):
+    """The report being written, as typed; the applicant's own until it is sent."""
+
+    list_display = ["application", "updated_by", "updated_at", "version"]
 
 
 @admin.register(models.Event)

@@ -535,11 +535,23 @@ def inspect_upload(upload, *, name: str | None = None) -> CheckedFile:
 # Who may do what
 
 
-def attachments_editable(application: Application) -> bool:
-    """Files can change while the application is a draft, or when a completion request reopened them."""
+def attachment_stage_open(application: Application) -> str | None:
+    """Which files can change now: the application's while it is a draft or a completion request reopened
+    them; the final report's while the report is being written (or completed after the secretary asked).
+    None when no file can change."""
     if application.status == Application.Status.DRAFT:
-        return True
-    return application.status == Application.Status.COMPLETION and "attachments" in (application.reopened_fields or [])
+        return Attachment.Stage.APPLICATION
+    if application.status == Application.Status.COMPLETION and "attachments" in (application.reopened_fields or []):
+        return Attachment.Stage.APPLICATION
+    if application.status == Application.Status.GRANTED:  # the final report step is open
+        return Attachment.Stage.REPORT
+    return None
+
+
+def attachments_editable(application: Application, stage: str | None = None) -> bool:
+    """Files (of `stage`, or of whichever stage is open) can be added or removed now."""
+    open_stage = attachment_stage_open(application)
+    return open_stage is not None and (stage is None or stage == open_stage)
 
 
 def _is_contact(user, application: Application) -> bool:
@@ -548,7 +560,7 @@ def _is_contact(user, application: Application) -> bool:
     ).exists()
 
 
-def _check_may_edit(user, application: Application) -> None:
+def _check_may_edit(user, application: Application, stage: str | None = None) -> None:
     from grants.services import NotAllowed
 
     if not _is_contact(user, application):
@@ -557,6 +569,11 @@ def _check_may_edit(user, application: Application) -> None:
         raise NotAllowed(_(
             "Attachments can only be added or removed while the application is a draft, "
             "or when the case officer has asked you to complete them."
+        ))
+    if not attachments_editable(application, stage):
+        raise NotAllowed(_(
+            "The files of the application can no longer be changed. You can add and remove the files of your "
+            "final report."
         ))
 
 
@@ -573,6 +590,8 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
         return attachment
     if selectors.applications_for_staff(user=user).filter(pk=application_id).exists():
         return attachment
+    if attachment.stage != Attachment.Stage.APPLICATION:
+        raise Http404  # reviewers judge the application; the final report is not theirs to read
     from reviewers.models import Assignment
 
     if Assignment.objects.filter(application_id=application_id, reviewer=user,
@@ -581,12 +600,12 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
     raise Http404
 
 
-def attachments_context(*, application: Application, user) -> dict:
-    """The context `templates/grants/attachments_section.html` expects."""
+def attachments_context(*, application: Application, user, stage: str = Attachment.Stage.APPLICATION) -> dict:
+    """The context `templates/grants/attachments_section.html` expects, for the files of one stage."""
     return {
         "application": application,
-        "attachments": application.attachments.all(),
-        "can_edit": attachments_editable(application) and _is_contact(user, application),
+        "attachments": application.attachments.filter(stage=stage),
+        "can_edit": attachments_editable(application, stage) and _is_contact(user, application),
     }
 
 
@@ -617,7 +636,9 @@ def attachment_add(*, application_id: int, user, upload, description: str = "") 
         with transaction.atomic():
             application = Application.objects.select_for_update().get(pk=application_id)
             _check_may_edit(user, application)
-            existing = Attachment.objects.filter(application=application)
+            # The file belongs to the stage that is open: the application, or the final report.
+            stage = attachment_stage_open(application)
+            existing = Attachment.objects.filter(application=application, stage=stage)
             if existing.count() >= MAX_FILES_PER_APPLICATION:
                 _refuse("too_many_files", max=MAX_FILES_PER_APPLICATION)
             used = existing.aggregate(total=Sum("size"))["total"] or 0
@@ -625,7 +646,7 @@ def attachment_add(*, application_id: int, user, upload, description: str = "") 
                 _refuse("quota_exceeded", limit=filesizeformat(MAX_TOTAL_BYTES_PER_APPLICATION))
             attachment = Attachment(
                 application=application, original_name=checked.name, content_type=checked.kind.content_type,
-                size=checked.size, sha256=checked.sha256, description=description, uploaded_by=user,
+                size=checked.size, sha256=checked.sha256, description=description, uploaded_by=user, stage=stage,
             )
             checked.file.seek(0)
             # The key comes from attachment_key (random); the name only feeds the display column.
@@ -661,6 +682,7 @@ def attachment_remove(*, attachment_id: int, user) -> Application:
             raise Http404  # removed meanwhile (a double click or another tab)
         _check_may_edit(user, application)
         name, storage = attachment.file.name, attachment.file.storage
+        _check_may_edit(user, application, attachment.stage)
         display = attachment.original_name
         attachment.delete()
         from grants.services import event_record

@@ -483,6 +483,10 @@ def attachment_key(instance, filename) -> str:
 class Attachment(models.Model):
     """A file attached to an application, on private storage; downloaded only through a checked view."""
 
+    class Stage(models.TextChoices):
+        APPLICATION = "application", _("The application")
+        REPORT = "report", _("The final report")
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments",
                                     verbose_name=_("application"))
     file = models.FileField(_("file"), upload_to=attachment_key, max_length=200)
@@ -491,6 +495,10 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("checksum"), max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    stage = models.CharField(
+        _("attached to"), max_length=12, choices=Stage.choices, default=Stage.APPLICATION,
+        help_text=_("The application, or the final report written after the project."),
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
@@ -499,7 +507,10 @@ class Attachment(models.Model):
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+            models.CheckConstraint(condition=Q(stage__in=["application", "report"]), name="attachment_stage_known"),
+        ]
 
     def __str__(self):
         return self.original_name
@@ -846,6 +857,8 @@ class FinalReport(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="final_reports",
                                     verbose_name=_("application"))
+    started_on = models.DateField(_("the project started"), null=True, blank=True)
+    ended_on = models.DateField(_("the project ended"), null=True, blank=True)
     activities_done = models.TextField(
         _("what was done"), help_text=_("Describe what you did, and how it differed from the plan."),
     )
@@ -856,6 +869,7 @@ class FinalReport(models.Model):
     participants_established = models.PositiveIntegerField(_("participants: long-established residents"))
     trainers_women = models.PositiveIntegerField(_("trainers: women"))
     trainers_men = models.PositiveIntegerField(_("trainers: men"))
+    # The sum of the report's cost lines (FinalReportCost), written with them by one service; never typed.
     costs_total = models.DecimalField(_("actual costs (SEK)"), **MONEY)
     survey_share = models.PositiveSmallIntegerField(
         _("share of participants reporting increased knowledge (%)"),
@@ -882,7 +896,105 @@ class FinalReport(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(survey_share__lte=100), name="report_survey_share_percent"),
             models.CheckConstraint(condition=Q(costs_total__gte=0), name="report_costs_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(started_on__isnull=True) | Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="report_ends_after_start",
+            ),
         ]
+
+    def __str__(self):
+        return str(_("Final report: %(application)s") % {"application": self.application})
+
+    def cost_lines_total(self) -> Decimal:
+        return sum((line.amount for line in self.cost_lines.all()), Decimal("0"))
+
+
+class FinalReportCost(models.Model):
+    """What one cost came to: a line of the granted budget, or a cost that was not in the budget."""
+
+    report = models.ForeignKey(FinalReport, on_delete=models.CASCADE, related_name="cost_lines",
+                               verbose_name=_("final report"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("budget line"),
+                                    help_text=_("Empty for a cost that was not in the budget."))
+    description = models.CharField(_("cost"), max_length=300, blank=True)
+    amount = models.DecimalField(_("actual cost (SEK)"), **MONEY)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("actual cost")
+        verbose_name_plural = _("actual costs")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="reportcost_position_unique"),
+            models.UniqueConstraint(fields=["report", "budget_line"], name="reportcost_budget_line_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="reportcost_amount_nonnegative"),
+            models.CheckConstraint(condition=Q(budget_line__isnull=False) | ~Q(description=""),
+                                   name="reportcost_extra_has_description"),
+        ]
+
+
+class FinalReportActivity(models.Model):
+    """What became of one planned activity, or an activity that was added."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Done as planned")
+        CHANGED = "changed", _("Done, but changed")
+        NOT_DONE = "not_done", _("Not done")
+        ADDED = "added", _("Added: not in the plan")
+
+    report = models.ForeignKey(FinalReport, on_delete=models.CASCADE, related_name="activity_lines",
+                               verbose_name=_("final report"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    activity = models.ForeignKey(ActivityLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("planned activity"),
+                                 help_text=_("Empty for an activity that was not in the plan."))
+    status = models.CharField(_("what happened"), max_length=10, choices=Status.choices)
+    description = models.CharField(_("activity"), max_length=300, blank=True)
+    starts_on = models.DateField(_("date"), null=True, blank=True)
+    ends_on = models.DateField(_("last date"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("reported activity")
+        verbose_name_plural = _("reported activities")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="reportactivity_position_unique"),
+            models.UniqueConstraint(fields=["report", "activity"], name="reportactivity_planned_once"),
+            models.CheckConstraint(condition=Q(activity__isnull=True, status="added")
+                                   | (Q(activity__isnull=False) & Q(status__in=["done", "changed", "not_done"])),
+                                   name="reportactivity_added_iff_unplanned"),
+            models.CheckConstraint(condition=~Q(status__in=["changed", "not_done"]) | ~Q(comment=""),
+                                   name="reportactivity_change_explained"),
+            models.CheckConstraint(condition=~Q(status="added") | (~Q(description="") & Q(starts_on__isnull=False)),
+                                   name="reportactivity_added_described"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="reportactivity_ends_after_start",
+            ),
+        ]
+
+
+class FinalReportDraft(models.Model):
+    """The final report while it is being written: what was typed, exactly as typed, so nothing is lost.
+
+    One per application; it becomes a FinalReport when it is sent, and is then deleted.
+    """
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="report_draft",
+                                       verbose_name=_("application"))
+    data = models.JSONField(_("what has been typed"), default=dict, blank=True)
+    # Bumped by every save; a save that names an older version is refused (two tabs never overwrite).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("last saved by"))
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("final report draft")
+        verbose_name_plural = _("final report drafts")
 
 
 class Event(models.Model):

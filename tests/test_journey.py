@@ -177,13 +177,14 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert task.flow_task.name == "final_report"
     detail = client.get(reverse("grants:application_detail", args=[application.pk])).content.decode()
     assert reverse("workflows:task", args=[task.pk]) in detail
-    response = client.post(reverse("workflows:task", args=[task.pk]), {
-        "activities_done": "Åtta träffar.", "participants_women": "11", "participants_men": "9",
-        "participants_other": "0", "participants_newcomers": "10", "participants_established": "10",
-        "trainers_women": "1", "trainers_men": "1", "costs_total": "19500", "survey_share": "70",
-        "lessons": "Kvällstid passar bäst.", "publish_consent": "on",
-    })
+    assert client.get(reverse("workflows:task", args=[task.pk])).status_code == 200
+    from tests.flow_helpers import report_post_data
+
+    # the rent cost 8 000 of 10 000, the fees 11 500 of 14 000: 19 500 in all
+    response = client.post(reverse("workflows:task", args=[task.pk]),
+                           report_post_data(application, spent=["8 000", "11500"]))
     assert response.status_code == 302
+    assert FinalReport.objects.get().costs_total == Decimal("19500")
     client.post(reverse("account_logout"))
 
     # and: the secretary approves the report

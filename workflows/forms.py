@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grants.forms import MoneyField
-from grants.models import Application, CheckItemResult, Decision, ExAnteCheck, FinalReport
+from grants.models import Application, CheckItemResult, Decision, ExAnteCheck
 
 
 LIST_PART_LABELS = {
@@ -90,17 +90,6 @@ class SecondApprovalForm(forms.Form):
     )
     comment = forms.CharField(label=_("Comment to your colleague"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Required when you return it."))
-
-
-class FinalReportForm(forms.ModelForm):
-    class Meta:
-        model = FinalReport
-        field_classes = {"costs_total": MoneyField}
-        fields = [
-            "activities_done", "participants_women", "participants_men", "participants_other",
-            "participants_newcomers", "participants_established", "trainers_women", "trainers_men",
-            "costs_total", "survey_share", "lessons", "publish_consent",
-        ]
 
 
 class ReportApprovalForm(forms.Form):

@@ -399,10 +399,11 @@ def second_approval_record(*, task_pk: int, user, approve: bool, comment: str = 
 
 
 def final_report_submit(*, task_pk: int, user, data: dict) -> FinalReport:
+    """Send the final report: checked as a whole, written with its cost and activity lines (grants.reports)."""
+    from grants.reports import report_create
+
     def apply(task, application):
-        report = FinalReport(application=application, submitted_by=user, **data)
-        report.full_clean()
-        report.save()
+        report = report_create(application=application, user=user, data=data)
         _set_status(application, Application.Status.REPORT_SUBMITTED, user, Event.Kind.REPORT_SUBMITTED,
                     visible=True)
         _notify_role(application, roles.SECRETARY, "report_received", stage=f"report-{report.pk}")

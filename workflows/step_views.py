@@ -2,15 +2,21 @@
 anyone who may not see it) and calls the view of the task's node with it."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from grants import reports
 from grants.forms import ApplicationEditor, add_service_errors
-from grants.models import ChecklistItem
+from grants.models import Attachment, ChecklistItem
+from grants.report_forms import FinalReportEditor
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed
+from grants.services import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
 
@@ -119,25 +125,86 @@ def second_approval(request, task):
                    own_decision=pending is not None and pending.decided_by_id == request.user.pk)
 
 
-def final_report(request, task):
+def _render_report(request, task, editor, *, status=200):
     application = task.process.coerced.application
-    form = forms.FinalReportForm(request.POST or None)
-    previous = application.final_reports.order_by("-submitted_at", "-pk").first()
+    return render(request, "workflows/final_report.html", {
+        "task": task, "application": application, "editor": editor, "form": editor.form,
+        "may_do": services.user_may_do_task(request.user, task),
+        "previous_report": reports.submitted_reports(application).first(),
+        "granted": reports.granted_amount(application),
+        "report_attachments": application.attachments.filter(stage=Attachment.Stage.REPORT),
+    }, status=status)
 
-    def perform(data):
-        services.final_report_submit(task_pk=task.pk, user=request.user, data=data)
 
-    return _handle(request, task, form, perform, _("Thank you! Your final report has been sent."),
-                   previous_report=previous)
+def final_report(request, task):
+    """The applicant's final report: kept as a draft (explicit save, or automatically while typing), then sent.
+    Sending stores the draft first, so nothing typed is lost when the report is not complete yet, and shows
+    every problem at once."""
+    application = task.process.coerced.application
+    if request.method != "POST":
+        initial, version = reports.report_start(application)
+        return _render_report(request, task, FinalReportEditor(application, initial=initial, version=version))
+    if not services.user_may_do_task(request.user, task):
+        return HttpResponseForbidden(_("You cannot do this step."))
+    editor = FinalReportEditor(application, request.POST)
+    editor.is_valid()
+    try:
+        draft = reports.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
+                                                version=editor.version)
+    except NotAllowed as exc:  # an older form (another tab), or the report was sent meanwhile
+        editor.form.add_error(None, exc.message)
+        return _render_report(request, task, editor, status=409 if isinstance(exc, EditConflict) else 400)
+    if "submit" not in request.POST:
+        messages.success(request, _("The draft of the final report is saved."))
+        return redirect("workflows:task", task.pk)
+    data = editor.report_data()
+    errors = reports.report_errors(application, data)
+    if not errors and not editor.has_errors:
+        try:
+            services.final_report_submit(task_pk=task.pk, user=request.user, data=data)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except NotAllowed as exc:
+            editor.form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you! Your final report has been sent."))
+            return redirect("grants:application_detail", application.pk)
+    editor.add_errors(errors)
+    # Shown again with the stored draft's version, so the next save is not taken for a conflict.
+    editor.form.data = editor.form.data.copy()
+    editor.form.data["version"] = draft.version
+    return _render_report(request, task, editor, status=400)
+
+
+@login_required
+@require_POST
+def final_report_autosave(request, task_pk: int):
+    """Saved in the background while the applicant types (static/js/application_form.js)."""
+    from workflows.selectors import task_get_for_user
+
+    task = task_get_for_user(user=request.user, pk=task_pk)
+    application = task.process.coerced.application
+    editor = FinalReportEditor(application, request.POST)
+    editor.is_valid()
+    try:
+        draft = reports.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
+                                                version=editor.version)
+    except NotAllowed as exc:
+        return JsonResponse({"ok": False, "message": exc.message},
+                            status=409 if isinstance(exc, EditConflict) else 400)
+    saved = timezone.localtime(draft.updated_at)
+    return JsonResponse({"ok": True, "version": draft.version, "saved_at": saved.isoformat(),
+                         "message": _("Saved %(time)s") % {"time": date_format(saved, "H:i")}, "problems": []})
 
 
 def report_approval(request, task):
     application = task.process.coerced.application
     form = forms.ReportApprovalForm(request.POST or None)
-    report = application.final_reports.order_by("-submitted_at", "-pk").first()
+    report = reports.submitted_reports(application).first()
 
     def perform(data):
         services.report_approval_record(task_pk=task.pk, user=request.user, approve=data["approve"],
                                         comment=data["comment"])
 
-    return _handle(request, task, form, perform, _("The final report is handled."), report=report)
+    return _handle(request, task, form, perform, _("The final report is handled."), report=report,
+                   report_detail=reports.report_detail(report))

@@ -38,3 +38,9 @@ def attachment_kind(content_type: str) -> str:
         if kind.content_type == content_type:
             return str(kind.label)
     return content_type
+
+
+@register.filter
+def of_stage(attachments_, stage: str):
+    """The files of one stage: "application" or "report" (a final report's files)."""
+    return [attachment for attachment in attachments_ if attachment.stage == stage]

@@ -2,7 +2,7 @@
    Works as an enhancement: without JavaScript the form saves with its buttons. */
 (function () {
   "use strict";
-  var form = document.getElementById("application-form");
+  var form = document.getElementById("application-form") || document.getElementById("report-form");
   if (!form) { return; }
   var status = document.getElementById("autosave-status");
   var versionInput = form.querySelector("input[name=version]");
