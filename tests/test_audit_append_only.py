@@ -8,11 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from grants import ledger
 from grants.models import BudgetChange, Decision, Event, LedgerEntry, Payment
 from notifications.models import OutboxMessage
 from tests.flow_helpers import to_stage
+from workflows import services
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,40 @@ def test_a_decision_still_moves_along_its_lifecycle(granted_case):
         raw("UPDATE grants_decision SET status = 'effective' WHERE id = %s", [decision.pk])
     decision.refresh_from_db()
     assert decision.status == Decision.Status.SUPERSEDED
+
+
+# -- every change of money is in the audit trail -------------------------------------------------------
+
+ADVANCE = Payment.Kind.ADVANCE.label  # messages are written in the language active at the time
+
+def test_a_planned_payment_cancelled_by_the_approved_report_is_in_the_audit_trail(
+        draft, applicant, case_officer, reviewer, secretary):
+    # given: a grant of 15 000 whose advance was never paid, and a report of 14 000 spent
+    task = to_stage(draft, "report_approval", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                    secretary=secretary)
+    advance = Payment.objects.get(application=draft, kind=Payment.Kind.ADVANCE)
+    # when
+    services.report_approval_record(task_pk=task.pk, user=secretary, approve=True)
+    # then: the cancellation says who, what and why, next to the final payment that replaces it
+    advance.refresh_from_db()
+    assert advance.status == Payment.Status.CANCELLED
+    cancelled = Event.objects.get(application=draft, kind=Event.Kind.PAYMENT_CANCELLED)
+    assert (cancelled.actor, cancelled.visible_to_applicant) == (secretary, True)
+    assert cancelled.message == f"{ADVANCE}: 15000.00 SEK. {gettext('Settled by the approved final report.')}"
+    planned = Event.objects.filter(application=draft, kind=Event.Kind.PAYMENT_PLANNED).order_by("pk").last()
+    assert planned.pk > cancelled.pk and planned.message == f"{Payment.Kind.FINAL.label}: 14000.00 SEK"
+
+
+def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
+        draft, applicant, case_officer, reviewer, secretary):
+    to_stage(draft, "final_report", applicant=applicant, officer=case_officer, reviewer=reviewer,
+             secretary=secretary)
+    ledger.decision_correct(application_id=draft.pk, user=secretary, amount=Decimal("12000"), conditions="",
+                            motivation="Lokalkostnaden utgår.")
+    assert list(Event.objects.filter(application=draft, kind__startswith="payment").order_by("pk")
+                .values_list("kind", "actor", "message")) == [
+        ("payment_planned", secretary.pk, f"{ADVANCE}: 15000 SEK"),
+        ("payment_cancelled", secretary.pk,
+         f"{ADVANCE}: 15000.00 SEK. {gettext('Planned anew after the corrected decision.')}"),
+        ("payment_planned", secretary.pk, f"{ADVANCE}: 12000 SEK"),
+    ]

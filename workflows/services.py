@@ -333,7 +333,6 @@ def _take_effect(application, decision, user):
 
 def correction_takes_effect(*, application, old, new, fund_year, delta, paid, user):
     """Store a correcting decision with its letter; move the money and re-plan the advance (grants.ledger)."""
-    planned = application.payments.filter(kind=Payment.Kind.ADVANCE, status=Payment.Status.PLANNED)
     paid_advance = sum((p.amount for p in application.payments.filter(kind=Payment.Kind.ADVANCE,
                                                                       status=Payment.Status.PAID)), Decimal("0"))
     advance = max(ledger.advance_amount(application.call.fund, new.amount) - paid_advance, Decimal("0"))
@@ -352,7 +351,8 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
             LedgerEntry.objects.create(fund_year=fund_year, application=application, decision=new,
                                        kind=LedgerEntry.Kind.RELEASE, amount=-delta, note="correction",
                                        created_by=user)
-        planned.update(status=Payment.Status.CANCELLED)
+        ledger.payments_cancel_planned(application=application, user=user, kind=Payment.Kind.ADVANCE,
+                                       why=_("Planned anew after the corrected decision."))
         ledger.payment_plan(application=application, kind=Payment.Kind.ADVANCE, amount=advance, user=user)
         event_record(application=application, kind=Event.Kind.DECISION_CORRECTED, actor=user,
                      message=f"{old.amount} → {new.amount} SEK. {new.motivation}", visible=True)
