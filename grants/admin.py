@@ -222,6 +222,14 @@ class PaymentAdmin(RecordAdmin):
     list_filter = ["kind", "status"]
 
 
+@admin.register(models.Repayment)
+class RepaymentAdmin(RecordAdmin):
+    """Claimed when a case closes and recorded received on the payments page (which writes the ledger)."""
+
+    list_display = ["application", "reason", "amount", "status", "due_on", "received_on", "reference"]
+    list_filter = ["reason", "status"]
+
+
 class FinalReportCostInline(ReadOnlyInline):
     model = models.FinalReportCost
     fields = ["position", "budget", "description", "amount", "comment"]

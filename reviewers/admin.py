@@ -51,12 +51,15 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["application", "reviewer", "status", "deadline", "assigned_at"]
     list_filter = ["status"]
-    # Who reviews what, the declaration and the status move only through the reviewers' services (which keep
-    # the audit trail); the deadline can be moved here.
-    readonly_fields = ["application", "reviewer", "rubric", "status", "assigned_by", "assigned_at", "declared_at",
-                       "conflict_reason"]
+    # Who reviews what, the declaration, the status and the deadline move only through the reviewers' services,
+    # which keep the audit trail (the case officer moves a deadline on the case's review page).
+    readonly_fields = ["application", "reviewer", "rubric", "status", "deadline", "assigned_by", "assigned_at",
+                       "declared_at", "conflict_reason"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

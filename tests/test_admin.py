@@ -14,16 +14,18 @@ from accounts.models import User
 from grants import ledger
 from grants.models import (
     Application, BudgetChange, BudgetLine, Call, CheckItemResult, Decision, Event, ExAnteCheck, FinalReport, Fund,
-    LedgerEntry, Payment, Theme,
+    LedgerEntry, Payment, Repayment, Theme,
 )
 from notifications.models import OutboxMessage, ReminderSettings
 from reviewers.models import Assignment, Review, ReviewRevision, ReviewSettings, Rubric
 from tests.factories import CallFactory, UserFactory
-from tests.flow_helpers import to_stage
+from tests.flow_helpers import open_task, to_stage
+from workflows import services
 
 pytestmark = pytest.mark.django_db
 
-RECORDS = [Decision, LedgerEntry, Event, BudgetChange, ExAnteCheck, FinalReport, Review, Payment, OutboxMessage]
+RECORDS = [Decision, LedgerEntry, Event, BudgetChange, ExAnteCheck, FinalReport, Review, Payment, Repayment,
+           OutboxMessage]
 WATCHED = [*RECORDS, CheckItemResult, ReviewRevision, Assignment, Application, BudgetLine]
 
 
@@ -95,12 +97,13 @@ def staff(client, superuser):
 @pytest.fixture
 def finished_case(draft, applicant, case_officer, reviewer, secretary, fund_year):
     """A case with a record in every table: check, review (changed once after submission), decision, ledger,
-    payment, final report, budget change, mail."""
+    the advance of 15 000 paid, the final report of 14 000 approved (1 000 claimed back), budget change, mail."""
     to_stage(draft, "report_approval", applicant=applicant, officer=case_officer, reviewer=reviewer,
              secretary=secretary)
     ReviewRevision.objects.create(review=Review.objects.get(), version=1, content={}, changed_by=reviewer)
     ledger.payment_mark_paid(payment_id=Payment.objects.get(application=draft).pk, user=secretary,
                              paid_on=timezone.localdate())
+    services.report_approval_record(task_pk=open_task(draft).pk, user=secretary, approve=True)
     ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=secretary, new_budget=Decimal("120000"),
                                    reason="Regionen skjuter till medel.")
     draft.refresh_from_db()
@@ -167,17 +170,16 @@ def test_a_drafts_amount_and_budget_can_still_be_edited_in_the_admin(staff, draf
         Decimal("12000"), Decimal("12000"), "draft", None)
 
 
-def test_an_assignments_status_is_fixed_but_its_deadline_can_move(staff, finished_case):
+def test_an_assignment_is_read_only_its_deadline_moves_through_the_audited_service(staff, finished_case):
     assignment = Assignment.objects.get()
     url = admin_url(Assignment, "change", assignment.pk)
-    deadline = assignment.deadline + timezone.timedelta(days=7)
-    response = staff.post(url, change_form(staff, url, status="declaring", deadline=deadline.isoformat()))
-    assert response.status_code == 302
-    assignment.refresh_from_db()
-    assert (assignment.status, assignment.deadline) == ("submitted", deadline)
-    assert staff.get(admin_url(Assignment, "add")).status_code == 403
-    assert staff.post(admin_url(Assignment, "delete", assignment.pk), {"post": "yes"}).status_code == 403
-    assert Assignment.objects.filter(pk=assignment.pk).exists()
+    before = snapshot()
+    assert staff.get(url).status_code == 200
+    moved = staff.post(url, {"status": "declaring", "deadline": "2099-01-01"})
+    added = staff.get(admin_url(Assignment, "add"))
+    deleted = staff.post(admin_url(Assignment, "delete", assignment.pk), {"post": "yes"})
+    assert [moved.status_code, added.status_code, deleted.status_code] == [403, 403, 403]
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("model, field, value", [
