@@ -167,3 +167,18 @@ def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
          f"{ADVANCE}: 15000.00 SEK. {gettext('Planned anew after the corrected decision.')}"),
         ("payment_planned", secretary.pk, f"{ADVANCE}: 12000 SEK"),
     ]
+
+
+def test_the_triggers_are_in_place_after_every_migration(db):
+    """SQLite drops a table's triggers when a later migration rebuilds the table: this notices."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
+        expected = ["grants_budgetchange_append_only", "grants_decision_guard", "grants_event_append_only",
+                    "grants_ledgerentry_append_only"]
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        expected = ["grants_budgetchange_no_update", "grants_decision_guard", "grants_event_no_update",
+                    "grants_ledgerentry_no_update"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        assert [name for (name,) in cursor.fetchall()] == expected
