@@ -829,7 +829,7 @@ class Repayment(models.Model):
     due_on = models.DateField(_("to be paid back by"))
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("claimed by"))
-    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed back on"), default=timezone.now)
     received_on = models.DateField(_("received on"), null=True, blank=True)
     reference = models.CharField(_("payment reference"), max_length=100, blank=True)
     received_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,

@@ -103,7 +103,7 @@ def _cost_errors(application, data, add) -> None:
     rows = data.get("costs") or []
     reported = [row.get("budget_line") for row in rows]
     if sorted(reported, key=str) != sorted(lines, key=str):
-        add("costs", _("Report what every line of the budget cost, once."))
+        add("costs", _("Report what each line of the budget cost: one row per budget line."))
     for index, row in enumerate(rows):
         amount = row.get("amount")
         if amount is None:
@@ -125,7 +125,7 @@ def _activity_errors(application, data, add) -> None:
     rows = data.get("activities") or []
     reported = [row.get("activity") for row in rows]
     if sorted(reported, key=str) != sorted(planned, key=str):
-        add("activities", _("Tell us what became of every planned activity, once."))
+        add("activities", _("Tell us what became of each planned activity: one row per activity."))
     for index, row in enumerate(rows):
         status = row.get("status")
         if status not in PLANNED_STATUSES:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
+from notifications.services import outbox_render_row
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +109,15 @@ def outbox_send(message_id: int) -> str:
     now = timezone.now()
     if not _claim(message_id, now):
         return "skipped"
-    message = OutboxMessage.objects.get(pk=message_id)
-    email = EmailMultiAlternatives(
-        subject=message.subject, body=message.body_text, to=[message.recipient],
-        headers={"Message-ID": message.message_id},
-    )
-    email.attach_alternative(message.body_html, "text/html")
+    message = OutboxMessage.objects.select_related("user", "application__call", "application__organisation").get(
+        pk=message_id)
     try:
+        outbox_render_row(message)  # a reminder is rendered here, in the worker; a template error is recorded
+        email = EmailMultiAlternatives(
+            subject=message.subject, body=message.body_text, to=[message.recipient],
+            headers={"Message-ID": message.message_id},
+        )
+        email.attach_alternative(message.body_html, "text/html")
         for item in message.files:
             with default_storage.open(item["name"], "rb") as handle:
                 email.attach(item["filename"], handle.read(), item["content_type"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import OutboxMessage
-from notifications.services import delivery_schedule, outbox_render
+from notifications.services import delivery_schedule, outbox_render, outbox_render_row
 
 KIND = "digest"
 
@@ -34,6 +34,8 @@ def digest_build(*, user_id: int, day) -> OutboxMessage | None:
         user_id=user_id, status=OutboxMessage.Status.HELD, digest__isnull=True).order_by("created_at", "pk"))
     if not held:
         return None
+    for row in held:  # a held reminder is rendered now, to be listed by its subject
+        outbox_render_row(row)
     language = user.language or settings.LANGUAGE_CODE
     subject, body_text, body_html = outbox_render(kind=KIND, language=language, context={
         "user": user, "items": held, "day": day, "link": settings.SITE_URL, "site_url": settings.SITE_URL})

@@ -34,6 +34,10 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"))
     link = models.CharField(_("link"), max_length=500, blank=True)
+    # A reminder is written by the hourly sweep before it is rendered (so a sweep over many thousand
+    # open tasks only decides and inserts); the worker renders it from `context` just before sending.
+    rendered = models.BooleanField(_("rendered"), default=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
     # Stored files sent along: [{"name": storage name, "filename": shown name, "content_type": …}].
     files = models.JSONField(_("attached files"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,

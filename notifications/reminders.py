@@ -4,9 +4,9 @@ Each rule reads what is open with one bulk query and yields `Reminder`s, recipie
 (kind, object, stage), where the stage names the occurrence ("due", "overdue-2", "waiting").
 A stage never contains a configured number of days: a fund that changes its lead times does
 not get a reminder it has already had a second time. `reminders_sweep` drops the occurrences
-already in the outbox (one indexed query per 5,000), resolves the recipients of the rest,
-renders each mail in its recipient's language and bulk-creates the rows, keyed (recipient,
-kind, object, stage). The unique key makes the sweep idempotent: run twice, or on two workers
+already in the outbox (one indexed query per 5,000), resolves the recipients of the rest and
+bulk-creates the rows, keyed (recipient, kind, object, stage), unrendered: the worker that sends a
+row renders it in its recipient's language, so the sweep's time does not grow with rendering. The unique key makes the sweep idempotent: run twice, or on two workers
 at once, each reminder is written once, and delivery claims each row once.
 
 Deadlines are calendar days in the local time zone. "due" goes from N days before the
@@ -31,7 +31,7 @@ from accounts import roles
 from accounts.models import User
 from grants.models import Application, ExAnteCheck, Fund, Membership
 from notifications.models import OutboxMessage, ReminderSettings
-from notifications.services import delivery_schedule, outbox_render, outbox_status_for
+from notifications.services import delivery_schedule, outbox_context_encode, outbox_status_for
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -349,27 +349,22 @@ class _Recipients:
 
 
 def _rows_for(batch, recipients: _Recipients) -> list[OutboxMessage]:
+    """The outbox rows of `batch`, one per recipient, unrendered: the worker renders each one in its
+    recipient's language just before sending it (notifications.services.outbox_render_row)."""
     per_reminder, users = recipients.resolve(batch)
-    applications = Application.objects.select_related("organisation", "call").only(
-        "pk", "title", "case_number", "organisation__name", "call__title", "call__closes_at",
-    ).in_bulk({r.application_id for r in batch})
     rows = []
     for r in batch:
         link = _absolute_link(r.link)
-        application = applications.get(r.application_id)
+        context = outbox_context_encode(r.context)
         for user_id in per_reminder[id(r)]:
             user = users.get(user_id)
             if user is None:
                 continue
-            language = user.language or settings.LANGUAGE_CODE
-            subject, body_text, body_html = outbox_render(kind=r.kind, language=language, context={
-                "user": user, "application": application, "link": link, "site_url": settings.SITE_URL,
-                **r.context})
             rows.append(OutboxMessage(
                 dedupe_key=f"{user.email.lower()}|{r.kind}|{r.object_key}|{r.stage}"[:255],
                 occurrence=r.occurrence[:255], recipient=user.email, user=user, kind=r.kind,
-                application=application, language=language, subject=subject, body_text=body_text,
-                body_html=body_html, link=link[:500], status=outbox_status_for(user, r.kind),
+                application_id=r.application_id, language=user.language or settings.LANGUAGE_CODE,
+                rendered=False, context=context, link=link[:500], status=outbox_status_for(user, r.kind),
             ))
     # One insertion order for every sweeper, so two of them at once wait for each other, never deadlock.
     rows.sort(key=lambda row: row.dedupe_key)

@@ -9,6 +9,7 @@ urgent; notifications.digest bundles them once a day.
 import hashlib
 import logging
 import uuid
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -51,6 +52,47 @@ def outbox_render(*, kind: str, language: str, context: dict) -> tuple[str, str,
         body_html = render_to_string("notifications/email/base.html", {**context, "body_text": body_text,
                                                                        "subject": subject, "LANGUAGE_CODE": language})
     return subject[:255], body_text, body_html
+
+
+def outbox_context_encode(context: dict) -> dict:
+    """A template context as JSON: dates and times are tagged so they come back as such."""
+    encoded = {}
+    for key, value in context.items():
+        if isinstance(value, datetime):
+            encoded[key] = {"datetime": value.isoformat()}
+        elif isinstance(value, date):
+            encoded[key] = {"date": value.isoformat()}
+        else:
+            encoded[key] = value
+    return encoded
+
+
+def _context_decode(context: dict) -> dict:
+    decoded = {}
+    for key, value in context.items():
+        if isinstance(value, dict) and value.keys() == {"datetime"}:
+            decoded[key] = datetime.fromisoformat(value["datetime"])
+        elif isinstance(value, dict) and value.keys() == {"date"}:
+            decoded[key] = date.fromisoformat(value["date"])
+        else:
+            decoded[key] = value
+    return decoded
+
+
+def outbox_render_row(message: OutboxMessage) -> None:
+    """Render a row the sweep wrote unrendered (a reminder), in its recipient's language; once.
+
+    Called by the worker just before sending and by the digest before bundling. A row rendered
+    already (by another worker, a moment ago) is read back instead of rendered again.
+    """
+    if message.rendered:
+        return
+    subject, body_text, body_html = outbox_render(kind=message.kind, language=message.language, context={
+        "user": message.user, "application": message.application, "link": message.link,
+        "site_url": settings.SITE_URL, **_context_decode(message.context)})
+    OutboxMessage.objects.filter(pk=message.pk, rendered=False).update(
+        subject=subject, body_text=body_text, body_html=body_html, rendered=True)
+    message.refresh_from_db(fields=["subject", "body_text", "body_html", "rendered"])
 
 
 # From this many rows on, one task carries the ids and a worker publishes the delivery tasks (a sweep
@@ -179,6 +221,7 @@ def outbox_resend(*, message_id: int, user) -> OutboxMessage:
                 recipient=original.recipient, user=original.user, kind=original.kind,
                 application=original.application, language=original.language, subject=original.subject,
                 body_text=original.body_text, body_html=original.body_html, link=original.link,
+                rendered=original.rendered, context=original.context,
                 files=original.files, resent_from=original, queued_by=user,
             )
     except IntegrityError:

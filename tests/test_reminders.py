@@ -11,6 +11,7 @@ from django.utils import formats, timezone, translation
 
 from accounts import roles
 from notifications import tasks
+from notifications.delivery import outbox_send
 from notifications.models import OutboxMessage, ReminderSettings
 from notifications.reminders import deadline_stage, reminders_sweep
 from notifications.services import notification_queue
@@ -194,6 +195,9 @@ def test_a_completion_is_reminded_before_its_deadline_and_when_overdue(draft, ap
                                                       (applicant.email, "overdue-3")]
     row = OutboxMessage.objects.get(kind="reminder_completion_due")
     assert row.link.endswith(reverse("workflows:task", args=[task.pk]))
+    # the worker writes the text as it sends the mail
+    assert outbox_send(row.pk) == "sent"
+    row.refresh_from_db()
     with translation.override("sv"):
         assert formats.date_format(deadline, "j F Y") in row.body_text  # the date in the recipient's language
 
@@ -255,6 +259,28 @@ def test_an_ex_ante_check_waiting_a_week_reminds_the_case_officers_once(draft, a
                                                                (other_officer.email, "waiting")])
     assert OutboxMessage.objects.filter(kind="reminder_check_waiting").first().link.endswith(
         reverse("workflows:task", args=[task.pk]))
+
+
+def test_a_held_waiting_reminder_is_written_when_the_digest_bundles_it(draft, applicant, case_officer):
+    from notifications.digest import digests_send
+
+    # given: the case officer reads the daily digest, and a check has waited a week
+    case_officer.email_frequency = "daily"
+    case_officer.save()
+    submit(draft, applicant)
+    reminders_sweep(now=at(timezone.localdate() + timedelta(days=7)))
+    held = OutboxMessage.objects.get(kind="reminder_check_waiting")
+    assert (held.status, held.rendered) == ("held", False)
+
+    # when: the day's digest is built and sent
+    assert digests_send(now=at(timezone.localdate() + timedelta(days=7), 9)) == 1
+
+    # then: the reminder was written in her language and is listed in the digest by its subject
+    held.refresh_from_db()
+    assert held.rendered is True and held.subject
+    digest = OutboxMessage.objects.get(kind="digest")
+    assert held.subject in digest.body_text
+    assert held.digest == digest
 
 
 def test_a_taken_task_reminds_only_the_person_who_took_it(draft, applicant, case_officer):
@@ -349,6 +375,12 @@ def test_every_reminder_is_plain_text_and_html_in_the_recipients_language(draft,
     closes = timezone.localdate(draft.call.closes_at)
     reminders_sweep(now=at(closes - timedelta(days=3)))
     row = OutboxMessage.objects.get(kind="reminder_draft")
+    # the sweep only decides; the worker writes the text, in the recipient's language, as it sends it
+    assert (row.rendered, row.body_text) == (False, "")
+    assert outbox_send(row.pk) == "sent"
+    row.refresh_from_db()
+    assert row.rendered is True
+    assert mail.outbox[-1].body == row.body_text
     assert row.language == "en"
     assert '<html lang="en">' in row.body_html
     assert f'<a href="{row.link}">' in row.body_html
