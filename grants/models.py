@@ -1033,6 +1033,9 @@ class Event(models.Model):
         TASK_CLAIMED = "task_claimed", _("Task claimed")
         TASK_RELEASED = "task_released", _("Task released")
         REVIEW_DEADLINE_CHANGED = "review_deadline", _("Review deadline changed")
+        REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer asked")
+        REVIEW_CHANGED = "review_changed", _("Submitted review changed")
+        REVIEWS_ENDED = "reviews_ended", _("Open review requests ended")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events",
                                     verbose_name=_("application"))

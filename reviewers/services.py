@@ -88,6 +88,9 @@ def _new_assignment(*, application, reviewer, rubric, review_settings, user=None
         application=application, reviewer=reviewer, rubric=rubric, assigned_by=user,
         deadline=timezone.localdate() + timedelta(days=review_settings.deadline_days),
     )
+    # Staff-only (never shown to the applicant): who was asked, by whom (no one: automatically).
+    event_record(application=application, kind=Event.Kind.REVIEWER_ASSIGNED, actor=user,
+                 message=reviewer.get_full_name() or reviewer.email)
     _notify_assigned(assignment)
     return assignment
 
@@ -243,6 +246,7 @@ def review_save(*, assignment_id: int, user, version: int, scores: dict, recomme
         if review.is_submitted:
             ReviewRevision.objects.create(review=review, version=review.version, content=_content(review),
                                           changed_by=user)
+            event_record(application=application, kind=Event.Kind.REVIEW_CHANGED, actor=user)
         review.recommendation, review.summary = recommendation, summary
         review.version += 1
         first_submission = submit and not review.is_submitted
@@ -277,7 +281,10 @@ def review_close(*, application_id: int, user) -> Application:
         if done < quorum:
             raise NotAllowed(_("At least %(quorum)s review(s) are needed; %(done)s are in.")
                              % {"quorum": quorum, "done": done})
-        application.assignments.filter(status__in=Assignment.OPEN).update(status=Assignment.Status.REMOVED)
+        unanswered = application.assignments.filter(status__in=Assignment.OPEN).select_related("reviewer")
+        names = [a.reviewer.get_full_name() or a.reviewer.email for a in unanswered]
+        if unanswered.update(status=Assignment.Status.REMOVED):  # staff-only: whose requests ended unanswered
+            event_record(application=application, kind=Event.Kind.REVIEWS_ENDED, actor=user, message=", ".join(names))
         _advance(application, user)
         return application
 

@@ -175,6 +175,13 @@ def test_the_case_officer_closes_the_review_with_the_quorum(draft, applicant, ca
     draft.refresh_from_db()
     second.refresh_from_db()
     assert (draft.status, second.status) == ("decision", "removed")
+    # and: the audit trail says who was asked and whose request ended unanswered, for staff only
+    asked = Event.objects.filter(application=draft, kind="reviewer_assigned")
+    assert sorted(asked.values_list("message", flat=True)) == sorted(
+        a.reviewer.get_full_name() for a in (first, second))
+    ended = Event.objects.get(application=draft, kind="reviews_ended")
+    assert (ended.actor, ended.message, ended.visible_to_applicant) == (case_officer, second.reviewer.get_full_name(),
+                                                                        False)
 
 
 # -- reviews: drafts, changes, conflicts of saves ------------------------------------------------------------
@@ -197,6 +204,7 @@ def test_drafts_are_kept_and_a_submitted_review_changes_with_history_until_the_d
     changed = services.review_save(assignment_id=first.pk, user=first.reviewer, version=submitted.version,
                                    scores={c.pk: (2, False, "") for c in criteria}, recommendation="reject")
     assert changed.recommendation == "reject" and changed.is_submitted
+    assert Event.objects.filter(application=draft, kind="review_changed", actor=first.reviewer).count() == 1
     revision = ReviewRevision.objects.get(review=changed)
     assert revision.content["recommendation"] == "grant"
     assert revision.content["scores"][criteria[0].code]["score"] == 4
