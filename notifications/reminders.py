@@ -312,23 +312,41 @@ def _url_pattern(name: str) -> str:
     return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
-def _absolute_link(link: tuple) -> str:
+@lru_cache(maxsize=32)
+def _absolute_pattern(site_url: str, name: str) -> str:
+    return site_url + _url_pattern(name)
+
+
+def _absolute_link(link: tuple, site_url: str) -> str:
     name, pk = link
-    return f"{settings.SITE_URL}{_url_pattern(name).format(pk)}"
+    return _absolute_pattern(site_url, name).format(pk)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    pk: int
+    email: str
+    language: str
+    email_frequency: str
 
 
 class _Recipients:
-    """Resolves recipient specs to users, in bulk, caching role members for the whole sweep."""
+    """Resolves recipient specs to users, in bulk, caching role members and users for the whole sweep."""
 
     def __init__(self):
         self.role_members: dict[str, list[int]] = {}
+        self.users: dict[int, _Recipient | None] = {}  # None: inactive or without an address
+        self.contacts: dict[int, list[int]] = {}  # organisation → its active contacts
 
     def resolve(self, reminders) -> tuple[dict, dict[int, User]]:
-        org_ids = {pk for r in reminders for kind, pk in r.to if kind == "org"}
-        contacts: dict[int, list[int]] = {}
-        for organisation_id, user_id in Membership.objects.filter(
-                organisation_id__in=org_ids, user__is_active=True).values_list("organisation_id", "user_id"):
-            contacts.setdefault(organisation_id, []).append(user_id)
+        org_ids = {pk for r in reminders for kind, pk in r.to if kind == "org"} - self.contacts.keys()
+        contacts = self.contacts
+        if org_ids:
+            for organisation_id in org_ids:
+                contacts[organisation_id] = []
+            for organisation_id, user_id in Membership.objects.filter(
+                    organisation_id__in=org_ids, user__is_active=True).values_list("organisation_id", "user_id"):
+                contacts[organisation_id].append(user_id)
         for role in {name for r in reminders for kind, name in r.to if kind == "role"} - self.role_members.keys():
             self.role_members[role] = list(User.objects.filter(groups__name=role, is_active=True)
                                            .values_list("pk", flat=True).distinct())
@@ -343,10 +361,13 @@ class _Recipients:
                 else:
                     ids += self.role_members.get(value, [])
             per_reminder[id(r)] = list(dict.fromkeys(ids))
-        all_ids = {pk for ids in per_reminder.values() for pk in ids}
-        users = {u.pk: u for u in User.objects.filter(pk__in=all_ids, is_active=True).exclude(email="").only(
-            "pk", "email", "full_name", "language", "email_frequency")}
-        return per_reminder, users
+        missing = {pk for ids in per_reminder.values() for pk in ids} - self.users.keys()
+        if missing:
+            self.users.update(dict.fromkeys(missing))
+            for row in User.objects.filter(pk__in=missing, is_active=True).exclude(email="").values_list(
+                    "pk", "email", "language", "email_frequency"):
+                self.users[row[0]] = _Recipient(*row)
+        return per_reminder, self.users
 
 
 # The columns a reminder's row is written with: every NOT NULL column of the outbox (the rest stay NULL).
@@ -360,9 +381,10 @@ def _rows_for(batch, recipients: _Recipients) -> list[dict]:
     one in its recipient's language just before sending it (notifications.services.outbox_render_row)."""
     per_reminder, users = recipients.resolve(batch)
     created_at = timezone.now()
+    site_url = settings.SITE_URL
     rows = []
     for r in batch:
-        link = _absolute_link(r.link)[:500]
+        link = _absolute_link(r.link, site_url)[:500]
         context = outbox_context_encode(r.context)
         for user_id in per_reminder[id(r)]:
             user = users.get(user_id)
@@ -410,9 +432,14 @@ def _insert_postgresql(rows: list[dict]) -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE reminder_rows ON COMMIT DROP AS SELECT {columns} FROM {table} "
                        "WITH NO DATA")
+        as_json = {}  # the rows of one reminder share their context: dump it once
         with cursor.copy(f"COPY reminder_rows ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in ("context", "files") else row[c] for c in COLUMNS])
+                context = row["context"]
+                if id(context) not in as_json:
+                    as_json[id(context)] = json.dumps(context)
+                copy.write_row([as_json[id(context)] if c == "context" else "[]" if c == "files" else row[c]
+                                for c in COLUMNS])
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM reminder_rows ORDER BY dedupe_key "
                        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, status")
         written = cursor.fetchall()
