@@ -221,7 +221,8 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     assert all(t.started is not None for t in tasks if t.flow_task_type == "HUMAN")
     assert list(application.events.values_list("kind", flat=True)) == [
         Event.Kind.CREATED, Event.Kind.SUBMITTED, Event.Kind.TASK_CLAIMED, Event.Kind.CHECKED,
-        Event.Kind.NO_CONFLICT_DECLARED, Event.Kind.REVIEWED, Event.Kind.REVIEW_CLOSED, Event.Kind.TASK_CLAIMED,
+        Event.Kind.REVIEWER_ASSIGNED, Event.Kind.NO_CONFLICT_DECLARED, Event.Kind.REVIEWED, Event.Kind.REVIEW_CLOSED,
+        Event.Kind.TASK_CLAIMED,
         Event.Kind.PAYMENT_PLANNED,
         Event.Kind.DECIDED, Event.Kind.PAYMENT_PAID, Event.Kind.REPORT_SUBMITTED, Event.Kind.TASK_CLAIMED,
         Event.Kind.PAYMENT_PLANNED, Event.Kind.MONEY_RETURNED, Event.Kind.REPORT_APPROVED, Event.Kind.PAYMENT_PAID,
