@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications.models import OutboxMessage
+from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
 from notifications.services import outbox_render_row
 
 logger = logging.getLogger(__name__)
@@ -139,10 +139,12 @@ def outbox_send(message_id: int) -> str:
         logger.error("Outbox message %s failed permanently: %s", message_id, exc)
         return "failed"
     sent_at = timezone.now()
+    # A sent account mail keeps who, what and when, but not its one-time link.
+    blank = {"body_text": "", "body_html": ""} if message.kind.startswith(ACCOUNT_KIND_PREFIX) else {}
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message_id).update(
             status=OutboxMessage.Status.SENT, attempts=message.attempts + 1, sent_at=sent_at, last_error="",
-            claimed_at=None, next_attempt_at=None,
+            claimed_at=None, next_attempt_at=None, **blank,
         )
         if message.kind == "digest":  # the rows it bundles are sent with it
             digests = [pk for pk in (message.pk, message.resent_from_id) if pk]

@@ -11,6 +11,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# Account mails (allauth: address confirmation, password reset …) carry one-time links: once such a mail
+# is sent its text is blanked (notifications.delivery), so nobody can read a working link from the outbox.
+ACCOUNT_KIND_PREFIX = "account_"
+
+
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -80,6 +85,8 @@ class OutboxMessage(models.Model):
         (notifications.delivery releases them), so sending it again would send them twice."""
         if self.kind == "digest" and self.status == self.Status.FAILED:
             return False
+        if self.kind.startswith(ACCOUNT_KIND_PREFIX) and self.status == self.Status.SENT:
+            return False  # its text is gone; the person asks for a new link instead
         return self.status in (self.Status.SENT, self.Status.FAILED)
 
 

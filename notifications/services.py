@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from grants.services import NotAllowed
-from notifications.models import OutboxMessage
+from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +257,6 @@ def user_email_settings_update(*, user, language: str, email_frequency: str):
 
 
 # Account mails (allauth: address confirmation, password reset, …) are kinds "account_<template>".
-ACCOUNT_KIND_PREFIX = "account_"
 
 
 @transaction.atomic
