@@ -361,14 +361,15 @@ def repayment_mark_received(*, repayment_id: int, user, received_on, reference: 
     return repayment
 
 
-def grant_end(*, application_id: int, user, reason: str) -> Application:
+def grant_end(*, application_id: int, user, reason: str, accepted_costs: Decimal = Decimal("0")) -> Application:
     """End a granted project that will not be carried out (avslutat utan genomförande).
 
-    Planned payments are cancelled, a correction waiting for approval lapses, the unspent commitment
-    returns to the fund (case_close_release, once), whatever was paid out is claimed back
-    (repayment_claim, once), the process ends and the applicant is told why. Locks in the order of
-    the workflow steps (process, fund year, application): a second closing waits, then finds the case
-    ended and changes nothing.
+    Planned payments are cancelled and a correction waiting for approval lapses. `accepted_costs` is
+    what the organisation already spent in good faith and may keep (at most the grant): what was paid
+    beyond it is claimed back (repayment_claim, once); what it exceeds the payments made is planned as
+    a final payment. The rest of the commitment returns to the fund (case_close_release, once), the
+    process ends and the applicant is told why. Locks in the order of the workflow steps (process,
+    fund year, application): a second closing waits, then finds the case ended and changes nothing.
     """
     from viewflow.workflow.exceptions import FlowLockFailed
 
@@ -379,6 +380,9 @@ def grant_end(*, application_id: int, user, reason: str) -> Application:
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason the grant is ended.")})
+    accepted_costs = accepted_costs or Decimal("0")
+    if accepted_costs < 0:
+        raise ValidationError({"accepted_costs": _("The accepted costs cannot be negative.")})
     process = ApplicationProcess.objects.filter(application_id=application_id).first()
     if process is None:
         raise NotAllowed(_("Only a granted project that is under way can be ended."))
@@ -391,21 +395,28 @@ def grant_end(*, application_id: int, user, reason: str) -> Application:
                 return application  # ended by a click a moment ago: nothing more
             if application.status != Application.Status.GRANTED:
                 raise NotAllowed(_("Only a granted project that is under way can be ended."))
+            grant = effective_grant(application)
+            if grant is not None and accepted_costs > grant.amount:
+                raise ValidationError({"accepted_costs": _(
+                    "The accepted costs cannot be more than the grant, %(amount)s SEK.") % {"amount": grant.amount}})
             process = ApplicationProcess.objects.get(pk=process.pk)  # as it is now, under the lock
             for pending in application.decisions.select_for_update().filter(status=Decision.Status.PENDING):
                 _correction_annul(decision=pending, fund_year=fund_year, user=user)
             ApplicationFlow.instance.cancel(process)
             payments_cancel_planned(application=application, user=user, why=reason)
-            repayment_claim(application=application, amount=paid_total(application),
+            paid = paid_total(application)
+            repayment_claim(application=application, amount=paid - accepted_costs,
                             reason=Repayment.Reason.ENDED, user=user)
+            payment_plan(application=application, kind=Payment.Kind.FINAL, amount=accepted_costs - paid, user=user)
             case_close_release(application=application, user=user)
             old = application.status
             application.status = Application.Status.ENDED
             application.status_changed_at = timezone.now()
             application.save(update_fields=["status", "status_changed_at", "updated_at"])
             event_record(application=application, kind=Event.Kind.GRANT_ENDED, actor=user, from_status=old,
-                         to_status=application.status, message=reason, visible=True)
-            _notify_contacts(application, "grant_ended", stage="ended", reason=reason)
+                         to_status=application.status, visible=True,
+                         message=reason if not accepted_costs else f"{reason}\n{accepted_costs} SEK")
+            _notify_contacts(application, "grant_ended", stage="ended", reason=reason, accepted_costs=accepted_costs)
             return application
     except FlowLockFailed:
         raise NotAllowed(_("Someone else is working on this case right now. Try again in a moment.")) from None

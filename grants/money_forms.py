@@ -38,6 +38,12 @@ class GrantEndForm(forms.Form):
         help_text=_("For example: the organisation has said that the project will not take place. "
                     "The applicant sees this reason."),
     )
+    accepted_costs = MoneyField(
+        label=_("Costs the fund accepts (SEK)"), required=False,
+        help_text=_("What the organisation has already spent in good faith and may keep, at most the grant. "
+                    "Paid out beyond it is claimed back; if it is more than what was paid, the difference is "
+                    "paid. Leave empty to claim back everything paid."),
+    )
 
 
 class CorrectionApprovalForm(forms.Form):

@@ -1,6 +1,8 @@
 """Staff pages for the money: fund budgets with their ledger, payments and repayments, decision letters,
 corrections and their second approval, ending a grant that will not be carried out."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -211,7 +213,8 @@ def grant_end(request, application_pk: int):
     form = GrantEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ledger.grant_end(application_id=application.pk, user=request.user, reason=form.cleaned_data["reason"])
+            ledger.grant_end(application_id=application.pk, user=request.user, reason=form.cleaned_data["reason"],
+                             accepted_costs=form.cleaned_data["accepted_costs"] or Decimal("0"))
         except ValidationError as exc:
             add_service_errors(form, exc)
         except NotAllowed as exc:

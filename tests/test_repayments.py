@@ -257,6 +257,61 @@ def test_ending_a_grant_with_nothing_paid_cancels_the_advance_and_claims_nothing
     assert open_task_count(draft) == 0
 
 
+def test_ending_a_grant_with_accepted_costs_claims_back_only_the_rest(
+        client, draft, applicant, case_officer, reviewer, secretary, fund_year):
+    # given: 20 000 granted, all of it paid in advance (the default 100 %)
+    granted(draft, applicant, case_officer, reviewer, secretary, "20000")
+    pay_all_planned(secretary)
+    client.force_login(secretary)
+
+    # when: the project stops, and the secretary accepts the 6 000 it had already spent
+    response = client.post(reverse("grants:grant_end", args=[draft.pk]),
+                           {"reason": "Ledaren flyttade.", "accepted_costs": "6 000"})
+
+    # then: 14 000 is claimed back, nothing more is paid, and the accepted costs stay spent
+    assert response.status_code == 302
+    assert Repayment.objects.get().amount == Decimal("14000")
+    assert list(Payment.objects.values_list("kind", "status", "amount")) == [("advance", "paid", Decimal("20000"))]
+    assert ledger_sums(draft) == {"commitment": Decimal("20000"), "payment": Decimal("20000")}
+    assert "6000" in OutboxMessage.objects.get(kind="grant_ended").body_text.replace(" ", "").replace("\xa0", "")
+    ledger.repayment_mark_received(repayment_id=Repayment.objects.get().pk, user=secretary,
+                                   received_on=timezone.localdate())
+    assert fund_year_balance(fund_year=fund_year)["available"] == Decimal("94000")
+
+
+def test_ending_a_grant_with_costs_above_the_advance_pays_the_difference(
+        client, draft, applicant, case_officer, reviewer, secretary, fund_year):
+    # given: 20 000 granted, a 50 % advance (10 000) paid
+    draft.call.fund.advance_percent = 50
+    draft.call.fund.save()
+    granted(draft, applicant, case_officer, reviewer, secretary, "20000")
+    pay_all_planned(secretary)
+    client.force_login(secretary)
+
+    # when: 12 000 of costs are accepted
+    client.post(reverse("grants:grant_end", args=[draft.pk]), {"reason": "Stopp.", "accepted_costs": "12000"})
+
+    # then: nothing is claimed, 2 000 is planned as a final payment, and 8 000 goes back to the fund
+    assert Repayment.objects.count() == 0
+    assert list(Payment.objects.order_by("pk").values_list("kind", "status", "amount")) == [
+        ("advance", "paid", Decimal("10000")), ("final", "planned", Decimal("2000"))]
+    assert ledger_sums(draft)[("release", "close")] == Decimal("8000")
+    assert fund_year_balance(fund_year=fund_year)["available"] == Decimal("88000")
+
+
+def test_accepted_costs_above_the_grant_are_refused_and_nothing_changes(
+        client, draft, applicant, case_officer, reviewer, secretary, fund_year):
+    granted(draft, applicant, case_officer, reviewer, secretary, "20000")
+    pay_all_planned(secretary)
+    before = state(draft)
+    client.force_login(secretary)
+    for amount in ("20001", "-1"):
+        response = client.post(reverse("grants:grant_end", args=[draft.pk]), {"reason": "x", "accepted_costs": amount})
+        assert response.status_code == 400
+        assert response.context["form"].errors["accepted_costs"]
+    assert state(draft) == before
+
+
 def open_task_count(application):
     return ApplicationProcess.objects.get(application=application).task_set.filter(
         status__in=[STATUS.NEW, STATUS.ASSIGNED]).count()
