@@ -85,47 +85,46 @@ def payments(request):
     })
 
 
-@login_required
-@require_POST
-def repayment_mark_received(request, pk: int):
+def _record_on_payments_page(request, form_class, record, *, invalid: str, done: str, missing):
+    """POST from the payments page: validate the form, run the ledger service, say how it went, go back."""
     _require_staff(request.user)
-    form = RepaymentReceivedForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter the date the money was received."))
+        messages.error(request, invalid)
         return redirect("grants:payments")
     try:
-        ledger.repayment_mark_received(repayment_id=pk, user=request.user,
-                                       received_on=form.cleaned_data["received_on"],
-                                       reference=form.cleaned_data["reference"])
-    except Repayment.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(e for errors in exc.message_dict.values() for e in errors))
-    else:
-        messages.success(request, _("The repayment is recorded and the money is back in the fund."))
-    return redirect("grants:payments")
-
-
-@login_required
-@require_POST
-def payment_mark_paid(request, pk: int):
-    _require_staff(request.user)
-    form = PaymentPaidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter the date the payment was made."))
-        return redirect("grants:payments")
-    try:
-        ledger.payment_mark_paid(payment_id=pk, user=request.user, paid_on=form.cleaned_data["paid_on"],
-                                 reference=form.cleaned_data["reference"])
-    except Payment.DoesNotExist:
+        record(form.cleaned_data)
+    except missing:
         raise Http404 from None
     except ValidationError as exc:
         messages.error(request, " ".join(e for errors in exc.message_dict.values() for e in errors))
     except NotAllowed as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The payment is recorded."))
+        messages.success(request, done)
     return redirect("grants:payments")
+
+
+@login_required
+@require_POST
+def repayment_mark_received(request, pk: int):
+    return _record_on_payments_page(
+        request, RepaymentReceivedForm,
+        lambda data: ledger.repayment_mark_received(repayment_id=pk, user=request.user,
+                                                    received_on=data["received_on"], reference=data["reference"]),
+        invalid=_("Enter the date the money was received."),
+        done=_("The repayment is recorded and the money is back in the fund."), missing=Repayment.DoesNotExist)
+
+
+@login_required
+@require_POST
+def payment_mark_paid(request, pk: int):
+    return _record_on_payments_page(
+        request, PaymentPaidForm,
+        lambda data: ledger.payment_mark_paid(payment_id=pk, user=request.user, paid_on=data["paid_on"],
+                                              reference=data["reference"]),
+        invalid=_("Enter the date the payment was made."), done=_("The payment is recorded."),
+        missing=Payment.DoesNotExist)
 
 
 @login_required

@@ -438,8 +438,8 @@ def _insert_postgresql(rows: list[dict]) -> list[tuple[int, str]]:
                 context = row["context"]
                 if id(context) not in as_json:
                     as_json[id(context)] = json.dumps(context)
-                copy.write_row([as_json[id(context)] if c == "context" else "[]" if c == "files" else row[c]
-                                for c in COLUMNS])
+                copy.write_row([as_json[id(context)] if c == "context" else json.dumps(row[c]) if c == "files"
+                                else row[c] for c in COLUMNS])
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM reminder_rows ORDER BY dedupe_key "
                        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, status")
         written = cursor.fetchall()
