@@ -2,8 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.text import SingleLineFieldsMixin
 
-class SignupExtraForm(forms.Form):
+
+class SignupExtraForm(SingleLineFieldsMixin, forms.Form):
     """Fields allauth's sign-up form adds before e-mail and password."""
 
     full_name = forms.CharField(label=_("Your name"), max_length=200,

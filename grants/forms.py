@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.text import SingleLineFieldsMixin
 from grants.models import ActivityLine, Application, BudgetLine, Organisation, Partner, Theme
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,7 +37,7 @@ class MoneyField(forms.DecimalField):
         return value
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(SingleLineFieldsMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "org_number", "municipality", "kind"]
@@ -46,7 +47,7 @@ class OrganisationForm(forms.ModelForm):
         }
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(SingleLineFieldsMixin, forms.ModelForm):
     """The application's own fields. Every field may be empty while drafting; completeness
     is checked when the application is submitted (grants.services.submission_errors)."""
 
@@ -109,7 +110,7 @@ class ApplicationForm(forms.ModelForm):
         return cleaned
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(SingleLineFieldsMixin, forms.Form):
     description = forms.CharField(label=_("Activity"), max_length=300, required=False,
                                   help_text=_("For example: language café every Tuesday, or a study visit."))
     starts_on = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET,
@@ -125,14 +126,14 @@ class ActivityForm(forms.Form):
         return cleaned
 
 
-class BudgetLineForm(forms.Form):
+class BudgetLineForm(SingleLineFieldsMixin, forms.Form):
     description = forms.CharField(label=_("Cost"), max_length=300, required=False,
                                   help_text=_("What the money pays for, for example room rent or food."))
     amount = MoneyField(label=_("Amount (SEK)"), required=False,
                         help_text=_("In kronor. All the rows together must be the amount you apply for."))
 
 
-class PartnerForm(forms.Form):
+class PartnerForm(SingleLineFieldsMixin, forms.Form):
     name = forms.CharField(label=_("Partner"), max_length=200, required=False,
                            help_text=_("The name of the organisation, authority or company."))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", "—")] + list(Partner.Kind.choices),

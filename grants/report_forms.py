@@ -12,6 +12,7 @@ The forms only read what was typed; what a report must contain is decided in one
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.text import SingleLineFieldsMixin
 from grants.forms import DATE_WIDGET, LineFormSet, MoneyField
 from grants.models import FinalReport, FinalReportActivity
 from grants.reports import PLANNED_STATUSES, REPORT_FIELDS
@@ -37,7 +38,7 @@ FIELD_HELP = {
 }
 
 
-class FinalReportForm(forms.Form):
+class FinalReportForm(SingleLineFieldsMixin, forms.Form):
     """The report's own fields; every field may be empty while the report is a draft."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -57,7 +58,7 @@ FinalReportForm.base_fields.update(forms.fields_for_model(
 ))
 
 
-class CostForm(forms.Form):
+class CostForm(SingleLineFieldsMixin, forms.Form):
     """What one line of the budget really cost."""
 
     amount = MoneyField(label=_("Actual cost (SEK)"), required=False,
@@ -70,7 +71,7 @@ class CostForm(forms.Form):
         self.line = line
 
 
-class ExtraCostForm(forms.Form):
+class ExtraCostForm(SingleLineFieldsMixin, forms.Form):
     description = forms.CharField(label=_("Cost"), max_length=300, required=False,
                                   help_text=_("What the money was used for, for example “Bus tickets”."))
     amount = MoneyField(label=_("Actual cost (SEK)"), required=False, help_text=_("What it came to, in kronor."))
@@ -96,7 +97,7 @@ class ActivityOutcomeForm(forms.Form):
         self.activity = activity
 
 
-class ExtraActivityForm(forms.Form):
+class ExtraActivityForm(SingleLineFieldsMixin, forms.Form):
     description = forms.CharField(label=_("Activity"), max_length=300, required=False,
                                   help_text=_("An activity you did that was not in the plan."))
     starts_on = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET,

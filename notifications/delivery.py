@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.text import single_line
 from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
 from notifications.services import outbox_render_row
 
@@ -114,13 +115,13 @@ def outbox_send(message_id: int) -> str:
     try:
         outbox_render_row(message)  # a reminder is rendered here, in the worker; a template error is recorded
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body_text, to=[message.recipient],
+            subject=single_line(message.subject), body=message.body_text, to=[message.recipient],
             headers={"Message-ID": message.message_id},
         )
         email.attach_alternative(message.body_html, "text/html")
         for item in message.files:
             with default_storage.open(item["name"], "rb") as handle:
-                email.attach(item["filename"], handle.read(), item["content_type"])
+                email.attach(single_line(item["filename"]), handle.read(), item["content_type"])
         email.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 -- every failure is recorded on the row
         attempts = message.attempts + 1

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.text import single_line
 from grants.services import NotAllowed
 from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
 
@@ -45,13 +46,25 @@ def outbox_status_for(user, kind: str) -> str:
 
 
 def outbox_render(*, kind: str, language: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text, HTML) of `kind` in `language`."""
+    """(subject, text, HTML) of `kind` in `language`.
+
+    The subject and the text part are rendered with autoescaping off (they are plain text, and
+    a title like "Barn & unga" must read so), so they hold whatever the user typed. The HTML part
+    escapes them: they are handed over as plain `str`, never as the SafeString render_to_string
+    returns, which the HTML template's escaping would take as already safe and copy raw. The
+    subject is one line with no control characters, whatever a stored title holds.
+    """
     with translation.override(language):
-        subject = render_to_string(f"notifications/email/{kind}_subject.txt", context).strip().replace("\n", " ")
-        body_text = render_to_string(f"notifications/email/{kind}.txt", context)
-        body_html = render_to_string("notifications/email/base.html", {**context, "body_text": body_text,
-                                                                       "subject": subject, "LANGUAGE_CODE": language})
-    return subject[:255], body_text, body_html
+        subject = single_line(render_to_string(f"notifications/email/{kind}_subject.txt", context))[:255]
+        body_text = str.__str__(render_to_string(f"notifications/email/{kind}.txt", context))
+        body_html = mail_html(subject=subject, body_text=body_text, language=language)
+    return subject, body_text, body_html
+
+
+def mail_html(*, subject: str, body_text: str, language: str) -> str:
+    """The HTML part of a mail: the text part, escaped, with Potten's own links clickable."""
+    return render_to_string("notifications/email/base.html", {
+        "body_text": str.__str__(str(body_text)), "subject": single_line(subject), "LANGUAGE_CODE": language})
 
 
 def outbox_context_encode(context: dict) -> dict:
@@ -270,10 +283,10 @@ def account_mail_queue(*, email: str, user, language: str, template: str, subjec
     """
     kind = (ACCOUNT_KIND_PREFIX + template.rsplit("/", 1)[-1])[:50]
     stage = uuid.uuid4().hex
+    subject = single_line(subject)
     if not body_html:
         with translation.override(language):
-            body_html = render_to_string("notifications/email/base.html", {
-                "body_text": body_text, "subject": subject, "LANGUAGE_CODE": language})
+            body_html = mail_html(subject=subject, body_text=body_text, language=language)
     message = OutboxMessage.objects.create(
         dedupe_key=f"{email.lower()}|{kind}|-|{stage}"[:255], occurrence=f"{kind}|-|{stage}", recipient=email,
         user=user, kind=kind, language=language, subject=subject[:255], body_text=body_text, body_html=body_html,

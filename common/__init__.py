@@ -1,0 +1,1 @@
+"""Small rules every app shares, depending on Django only."""
