@@ -158,3 +158,26 @@ def test_an_organisation_name_with_a_line_break_is_refused(client, applicant):
     assert response.status_code in (200, 400)
     assert response.context["form"].errors["name"]
     assert Organisation.objects.count() == before
+
+
+def test_the_migration_escapes_the_html_of_mails_not_sent_yet(db):
+    """Rows queued before the fix: unsent ones get an escaped HTML part, sent ones keep their record."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    raw = f"<p>{MARKUP}</p>"
+    rows = {status: OutboxMessage.objects.create(
+        dedupe_key=f"old|{status}", occurrence=f"old|{status}", recipient="staff@example.org",
+        kind="submitted_staff", language="sv", subject="Ämne", body_text=f"Text {MARKUP}", body_html=raw,
+        rendered=True, status=status) for status in ("pending", "held", "failed", "sent")}
+
+    import_module("notifications.migrations.0008_rerender_unsent_html").rerender(apps, None)
+
+    for status, row in rows.items():
+        row.refresh_from_db()
+        if status == "sent":
+            assert row.body_html == raw
+        else:
+            _assert_no_live_markup(row.body_html)
+            assert "Text &quot;&gt;&lt;img" in row.body_html
