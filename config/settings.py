@@ -105,15 +105,14 @@ _database_url = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "potten.sqlite3",
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-            # A file, not memory, so a Celery worker started by a test sees the test database.
-            "TEST": {"NAME": VAR_DIR / "test-potten.sqlite3"},
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "potten.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same rules for the embedded default and a SQLite file named by DATABASE_URL: wait for a
+    # writer instead of failing, take the write lock at BEGIN, and test on a file, not in memory, so a
+    # Celery worker started by a test sees the test database.
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["TEST"] = {"NAME": _sqlite_file.with_name(f"test-{_sqlite_file.name}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -75,6 +75,22 @@ def test_the_embedded_defaults_start_with_no_services(tmp_path):
     assert (tmp_path / "celery" / "queue").is_dir()
 
 
+def test_a_sqlite_file_named_by_database_url_gets_the_embedded_rules(tmp_path):
+    """A worker started by a test must see the test database: a file beside the named one, never memory
+    (an in-memory name handed to the worker was "'mode' is an invalid keyword argument")."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"POTTEN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": f"sqlite:///{tmp_path}/potten-data.sqlite3"})
+    code = ("import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
+            "print(d['ENGINE'], d['NAME'], d['TEST']['NAME'], d['OPTIONS']['transaction_mode'])")
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3", f"{tmp_path}/potten-data.sqlite3", f"{tmp_path}/test-potten-data.sqlite3",
+        "IMMEDIATE"]
+
+
 def test_production_settings_pass_the_deployment_checklist(tmp_path):
     env = {**os.environ, "POTTEN_VAR_DIR": str(tmp_path), "DEBUG": "false", "SECRET_KEY": "k" * 20 + "x9Y!z" * 10,
            "ALLOWED_HOSTS": "potten.example.se", "SITE_URL": "https://potten.example.se",
