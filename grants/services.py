@@ -9,17 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from common.errors import EditConflict, NotAllowed  # noqa: F401 -- raised here, and imported from here elsewhere
 from grants.models import (
     ActivityLine, Application, BudgetLine, Call, CaseNumberCounter, Event, Fund, Membership, Organisation, Partner,
 )
-
-
-class NotAllowed(Exception):
-    """A request that is understood but refused; `message` is shown to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def event_record(*, application, kind, actor, from_status="", to_status="", message="", visible=False) -> Event:
@@ -51,10 +44,6 @@ def application_create(*, user, organisation: Organisation, call: Call) -> Appli
     application = Application.objects.create(organisation=organisation, call=call, created_by=user)
     event_record(application=application, kind=Event.Kind.CREATED, actor=user, to_status=application.status)
     return application
-
-
-class EditConflict(NotAllowed):
-    """The application changed since the form was loaded (another tab, or a colleague)."""
 
 
 LINE_MODELS = {"activities": ActivityLine, "budget": BudgetLine, "partners": Partner}

@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.errors import NotAllowed
 from common.text import single_line
-from grants.services import NotAllowed
 from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
 
 logger = logging.getLogger(__name__)
