@@ -191,6 +191,8 @@ def correction_approval(request, application_pk: int, pk: int):
             add_service_errors(form, exc)
         except NotAllowed as exc:
             form.add_error(None, exc.message)
+        except FlowLockFailed:  # the case's process is locked by someone else past the retries
+            form.add_error(None, _("Someone else is working on this case right now. Try again in a moment."))
         else:
             messages.success(request, _("The second approval is recorded."))
             return redirect("workflows:case_detail", application.pk)

@@ -213,3 +213,52 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_every_review_action(clie
     assert client.post(reverse("reviewers:review_close", args=[draft.pk])).status_code == 302
     draft.refresh_from_db()
     assert draft.status == Application.Status.DECISION
+
+
+def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_and_ending_a_grant(
+        client, applicant, organisation, case_officer, reviewer, secretary, call, one_try_lock):
+    from decimal import Decimal
+
+    from grants import ledger
+    from workflows import services as workflow_services
+
+    # given: a grant in a fund where more than 10 000 needs two secretaries, and a pending correction to 18 000
+    call.fund.four_eyes_above = Decimal("10000")
+    call.fund.save()
+    with_pool(call, [reviewer], 1)
+    application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
+                                     requested_amount=Decimal("20000"))
+    task = to_stage(application, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                    secretary=secretary)
+    workflow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("10000"),
+                                      motivation="Delar av budgeten är för höga.")
+    pending = ledger.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("18000"),
+                                      conditions="", motivation="Lokalhyran glömdes.")
+    assert pending.status == Decision.Status.PENDING
+    colleague = UserFactory(role="secretary")
+    process = ApplicationProcess.objects.get(application=application)
+    before = (Event.objects.count(), OutboxMessage.objects.count(),
+              sorted(Decision.objects.values_list("pk", "status")))
+    locked = _(LOCKED)
+
+    release, thread = hold_process_locks([process.pk])
+    try:
+        # when: the colleague approves, and the secretary ends the grant, while someone holds the case's lock
+        client.force_login(colleague)
+        approve = client.post(reverse("grants:correction_approval", args=[application.pk, pending.pk]),
+                              {"approve": "yes", "comment": "OK"})
+        client.force_login(secretary)
+        end = client.post(reverse("grants:grant_end", args=[application.pk]),
+                          {"reason": "Föreningen lades ner.", "accepted_costs": ""})
+    finally:
+        release.set()
+        thread.join()
+
+    # then: a page with the message, never a 500, and nothing changed
+    for response in (approve, end):
+        assert response.status_code == 400
+        assert response.context["form"].non_field_errors() == [locked]
+    application.refresh_from_db()
+    assert application.status == Application.Status.GRANTED
+    assert (Event.objects.count(), OutboxMessage.objects.count(),
+            sorted(Decision.objects.values_list("pk", "status"))) == before
