@@ -1,7 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from grants import views as grant_views
+
+# The admin logs in through allauth (password, then the second factor), never through its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", grant_views.home, name="home"),
