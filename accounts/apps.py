@@ -8,10 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
-        from allauth.mfa.signals import authenticator_added
         from django.contrib.auth.signals import user_logged_in
 
-        from accounts.mfa import mark_in_process_login, record_enrolment
+        from accounts.mfa import mark_in_process_login
         from accounts.roles import ensure_role_groups
 
         # After every migrate (and every test-database flush) the role groups exist
@@ -19,4 +18,3 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(ensure_role_groups, dispatch_uid="potten-ensure-role-groups")
         # The second factor (accounts/mfa.py).
         user_logged_in.connect(mark_in_process_login, dispatch_uid="potten-mfa-in-process-login")
-        authenticator_added.connect(record_enrolment, dispatch_uid="potten-mfa-enrolment")

@@ -14,7 +14,7 @@ this user. Otherwise:
 
 - A user who has no authenticator yet can open only the account pages (``/konto/…``: set one up, see the
   recovery codes, log out) and switch the language. Every other page sends them to set one up.
-  Setting up TOTP counts as passing the step, because the form checks a code from the new
+  Setting up TOTP (``ActivateTOTPView``) counts as passing the step, because the form checks a code from the new
   authenticator. The security trade-off is the usual one for first enrolment: until a staff user
   has enrolled, their password alone lets someone enrol. Staff accounts should therefore enrol at
   their first login. The demo accounts come already enrolled.
@@ -47,6 +47,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.views import ActivateTOTPView as AllauthActivateTOTPView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -134,6 +135,18 @@ class MFAAdapter(DefaultMFAAdapter):
         return not (authenticator.type == Authenticator.Type.TOTP and requires_second_factor(authenticator.user))
 
 
+class ActivateTOTPView(AllauthActivateTOTPView):
+    """allauth's page to set up TOTP (same URL and name, config/urls.py). Its form checks a code from the
+    new authenticator, so the session has passed the second factor once it is set up."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = self.request.user
+        totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        record_authentication(self.request, user, "mfa", id=totp.pk, type=totp.type, enrolled=True)
+        return response
+
+
 # -- signal receivers (connected in accounts.apps) -------------------------------------------------
 def mark_in_process_login(sender, request, user, **kwargs):
     """Mark a session that the test client made in-process (``force_login``); unmark one made over HTTP."""
@@ -143,9 +156,3 @@ def mark_in_process_login(sender, request, user, **kwargs):
         request.session.pop(IN_PROCESS_LOGIN_KEY, None)
     else:
         request.session[IN_PROCESS_LOGIN_KEY] = str(user.pk)
-
-
-def record_enrolment(sender, request, user, authenticator, **kwargs):
-    """Setting up TOTP checks a code from the new authenticator: the session has passed the second factor."""
-    if request is not None and authenticator.type == Authenticator.Type.TOTP and request.user == user:
-        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type, enrolled=True)
