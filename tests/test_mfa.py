@@ -1,13 +1,16 @@
 """The second factor over HTTP (accounts/mfa.py): required for every staff role, reviewers and the admin,
 optional for applicants; recovery codes work once; the Django admin's login is no way around it."""
 
+import json
 import re
+from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -264,3 +267,28 @@ def test_an_http_login_never_carries_the_in_process_mark(client, case_officer, p
     login_with_second_factor(client, case_officer, password)
 
     assert IN_PROCESS_LOGIN_KEY not in client.session
+
+
+def test_the_demo_staff_log_in_with_the_documented_secret_and_the_totp_code_command(settings, tmp_path, client):
+    settings.VAR_DIR = tmp_path  # keep the demo passwords of a real installation untouched
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent: no second authenticator
+    logins = json.loads((tmp_path / "demo-logins.json").read_text())
+
+    for email, info in logins.items():
+        authenticators = Authenticator.objects.filter(user__email=email)
+        if info["role"] == roles.APPLICANT:
+            assert not authenticators.exists()
+        else:
+            assert sorted(authenticators.values_list("type", flat=True)) == ["recovery_codes", "totp"], email
+            assert authenticators.get(type="totp").data["secret"] == DEMO_TOTP_SECRET
+
+    # the README's way: the password, then the code `manage.py totp_code` prints
+    out = StringIO()
+    call_command("totp_code", stdout=out)
+    code = out.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    response = login(client, "sekreterare@example.org", logins["sekreterare@example.org"]["password"])
+    assert (response.status_code, response["Location"]) == (302, AUTHENTICATE)
+    response = client.post(AUTHENTICATE, {"code": code})
+    assert (response.status_code, response["Location"]) == (302, reverse("workflows:inbox"))
