@@ -6,10 +6,25 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import strip_tags
 
-from accounts import roles
+from accounts import login_limits, roles
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        """Failed logins are limited per address, per (address, account) and per account from unknown
+        sources (accounts/login_limits.py), answering 429, instead of allauth's lock per account alone."""
+        self._login_failed_rl_usage = login_limits.consume_attempt(request, credentials.get("email", ""))
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        if response is not None:
+            login_limits.remember_source(request, response, user)
+        return response
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        login_limits.clear_account(request, credentials.get("email", ""))
+
     def get_login_redirect_url(self, request):
         """Staff and reviewers land on their tasks, applicants on their applications."""
         mine = roles.user_roles(request.user)

@@ -8,8 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.mfa import mark_in_process_login
         from accounts.roles import ensure_role_groups
 
         # After every migrate (and every test-database flush) the role groups exist
         # with exactly their permissions.
         post_migrate.connect(ensure_role_groups, dispatch_uid="potten-ensure-role-groups")
+        # The second factor (accounts/mfa.py).
+        user_logged_in.connect(mark_in_process_login, dispatch_uid="potten-mfa-in-process-login")

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "viewflow",
     "viewflow.workflow",
     "accounts",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -143,6 +145,25 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "ht
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Potten] "
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Login rate limits (accounts/login_limits.py): failed logins are counted per address, per (address, account)
+# and per account; the per-account limit is skipped for a browser or address the account logged in from before,
+# so no one can lock a person out from elsewhere. Refusals answer 429. "login" counts every login POST;
+# "login_failed" is what allauth.mfa uses for wrong MFA codes (per address and per user).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_ip": "10/m/ip,60/h/ip",
+    "login_failed_ip_account": "5/5m/key",
+    "login_failed_account": "20/h/key",
+}
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (the limits need the client's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Second factor (accounts/mfa.py): TOTP with recovery codes, required for every staff role and the admin.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Potten"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SITE_URL.startswith("https"))
@@ -288,12 +309,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
 }
 
-# Cache (allauth's rate limits live here): Redis when configured, so every web process shares it.
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "potten")}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cache (allauth's rate limits and used TOTP codes live here): Redis when configured, so every web process
+# shares it, falling back to a database table while Redis is down; the database table without Redis.
+from config.cache import caches_setting  # noqa: E402
+
+CACHES = caches_setting(REDIS_URL, key_prefix=env_str("CACHE_KEY_PREFIX", "potten"))
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -301,3 +321,5 @@ if TESTING:
     # Unit tests run tasks inline; tests/test_celery_worker.py proves delivery on a real worker.
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Only the test suite trusts sessions the test client makes in-process (force_login); see accounts/mfa.py.
+MFA_TRUST_IN_PROCESS_LOGINS = TESTING

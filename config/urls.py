@@ -1,11 +1,18 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.mfa import ActivateTOTPView
 from grants import views as grant_views
+
+# The admin logs in through allauth (password, then the second factor), never through its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", grant_views.home, name="home"),
     path("healthz", grant_views.healthz, name="healthz"),
+    # allauth's TOTP set-up page, which also records that the session passed the second factor
+    path("konto/2fa/totp/activate/", ActivateTOTPView.as_view(), name="mfa_activate_totp"),
     path("konto/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

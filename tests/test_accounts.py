@@ -1,4 +1,4 @@
-"""Accounts through HTTP: registration with e-mail confirmation, login, password reset, rate limits."""
+"""Accounts through HTTP: registration with e-mail confirmation, login, password reset (rate limits: test_login_limits.py)."""
 
 import pytest
 from allauth.account.adapter import DefaultAccountAdapter
@@ -140,28 +140,3 @@ def test_password_reset_does_not_reveal_whether_an_account_exists(client, applic
     assert "/konto/password/reset/key/" in mail.outbox[0].body
     assert "/konto/password/reset/key/" not in mail.outbox[1].body
     assert "/konto/signup/" in mail.outbox[1].body
-
-
-def test_repeated_failed_logins_for_one_address_are_refused_even_with_the_right_password(client, applicant,
-                                                                                          password):
-    # allauth 65 default: ACCOUNT_RATE_LIMITS["login_failed"] = "10/m/ip,5/300s/key"
-    for _attempt in range(5):
-        response = login(client, applicant.email, "wrong-password-123")
-        assert form_errors(response) == [refusal("email_password_mismatch")]
-
-    response = login(client, applicant.email, password)
-
-    assert response.status_code == 200
-    assert form_errors(response) == [refusal("too_many_login_attempts")]
-    assert logged_in_user_id(client) is None
-    # another address is not affected by this address's failures
-    other = client.post(reverse("account_login"), {"login": "someone@example.org", "password": "x-wrong-1"})
-    assert form_errors(other) == [refusal("email_password_mismatch")]
-
-
-def test_many_login_posts_from_one_address_get_429(client, applicant):
-    # allauth 65 default: ACCOUNT_RATE_LIMITS["login"] = "30/m/ip" answers with HTTP 429
-    statuses = [login(client, f"guess{n}@example.org", "wrong-password-123").status_code for n in range(31)]
-
-    assert statuses[:30] == [200] * 30
-    assert statuses[30] == 429

@@ -14,13 +14,15 @@ from grants.models import Application, Decision, Event, FinalReport, LedgerEntry
 from grants.selectors import fund_year_balance
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review
+from tests.auth_helpers import login_with_second_factor
 from workflows.models import ApplicationProcess
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, user, password):
-    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    """Staff log in with their password and a TOTP code (accounts/mfa.py)."""
+    response = login_with_second_factor(client, user, password)
     assert response.status_code == 302
     assert response["Location"] == reverse("workflows:inbox")  # staff land on their tasks
 
@@ -125,7 +127,7 @@ def test_whole_journey_from_registration_to_closed(client, call, case_officer, r
     client.post(reverse("account_logout"))
 
     # and: the reviewer (asked automatically) declares no conflict, then scores every criterion
-    response = client.post(reverse("account_login"), {"login": reviewer.email, "password": password})
+    response = login_with_second_factor(client, reviewer, password)
     assert response["Location"] == reverse("reviewers:home")
     assignment = Assignment.objects.get(application=application)
     assert assignment.reviewer == reviewer

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
+from accounts.mfa import DEMO_TOTP_SECRET, give_totp, requires_second_factor
 from accounts.models import User
 from grants import services as grant_services
 from grants.checklist import checklist_ensure_default
@@ -79,6 +80,9 @@ class Command(BaseCommand):
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         if role:
             user.groups.add(Group.objects.get(name=role))
+        if requires_second_factor(user) and not user.authenticator_set.exists():
+            # Staff must log in with a second factor: the demo staff share one public TOTP secret (README).
+            give_totp(user, DEMO_TOTP_SECRET)
         return user
 
     # -- funds and calls -------------------------------------------------------------------
@@ -202,3 +206,5 @@ class Command(BaseCommand):
             label = str(roles.LABELS.get(role, "Admin")) if role else "Admin"
             password = info["password"] if info else "(changed by the user)"
             self.stdout.write(f"  {label:<20} {email:<28} {password}")
+        self.stdout.write(f"Staff log in with a second factor: TOTP secret {DEMO_TOTP_SECRET} in any authenticator "
+                          "app, or `python manage.py totp_code` for the current code.")
