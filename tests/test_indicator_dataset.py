@@ -313,7 +313,8 @@ def test_every_export_carries_the_same_figures(dataset, client):
         assert Decimal(str(by_key[key])) == Decimal(value), key
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(got["pdf"].content)).pages)
     text = text.replace("\xa0", " ")
-    for shown in ("37 000,00 kr", "17 000,00 kr", "39 000,00 kr", "19 000,00 kr", "144 000,00 kr"):
+    for shown in ("37 000,00 kr", "17 000,00 kr", "39 000,00 kr", "19 000,00 kr", "144 000,00 kr",
+                  "Genomförda samverkansprojekt", "Bidrag avslutade utan genomförande", str(2024)):
         assert shown in text, shown
 
 
@@ -327,6 +328,11 @@ def test_the_dashboard_links_each_count_to_its_cases(dataset, client):
         granted = client.get(rows["actuals.applications.granted"].link)
         collaboration = client.get(rows["actuals.applications.collaboration_projects"].link)
     assert page.status_code == 200
+    content = page.content.decode()
+    # The definitions that need a choice are named on the dashboard (in Swedish, the default language).
+    assert "Så räknas siffrorna" in content
+    assert "Avvisade, återtagna och avslagna ansökningar räknas som inkomna" in content
+    assert "minst en samarbetspartner" in content
     assert [c.pk for c in cases.context["cases"]] == [dataset["cases"]["r"].pk]
     assert {c.pk for c in granted.context["cases"]} == {dataset["cases"][k].pk for k in "pqr"}
     assert [c.pk for c in collaboration.context["cases"]] == [dataset["cases"]["p"].pk]
