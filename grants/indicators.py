@@ -62,6 +62,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -591,8 +592,11 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
 
     # 3. The grants in force as of the day, of the applications granted, carried out and ended in the year.
     granted_in_year = {key: transitioned(key, start, cutoff, fund_ids) for key in ("granted", "carried_out", "ended")}
+    # Today the grants in force are simply the effective ones (a correction supersedes the decision it corrects).
+    in_force = (decisions_in_force(known_by) if period.reconstructs else Decision.objects.filter(
+        outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
     granted = grouped(
-        decisions_in_force(known_by).filter(application__call__fund_id__in=fund_ids), "application__call__fund_id",
+        in_force.filter(application__call__fund_id__in=fund_ids), "application__call__fund_id",
         granted=Sum("amount", filter=Q(application__in=granted_in_year["granted"]), default=Decimal("0")),
         granted_carried_out=Sum("amount", filter=Q(application__in=granted_in_year["carried_out"]),
                                 default=Decimal("0")),
@@ -728,12 +732,48 @@ def _no_medians() -> dict:
     return {**{status.value: None for status in MEASURED_STAGES}, "submission_to_decision": None}
 
 
+MEDIAN_SQL = """
+WITH moved AS (
+  SELECT DISTINCT e.application_id FROM {event} e
+  JOIN {application} a ON a.id = e.application_id JOIN {call} c ON c.id = a.call_id
+  WHERE c.fund_id = ANY(%(funds)s) AND e.created_at >= %(start)s AND e.created_at < %(cutoff)s AND e.to_status <> ''
+), changes AS (
+  SELECT c.fund_id, e.to_status, e.created_at,
+         LAG(e.to_status) OVER w AS previous_status, LAG(e.created_at) OVER w AS previous_at,
+         MIN(e.created_at) FILTER (WHERE e.to_status = 'submitted') OVER w AS first_submitted
+  FROM {event} e JOIN moved m ON m.application_id = e.application_id
+  JOIN {application} a ON a.id = e.application_id JOIN {call} c ON c.id = a.call_id
+  WHERE e.created_at < %(cutoff)s AND e.to_status <> ''
+  WINDOW w AS (PARTITION BY e.application_id ORDER BY e.created_at, e.id)
+)
+SELECT fund_id, previous_status,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM created_at - previous_at) / 86400)
+FROM changes WHERE created_at >= %(start)s AND previous_status = ANY(%(measured)s) GROUP BY fund_id, previous_status
+UNION ALL
+SELECT fund_id, 'submission_to_decision',
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM created_at - first_submitted) / 86400)
+FROM changes WHERE created_at >= %(start)s AND previous_status = 'decision' AND to_status IN ('granted', 'rejected')
+  AND first_submitted IS NOT NULL GROUP BY fund_id
+"""
+
+
 def _median_days(fund_ids, start, cutoff) -> dict[int, dict[str, float | None]]:
     """Per fund, median days per stage over the stays that ended in [start, cutoff), from the status changes.
 
-    One query: every status change before the cutoff of the applications that changed status in the
-    period, in order; consecutive changes of one application bound one stay.
+    On PostgreSQL one query computes the stays with window functions and their medians (percentile_cont);
+    elsewhere one query reads every status change before the cutoff of the applications that changed status
+    in the period, in order, and Python pairs consecutive changes of one application into stays.
     """
+    if connection.vendor == "postgresql":
+        sql = MEDIAN_SQL.format(event=Event._meta.db_table, application=Application._meta.db_table,
+                                call=Application._meta.get_field("call").related_model._meta.db_table)
+        result = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"funds": list(fund_ids), "start": start, "cutoff": cutoff,
+                                 "measured": [status.value for status in MEASURED_STAGES]})
+            for fund_id, stage, median in cursor.fetchall():
+                result.setdefault(fund_id, _no_medians())[stage] = round(float(median), 1)
+        return result
     moved = Event.objects.filter(application__call__fund_id__in=fund_ids, created_at__gte=start,
                                  created_at__lt=cutoff).exclude(to_status="").values("application_id")
     rows = (Event.objects.filter(application__in=moved, created_at__lt=cutoff).exclude(to_status="")
