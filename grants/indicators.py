@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -539,7 +539,6 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     year_end = period.year_end
     months = month_ranges(year)
     upto_month = 0 if cutoff <= start else (12 if cutoff >= year_end else as_of.month)
-    groups = {}
 
     def grouped(queryset, key, **aggregates):
         return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
