@@ -590,7 +590,8 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     counts = grouped(events.exclude(to_status=""), "application__call__fund_id", **aggregates)
 
     # 3. The grants in force as of the day, of the applications granted, carried out and ended in the year.
-    granted_in_year = {key: transitioned(key, start, cutoff, fund_ids) for key in ("granted", "carried_out", "ended")}
+    # (not narrowed to the funds: the outer queries are)
+    granted_in_year = {key: transitioned(key, start, cutoff) for key in ("granted", "carried_out", "ended")}
     # Today the grants in force are simply the effective ones (a correction supersedes the decision it corrects).
     in_force = (decisions_in_force(known_by) if period.reconstructs else Decision.objects.filter(
         outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))

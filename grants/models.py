@@ -1064,6 +1064,11 @@ class Event(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        indexes = [
+            # The status changes of the audit trail, per application in time order: what the indicators read.
+            models.Index(fields=["application", "created_at", "id"], condition=~Q(to_status=""),
+                         name="event_status_changes"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

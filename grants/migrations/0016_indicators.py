@@ -26,4 +26,8 @@ class Migration(migrations.Migration):
             name='target_survey_percent',
             field=models.PositiveSmallIntegerField(default=0, help_text='0 = no target.', validators=[django.core.validators.MaxValueValidator(100)], verbose_name='target: participants reporting increased knowledge (%)'),
         ),
+        migrations.AddIndex(
+            model_name='event',
+            index=models.Index(condition=models.Q(('to_status', ''), _negated=True), fields=['application', 'created_at', 'id'], name='event_status_changes'),
+        ),
     ]
