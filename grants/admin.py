@@ -25,7 +25,8 @@ class FundYearInline(admin.TabularInline):
     model = models.FundYear
     extra = 0
     can_delete = False
-    fields = ["year", "budget", "target_applications", "target_carried_out"]
+    fields = ["year", "budget", "target_applications", "target_carried_out", "target_collaboration_projects",
+              "target_balance_percent", "target_survey_percent"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

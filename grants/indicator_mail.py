@@ -130,13 +130,18 @@ def yearly_report_name(year: int) -> str:
     return f"reports/indikatorrapport-{year}.pdf"
 
 
+def previous_year(year: int) -> dict:
+    """{fund id: its indicators of the year before `year`, as of that year's 31 December} (the comparison)."""
+    return {ind.fund.pk: ind for ind in compute_all(year - 1, as_of=date(year - 1, 12, 31))}
+
+
 def yearly_report_store(year: int) -> str:
     """The stored PDF of `year` (made the first time; what was mailed is kept). Returns its storage name."""
     from grants.indicator_reports import to_pdf
 
     name = yearly_report_name(year)
     if not default_storage.exists(name):
-        pdf = to_pdf(compute_all(year, as_of=date(year, 12, 31)), year=year)
+        pdf = to_pdf(compute_all(year, as_of=date(year, 12, 31)), year=year, previous=previous_year(year))
         name = default_storage.save(name, ContentFile(pdf))
     return name
 

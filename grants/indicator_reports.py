@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from grants import charts
 from grants.indicators import (
-    AMOUNT_LABELS, APPLICATION_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS, STAGE_LABELS, SURVEY_TARGET,
-    TRAINER_LABELS, Indicators, csv_rows, days_in_month,
+    AMOUNT_LABELS, APPLICATION_LABELS, BUDGET_LABELS, ENDED_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS,
+    STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, Indicators, csv_rows, days_in_month,
 )
 
 
@@ -59,10 +59,26 @@ class Row:
     label: str
     value: object  # the raw value (numbers stay numbers in Excel)
     text: str  # as shown
+    previous: object = None  # the same figure the year before, when asked for
+    previous_text: str = ""
 
 
-def sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
-    """The figures in the order they are shown, in the active language."""
+def sections(ind: Indicators, previous: Indicators | None = None) -> list[tuple[str, list[Row]]]:
+    """The figures in the order they are shown, in the active language; with `previous` (the year before),
+    each row carries the same figure of that year (`Row.previous`, `Row.previous_text`)."""
+    result = _sections(ind)
+    if previous is not None:
+        before = {row.key: row for _title, rows in _sections(previous) for row in rows}
+        for _title, rows in result:
+            for row in rows:
+                if row.key in before:  # a year without a fund year has no budget
+                    row.previous, row.previous_text = before[row.key].value, before[row.key].text
+                else:
+                    row.previous, row.previous_text = None, "–"
+    return result
+
+
+def _sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
     pb, tb = ind.participant_balance, ind.trainer_balance
     balance_rows = [
         Row("actuals.gender_balance.participants.women_percent", _("Participants: women (% of women and men)"),
@@ -77,11 +93,21 @@ def sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
         Row("actuals.gender_balance.trainers.met", _("Trainers: 40/60 balance"), tb.met, fmt_met(tb.met)),
     ]
     survey = ind.survey
-    return [
+    result = [
         (_("Applications"), [Row(f"actuals.applications.{key}", str(label), ind.applications[key],
                                  fmt_int(ind.applications[key])) for key, label in APPLICATION_LABELS.items()]),
-        (_("Money"), [Row(f"actuals.amounts.{key}", str(label), ind.amounts[key], fmt_kr(ind.amounts[key]))
-                      for key, label in AMOUNT_LABELS.items()]),
+        (_("Money in the year"), [Row(f"actuals.amounts.{key}", str(label), ind.amounts[key], fmt_kr(ind.amounts[key]))
+                                  for key, label in AMOUNT_LABELS.items()]),
+        (_("Grants ended without being carried out"), [
+            Row(f"actuals.ended.{key}", str(label), ind.ended[key],
+                fmt_int(ind.ended[key]) if key == "grants" else fmt_kr(ind.ended[key]))
+            for key, label in ENDED_LABELS.items()]),
+    ]
+    if ind.budget is not None:
+        result.append((_("Budget %(year)s (the fund year's balance)") % {"year": ind.year}, [
+            Row(f"budget.{key}", str(label), ind.budget[key], fmt_kr(ind.budget[key]))
+            for key, label in BUDGET_LABELS.items()]))
+    result += [
         (_("Participants and trainers"),
          [Row(f"actuals.participants.{key}", str(label), ind.participants[key], fmt_int(ind.participants[key]))
           for key, label in PARTICIPANT_LABELS.items()]
@@ -91,11 +117,16 @@ def sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
         (_("Survey indicator"), [
             Row("actuals.survey.reports", _("Carried-out projects with an approved final report"), survey["reports"],
                 fmt_int(survey["reports"])),
-            Row("actuals.survey.meeting_target",
-                _("Projects where at least %(share)s %% report increased knowledge") % {"share": SURVEY_TARGET},
-                survey["meeting_target"], fmt_int(survey["meeting_target"])),
-            Row("actuals.survey.percent", _("Share of carried-out projects meeting the survey indicator"),
+            Row("actuals.survey.participants", _("Their participants"), survey["participants"],
+                fmt_int(survey["participants"])),
+            Row("actuals.survey.percent", _("Share of the participants reporting increased knowledge"),
                 survey["percent"], fmt_percent(survey["percent"])),
+            Row("actuals.survey.projects_meeting_target",
+                _("Projects where at least %(share)s %% report increased knowledge") % {"share": SURVEY_TARGET},
+                survey["projects_meeting_target"], fmt_int(survey["projects_meeting_target"])),
+            Row("actuals.survey.projects_percent", _("Share of the projects where at least %(share)s %% report "
+                                                     "increased knowledge") % {"share": SURVEY_TARGET},
+                survey["projects_percent"], fmt_percent(survey["projects_percent"])),
         ]),
         (_("Median days per stage"), [
             Row(f"actuals.median_days.{key}", str(STAGE_LABELS[key]), ind.median_days[key],
@@ -103,14 +134,26 @@ def sections(ind: Indicators) -> list[tuple[str, list[Row]]]:
             for key in [s.value for s in MEASURED_STAGES] + ["submission_to_decision"]
         ]),
     ]
+    return result
 
 
 def target_rows(ind: Indicators) -> list[dict]:
-    return [{
-        "key": key, "label": str(t.label), "target": t.target, "actual": t.actual,
-        "expected_by_now": t.expected_by_now, "forecast": t.forecast, "status": t.status,
-        "status_label": str(t.status_label), "rate": t.rate, "pipeline": t.pipeline,
-    } for key, t in ind.targets.items()]
+    """The targets as shown: counts as whole numbers, shares (40/60, survey) in per cent."""
+    rows = []
+    for key, t in ind.targets.items():
+        share = t.kind == "share"
+        fmt = fmt_percent if share else fmt_int
+        rows.append({
+            "key": key, "kind": t.kind, "label": str(t.label), "target": t.target, "actual": t.actual,
+            "target_text": fmt(t.target) if t.target else "–", "actual_text": fmt(t.actual) if t.actual is not None
+            else _("Not assessable"),
+            "expected_by_now": t.expected_by_now, "forecast": t.forecast,
+            "expected_text": fmt_percent(t.expected_by_now) if share else fmt_forecast(t.expected_by_now),
+            "forecast_text": (fmt_percent(t.forecast) if share else fmt_forecast(t.forecast)),
+            "status": t.status, "status_label": str(t.status_label), "met": t.met,
+            "rate": getattr(t, "rate", None), "pipeline": getattr(t, "pipeline", None),
+        })
+    return rows
 
 
 def month_names(short: bool = True) -> list[str]:
@@ -187,8 +230,12 @@ def to_xlsx(ind: Indicators) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = bold
     for row in target_rows(ind):
-        sheet.append([row["label"], row["target"], row["actual"], row["expected_by_now"], row["forecast"],
-                      row["status_label"]])
+        if row["kind"] == "share":  # per cent: the numbers as numbers, "not assessable" as text
+            sheet.append([row["label"], row["target"], row["actual"] if row["actual"] is not None
+                          else row["actual_text"], row["expected_by_now"], row["forecast"], row["status_label"]])
+        else:
+            sheet.append([row["label"], row["target"], row["actual"], row["expected_by_now"], row["forecast"],
+                          row["status_label"]])
     sheet.append([])
     sheet.append([_("Section"), _("Indicator"), _("Value"), _("Key")])
     for cell in sheet[sheet.max_row]:
@@ -226,8 +273,10 @@ def to_xlsx(ind: Indicators) -> bytes:
 
 # -- the PDF, in Swedish ------------------------------------------------------------------------------------
 
-def to_pdf(indicators: list[Indicators], *, year: int) -> bytes:
-    """The yearly report: per fund the targets, the tables and the charts. Always in Swedish."""
+def to_pdf(indicators: list[Indicators], *, year: int, previous: dict | None = None) -> bytes:
+    """The yearly report: per fund the targets, the tables and the charts, each figure beside the same figure
+    of the year before (`previous`: {fund id: that year's Indicators}). Always in Swedish."""
+    previous = previous or {}
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
@@ -257,26 +306,36 @@ def to_pdf(indicators: list[Indicators], *, year: int) -> bytes:
                 "funds": ", ".join(ind.fund.name for ind in indicators) or "–",
                 "date": date_format(as_of, "j F Y"), "today": date_format(timezone.localdate(), "j F Y")}), body),
             Paragraph(escape(_(
-                "Each figure counts in the year it happened: received by the date of submission, granted by the "
-                "date of the decision, carried out by the date the final report was approved, paid by the payment "
-                "date. The 40/60 balance is measured on the women and men among the participants; other or not "
-                "stated are left out of it.")), small),
+                "Each figure counts in the year it happened: received by the date of submission (ineligible and "
+                "withdrawn applications too), granted by the day the grant took effect (the second approval when "
+                "one is needed), carried out by the date the final report was approved, paid by the payment date "
+                "less what was paid back. Returned to the fund: unspent money of closed cases and lowered grants, "
+                "and repayments received. Available = Budget − (Committed + Paid). The 40/60 balance is measured on "
+                "the women and men among the participants and the trainers; other or not stated are left out of "
+                "it. The survey share is the share of all participants who report increased knowledge.")), small),
         ]
         for position, ind in enumerate(indicators):
             if position:
                 story.append(PageBreak())
             story += [Spacer(1, 4 * mm), Paragraph(escape(f"{ind.fund.name} {ind.year}"), h2)]
+            before = previous.get(ind.fund.pk)
             rows = [[_("Target"), _("Goal"), _("Actual"), _("Expected by now"), _("Forecast"), _("Status")]]
             for row in target_rows(ind):
-                rows.append([Paragraph(escape(row["label"]), body), fmt_int(row["target"]), fmt_int(row["actual"]),
-                             fmt_forecast(row["expected_by_now"]), fmt_forecast(row["forecast"]), row["status_label"]])
+                rows.append([Paragraph(escape(row["label"]), body), row["target_text"], row["actual_text"],
+                             row["expected_text"], row["forecast_text"], row["status_label"]])
             story.append(table(rows, [50, 16, 18, 26, 22, 28]))
             for key, target_key in CHARTS:
                 chart = chart_for(ind, key, target_key)
                 story.append(KeepTogether([Paragraph(escape(chart.title), h3), charts.to_drawing(chart)]))
-            for title, section_rows in sections(ind):
-                rows = [[title, _("Value")]] + [[Paragraph(escape(r.label), body), r.text] for r in section_rows]
-                story.append(KeepTogether([Spacer(1, 3 * mm), table(rows, [125, 35])]))
+            for title, section_rows in sections(ind, before):
+                if before is None:
+                    rows = [[title, _("Value")]] + [[Paragraph(escape(r.label), body), r.text] for r in section_rows]
+                    widths = [125, 35]
+                else:
+                    rows = [[title, str(ind.year), str(before.year)]] + [
+                        [Paragraph(escape(r.label), body), r.text, r.previous_text] for r in section_rows]
+                    widths = [100, 30, 30]
+                story.append(KeepTogether([Spacer(1, 3 * mm), table(rows, widths)]))
             rows = [[_("Month"), _("Received"), _("Running total"), _("Granted"), _("Carried out"),
                      _("Running total")]]
             received = monthly_rows(ind, "received", ind.targets["applications"].target)

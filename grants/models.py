@@ -107,6 +107,16 @@ class FundYear(models.Model):
     budget = models.DecimalField(_("budget (SEK)"), **MONEY)
     target_applications = models.PositiveIntegerField(_("target: applications received"), default=0)
     target_carried_out = models.PositiveIntegerField(_("target: granted and carried out"), default=0)
+    target_collaboration_projects = models.PositiveIntegerField(
+        _("target: collaboration projects carried out"), default=0,
+        help_text=_("Projects with at least one named partner. 0 = no target."))
+    target_balance_percent = models.PositiveSmallIntegerField(
+        _("target: women and men each at least (%)"), default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_("Among participants and among leaders: 40 means the 40/60 rule. 0 = no target."))
+    target_survey_percent = models.PositiveSmallIntegerField(
+        _("target: participants reporting increased knowledge (%)"), default=0,
+        validators=[MaxValueValidator(100)], help_text=_("0 = no target."))
 
     class Meta:
         ordering = ["fund__name", "-year"]
@@ -1054,6 +1064,11 @@ class Event(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        indexes = [
+            # The status changes of the audit trail, per application in time order: what the indicators read.
+            models.Index(fields=["application", "created_at", "id"], condition=~Q(to_status=""),
+                         name="event_status_changes"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

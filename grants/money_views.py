@@ -28,18 +28,33 @@ def _require_staff(user):
         raise PermissionDenied
 
 
+def _require_budget_reader(user):
+    """Staff, and the steering group (who read the budgets and change nothing)."""
+    if not (user.has_perm("grants.view_all_applications") or user.has_perm("grants.view_indicators")):
+        raise PermissionDenied
+
+
+def _require_decider(user):
+    """Writes on the money: project secretaries only; everyone else gets 403 before anything is looked up."""
+    if not user.has_perm("grants.decide_application"):
+        raise PermissionDenied
+
+
 @login_required
 def fund_years(request):
-    _require_staff(request.user)
-    years = FundYear.objects.select_related("fund").order_by("fund__name", "-year")
+    _require_budget_reader(request.user)
+    years = list(FundYear.objects.select_related("fund").order_by("fund__name", "-year"))
+    balances = selectors.fund_year_balances(years)  # every fund year's balance in one query
     return render(request, "grants/fund_years.html", {
-        "rows": [(fy, selectors.fund_year_balance(fund_year=fy)) for fy in years],
+        "rows": [(fy, balances[fy.pk]) for fy in years],
     })
 
 
 @login_required
 def fund_budget(request, pk: int):
-    _require_staff(request.user)
+    _require_budget_reader(request.user)
+    if request.method not in ("GET", "HEAD"):
+        _require_decider(request.user)
     fund_year = FundYear.objects.select_related("fund").filter(pk=pk).first()
     if fund_year is None:
         raise Http404
@@ -65,6 +80,7 @@ def fund_budget(request, pk: int):
         "entries": fund_year.ledger.select_related("application", "created_by").order_by("-created_at", "-pk"),
         "changes": fund_year.budget_changes.select_related("changed_by").order_by("-changed_at"),
         "form": form, "may_change": may_change,
+        "may_see_cases": request.user.has_perm("grants.view_all_applications"),
     }, status=status)
 
 

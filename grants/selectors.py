@@ -60,26 +60,55 @@ def application_get_for_staff(*, user, pk: int) -> Application:
     return application
 
 
-def fund_year_balance(*, fund_year: FundYear) -> dict:
-    """Budget, committed, paid and available for one fund year.
+# -- the money: one definition for every page and export --------------------------------------------------
 
-    Committed is granted but not yet paid; paid moves money from committed;
-    a release returns unpaid committed money to the fund; a repayment (money paid out and
-    received back from the organisation) returns paid money to the fund. "released" is all
-    that came back to the fund: releases and repayments received.
+def _ledger_sum(kind):
+    def total(condition=None):
+        condition = Q(kind=kind) if condition is None else Q(kind=kind) & condition
+        return Sum("amount", filter=condition, default=Decimal("0"))
+    return total
+
+
+# The sum of each kind of ledger entry, optionally narrowed (aggregate expressions over LedgerEntry).
+LEDGER_SUMS = {
+    "commitment": _ledger_sum(LedgerEntry.Kind.COMMITMENT),
+    "payment": _ledger_sum(LedgerEntry.Kind.PAYMENT),
+    "release": _ledger_sum(LedgerEntry.Kind.RELEASE),
+    "repayment": _ledger_sum(LedgerEntry.Kind.REPAYMENT),
+}
+
+
+def money_figures(*, budget: Decimal, commitment: Decimal, payment: Decimal, release: Decimal,
+                  repayment: Decimal) -> dict:
+    """The money figures from the sums of the ledger entries, written once (README, "Indicators"):
+
+    committed = commitments − payments − releases (granted, not yet paid, not returned);
+    paid = payments − repayments received (money paid out and paid back is no longer paid);
+    returned = releases (unspent money of a closed case, a grant lowered by a correction, a reserved raise
+    not approved) + repayments received: all that came back to the fund;
+    available = budget − (committed + paid).
     """
+    committed = commitment - payment - release
+    paid = payment - repayment
+    return {"budget": budget, "committed": committed, "paid": paid, "returned": release + repayment,
+            "available": budget - (committed + paid)}
+
+
+def fund_year_balances(fund_years) -> dict:
+    """{fund year id: its balance (budget, committed, paid, returned, available)} in one query."""
+    fund_years = list(fund_years)
+    sums = {row.pop("fund_year_id"): row for row in LedgerEntry.objects.filter(
+        fund_year__in=[fy.pk for fy in fund_years]).values("fund_year_id").order_by("fund_year_id").annotate(
+        **{kind: total() for kind, total in LEDGER_SUMS.items()})}
+    zero = dict.fromkeys(LEDGER_SUMS, Decimal("0"))
+    return {fy.pk: money_figures(budget=fy.budget, **sums.get(fy.pk, zero)) for fy in fund_years}
+
+
+def fund_year_balance(*, fund_year: FundYear) -> dict:
+    """Budget, committed, paid and available for one fund year (`money_figures`); "released" is the
+    figure named "returned" everywhere else: all that came back to the fund."""
     sums = LedgerEntry.objects.filter(fund_year=fund_year).aggregate(
-        committed=Sum("amount", filter=Q(kind=LedgerEntry.Kind.COMMITMENT), default=Decimal("0")),
-        paid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.PAYMENT), default=Decimal("0")),
-        released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE), default=Decimal("0")),
-        repaid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.REPAYMENT), default=Decimal("0")),
-    )
-    committed = sums["committed"] - sums["paid"] - sums["released"]
-    paid = sums["paid"] - sums["repaid"]
-    return {
-        "budget": fund_year.budget,
-        "committed": committed,
-        "paid": paid,
-        "released": sums["released"] + sums["repaid"],
-        "available": fund_year.budget - (committed + paid),
-    }
+        **{kind: total() for kind, total in LEDGER_SUMS.items()})
+    figures = money_figures(budget=fund_year.budget, **sums)
+    return {"budget": figures["budget"], "committed": figures["committed"], "paid": figures["paid"],
+            "released": figures["returned"], "available": figures["available"]}

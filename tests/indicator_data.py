@@ -57,7 +57,9 @@ def build_case(*, call, staff, timeline, requested="20000", status=None, report_
         Event.objects.create(application=application, kind=Event.Kind.TASK_CLAIMED, actor=staff,
                              created_at=at(when))  # not a status change: never counted
         previous = to_status
-    fields = {"status": status or previous, "report_due_on": report_due_on}
+    # Created when the call opened (or at the submission, if earlier): an as-of day before it knows nothing of it.
+    created = min([call.opens_at] + ([at(timeline[0][0])] if timeline else []))
+    fields = {"status": status or previous, "report_due_on": report_due_on, "created_at": created}
     if timeline:
         fields["submitted_at"] = at(timeline[0][0])
     if previous == "withdrawn":

@@ -40,81 +40,122 @@ def figures(fund, year, as_of=None):
 def test_fund_a_2025_every_figure(world):
     assert figures(world.fund_a, 2025) == {
         "fund": "dialog-a", "year": 2025, "as_of": "2025-12-31",
-        "targets": {"applications": 4, "carried_out": 2},
+        "targets": {"applications": 4, "carried_out": 2, "collaboration_projects": 0, "participants_balance": 0,
+                    "trainers_balance": 0, "survey_participants": 0},
         "actuals": {
-            # a1, a2 (withdrawn later), a3, a4, a5 (23:30 on New Year's Eve, Swedish time)
-            "applications": {"received": 5, "sent_back": 1, "ineligible": 0, "reviewed": 2, "granted": 2,
-                             "rejected": 0, "withdrawn": 1, "carried_out": 1},
-            "amounts": {"requested": "67000.00", "granted": "35000.00", "paid": "34000.00", "returned": "1000.00"},
+            # a1, a2 (withdrawn later), a3, a4, a5 (23:30 on New Year's Eve, Swedish time); eligible: a1, a3, a5
+            "applications": {"received": 5, "eligible": 3, "sent_back": 1, "ineligible": 0, "reviewed": 2,
+                             "granted": 2, "rejected": 0, "withdrawn": 1, "carried_out": 1,
+                             "collaboration_projects": 0, "ended": 0},
+            "amounts": {"requested": "67000.00", "granted": "35000.00", "granted_carried_out": "15000.00",
+                        "granted_ended": "0.00", "paid": "34000.00", "returned": "1000.00"},
+            "ended": {"grants": 0, "granted": "0.00", "released": "0.00", "claimed_back": "0.00", "paid_back": "0.00"},
             "participants": {"women": 11, "men": 9, "other": 0, "total": 20, "newcomers": 10, "established": 10},
             "trainers": {"women": 1, "men": 1},
             "gender_balance": {"participants": {"women_percent": 55.0, "men_percent": 45.0, "met": True},
                                "trainers": {"women_percent": 50.0, "men_percent": 50.0, "met": True}},
-            "survey": {"reports": 1, "meeting_target": 1, "percent": 100.0},
+            "survey": {"reports": 1, "participants": 20, "percent": 70.0, "projects_meeting_target": 1,
+                       "projects_percent": 100.0},
             # submitted: a1 5, a2 15, a3 4, a4 2, a5 15 minutes; review: 14, 15; decision: 9, 14 (+1 h, winter
             # time); granted: a1 175 (−1 h, summer time); report: 10; submission to decision: 28 and 33 (+1 h).
             "median_days": {"submitted": 4.0, "completion": None, "review": 14.5, "decision": 11.5, "granted": 175.0,
                             "report_submitted": 10.0, "submission_to_decision": 30.5},
         },
-        "status": {"applications": "met", "carried_out": "behind"},
-        "forecast": {"applications": 5.0, "carried_out": 1.0},
+        "values": {"applications": 5, "carried_out": 1, "collaboration_projects": 0, "participants_balance": 45.0,
+                   "trainers_balance": 50.0, "survey_participants": 70.0},
+        "status": {"applications": "met", "carried_out": "behind", "collaboration_projects": None,
+                   "participants_balance": None, "trainers_balance": None, "survey_participants": None},
+        "forecast": {"applications": 5.0, "carried_out": 1.0, "collaboration_projects": 0.0,
+                     "participants_balance": 45.0, "trainers_balance": 50.0, "survey_participants": 70.0},
+        "met": {"applications": True, "carried_out": False, "collaboration_projects": None,
+                "participants_balance": None, "trainers_balance": None, "survey_participants": None},
+        # a1: 15 000 committed, 14 000 paid, 1 000 returned; a3: 20 000 committed and paid.
+        "budget": {"budget": "200000.00", "committed": "0.00", "paid": "34000.00", "returned": "1000.00",
+                   "available": "166000.00"},
     }
 
 
 def test_fund_a_2026_every_figure(world):
     assert figures(world.fund_a, 2026) == {
         "fund": "dialog-a", "year": 2026, "as_of": "2026-12-31",
-        "targets": {"applications": 10, "carried_out": 5},
+        "targets": {"applications": 10, "carried_out": 5, "collaboration_projects": 0, "participants_balance": 0,
+                    "trainers_balance": 0, "survey_participants": 0},
         "actuals": {
-            # received a6, a8; ineligible a4 (sent back in 2025); reviewed a5 (00:30 on 1 January) and a6;
-            # granted a6 only (a3's report sent back to "granted" is no grant); rejected a5; carried out a3.
-            "applications": {"received": 2, "sent_back": 0, "ineligible": 1, "reviewed": 2, "granted": 1,
-                             "rejected": 1, "withdrawn": 0, "carried_out": 1},
-            # a6's grant as corrected; the correction's 2 000 back to the fund is not "returned".
-            "amounts": {"requested": "17000.00", "granted": "8000.00", "paid": "8000.00", "returned": "0.00"},
+            # received a6, a8 (a6 eligible, a8 not checked yet); ineligible a4 (sent back in 2025); reviewed a5
+            # (00:30 on 1 January) and a6; granted a6 only (a3's report sent back to "granted" is no grant);
+            # rejected a5; carried out a3.
+            "applications": {"received": 2, "eligible": 1, "sent_back": 0, "ineligible": 1, "reviewed": 2,
+                             "granted": 1, "rejected": 1, "withdrawn": 0, "carried_out": 1,
+                             "collaboration_projects": 0, "ended": 0},
+            # a6's grant as corrected; the correction's 2 000 back to the fund is returned (one definition).
+            "amounts": {"requested": "17000.00", "granted": "8000.00", "granted_carried_out": "20000.00",
+                        "granted_ended": "0.00", "paid": "8000.00", "returned": "2000.00"},
+            "ended": {"grants": 0, "granted": "0.00", "released": "0.00", "claimed_back": "0.00", "paid_back": "0.00"},
             # a3's approved report; the one sent back for completion does not count.
             "participants": {"women": 4, "men": 6, "other": 5, "total": 15, "newcomers": 9, "established": 6},
             "trainers": {"women": 0, "men": 2},
             # 4 women of 10 women and men: exactly 40 % (other / not stated left out: 4 of 15 would fail).
             "gender_balance": {"participants": {"women_percent": 40.0, "men_percent": 60.0, "met": True},
                                "trainers": {"women_percent": 0.0, "men_percent": 100.0, "met": False}},
-            "survey": {"reports": 1, "meeting_target": 0, "percent": 0.0},
+            "survey": {"reports": 1, "participants": 15, "percent": 55.0, "projects_meeting_target": 0,
+                       "projects_percent": 0.0},
             "median_days": {"submitted": 8.0, "completion": 14.0, "review": 5.0, "decision": 34.2, "granted": 42.5,
                             "report_submitted": 7.0, "submission_to_decision": 43.7},
         },
-        "status": {"applications": "behind", "carried_out": "behind"},
-        "forecast": {"applications": 2.0, "carried_out": 1.0},
+        "values": {"applications": 2, "carried_out": 1, "collaboration_projects": 0, "participants_balance": 40.0,
+                   "trainers_balance": 0.0, "survey_participants": 55.0},
+        "status": {"applications": "behind", "carried_out": "behind", "collaboration_projects": None,
+                   "participants_balance": None, "trainers_balance": None, "survey_participants": None},
+        "forecast": {"applications": 2.0, "carried_out": 1.0, "collaboration_projects": 0.0,
+                     "participants_balance": 40.0, "trainers_balance": 0.0, "survey_participants": 55.0},
+        "met": {"applications": False, "carried_out": False, "collaboration_projects": None,
+                "participants_balance": None, "trainers_balance": None, "survey_participants": None},
+        # a6: 10 000 committed, 2 000 returned by the correction, 8 000 paid.
+        "budget": {"budget": "200000.00", "committed": "0.00", "paid": "8000.00", "returned": "2000.00",
+                   "available": "192000.00"},
     }
 
 
 def test_fund_b_both_years_every_figure(world):
     b2025, b2026 = figures(world.fund_b, 2025), figures(world.fund_b, 2026)
-    assert b2025["actuals"]["applications"] == {"received": 1, "sent_back": 0, "ineligible": 0, "reviewed": 1,
-                                                "granted": 1, "rejected": 0, "withdrawn": 0, "carried_out": 0}
-    assert b2025["actuals"]["amounts"] == {"requested": "30000.00", "granted": "30000.00", "paid": "15000.00",
-                                           "returned": "0.00"}
+    assert b2025["actuals"]["applications"] == {"received": 1, "eligible": 1, "sent_back": 0, "ineligible": 0,
+                                                "reviewed": 1, "granted": 1, "rejected": 0, "withdrawn": 0,
+                                                "carried_out": 0, "collaboration_projects": 0, "ended": 0}
+    assert b2025["actuals"]["amounts"] == {"requested": "30000.00", "granted": "30000.00", "granted_carried_out": "0.00",
+                                           "granted_ended": "0.00", "paid": "15000.00", "returned": "0.00"}
+    # As of 31 December 2025 the final payment (recorded 20 January) and the return are not yet known.
+    assert b2025["budget"] == {"budget": "100000.00", "committed": "15000.00", "paid": "15000.00",
+                               "returned": "0.00", "available": "70000.00"}
     assert b2025["actuals"]["participants"] == {"women": 0, "men": 0, "other": 0, "total": 0, "newcomers": 0,
                                                 "established": 0}
     assert b2025["actuals"]["gender_balance"]["participants"] == {"women_percent": None, "men_percent": None,
                                                                   "met": None}
-    assert b2025["actuals"]["survey"] == {"reports": 0, "meeting_target": 0, "percent": None}
+    assert b2025["actuals"]["survey"] == {"reports": 0, "participants": 0, "percent": None,
+                                          "projects_meeting_target": 0, "projects_percent": None}
     # b1's project (1 May to 1 December) ended its stage in 2025; its report waited into 2026.
     assert b2025["actuals"]["median_days"] == {**ZERO_MEDIANS, "submitted": 4.0, "review": 15.0, "decision": 11.0,
                                                "granted": 214.0, "submission_to_decision": 30.0}
-    assert b2025["targets"] == {"applications": 0, "carried_out": 3}
-    assert b2025["status"] == {"applications": None, "carried_out": "behind"}
+    assert b2025["targets"] == {"applications": 0, "carried_out": 3, "collaboration_projects": 0,
+                                "participants_balance": 0, "trainers_balance": 0, "survey_participants": 0}
+    assert b2025["status"] == {"applications": None, "carried_out": "behind", "collaboration_projects": None,
+                               "participants_balance": None, "trainers_balance": None, "survey_participants": None}
 
     # b1 approved in January 2026: carried out, participants, survey and the return count in 2026.
-    assert b2026["actuals"]["applications"] == {"received": 1, "sent_back": 0, "ineligible": 0, "reviewed": 1,
-                                                "granted": 0, "rejected": 1, "withdrawn": 0, "carried_out": 1}
-    assert b2026["actuals"]["amounts"] == {"requested": "25000.00", "granted": "0.00", "paid": "13000.00",
-                                           "returned": "2000.00"}
+    assert b2026["actuals"]["applications"] == {"received": 1, "eligible": 1, "sent_back": 0, "ineligible": 0,
+                                                "reviewed": 1, "granted": 0, "rejected": 1, "withdrawn": 0,
+                                                "carried_out": 1, "collaboration_projects": 0, "ended": 0}
+    assert b2026["actuals"]["amounts"] == {"requested": "25000.00", "granted": "0.00", "granted_carried_out": "30000.00",
+                                           "granted_ended": "0.00", "paid": "13000.00", "returned": "2000.00"}
+    # The 2026 budget year holds nothing (b2 was rejected); b1's money is the 2025 budget's.
+    assert b2026["budget"] == {"budget": "100000.00", "committed": "0.00", "paid": "0.00", "returned": "0.00",
+                               "available": "100000.00"}
     assert b2026["actuals"]["participants"] == {"women": 50, "men": 50, "other": 0, "total": 100, "newcomers": 60,
                                                 "established": 40}
     assert b2026["actuals"]["gender_balance"]["participants"] == {"women_percent": 50.0, "men_percent": 50.0,
                                                                   "met": True}
     # exactly 60 % meets the survey indicator
-    assert b2026["actuals"]["survey"] == {"reports": 1, "meeting_target": 1, "percent": 100.0}
+    assert b2026["actuals"]["survey"] == {"reports": 1, "participants": 100, "percent": 60.0,
+                                          "projects_meeting_target": 1, "projects_percent": 100.0}
     assert b2026["actuals"]["median_days"] == {**ZERO_MEDIANS, "submitted": 4.0, "review": 15.0, "decision": 12.0,
                                                "report_submitted": 45.0, "submission_to_decision": 31.0}
 
@@ -134,9 +175,15 @@ def test_as_of_counts_only_what_had_happened(world):
     """At the end of February 2026: a5 not yet rejected, a6 not yet granted, a6's payment not yet made."""
     data = figures(world.fund_a, 2026, as_of=date(2026, 2, 28))
     assert data["as_of"] == "2026-02-28"
-    assert data["actuals"]["applications"] == {"received": 1, "sent_back": 0, "ineligible": 1, "reviewed": 2,
-                                               "granted": 0, "rejected": 0, "withdrawn": 0, "carried_out": 1}
+    assert data["actuals"]["applications"] == {"received": 1, "eligible": 1, "sent_back": 0, "ineligible": 1,
+                                               "reviewed": 2, "granted": 0, "rejected": 0, "withdrawn": 0,
+                                               "carried_out": 1, "collaboration_projects": 0, "ended": 0}
     assert data["actuals"]["amounts"]["paid"] == "0.00"
+    # The stages as they were that day, rebuilt from the audit trail: a5 and a6 waiting for the decision,
+    # a8 still a draft (not in the pipeline), a7 not yet created.
+    pipeline = compute(world.fund_a, 2026, as_of=date(2026, 2, 28)).pipeline
+    assert {stage: n for stage, n in pipeline.items() if n} == {"decision": 2, "carried_out": 2, "ineligible": 1,
+                                                                 "withdrawn": 1}
 
 
 def test_a_year_counts_in_swedish_time(world):
@@ -243,7 +290,9 @@ def test_the_40_60_rule_on_approved_reports(world, women, men, met):
     data = figures(world.fund_b, 2027)["actuals"]
     assert data["gender_balance"]["participants"]["met"] is met
     assert data["participants"]["total"] == women + men + 150
-    assert data["survey"] == {"reports": 1, "meeting_target": 0, "percent": 0.0}  # 59 % is not 60 %
+    # 59 % of every participant: not 60 %
+    assert data["survey"] == {"reports": 1, "participants": women + men + 150, "percent": 59.0,
+                              "projects_meeting_target": 0, "projects_percent": 0.0}
 
 
 # -- from the real workflow --------------------------------------------------------------------------------------
@@ -258,11 +307,13 @@ def test_the_workflows_own_records_are_counted(draft, applicant, case_officer, r
     services.report_approval_record(task_pk=open_task(draft).pk, user=secretary, approve=True)
     draft.refresh_from_db()
     ind = compute(draft.call.fund, timezone.localdate(draft.submitted_at).year)
-    assert ind.applications == {"received": 1, "sent_back": 0, "ineligible": 0, "reviewed": 1, "granted": 1,
-                                "rejected": 0, "withdrawn": 0, "carried_out": 1}
+    assert ind.applications == {"received": 1, "eligible": 1, "sent_back": 0, "ineligible": 0, "reviewed": 1,
+                                "granted": 1, "rejected": 0, "withdrawn": 0, "carried_out": 1,
+                                "collaboration_projects": 0, "ended": 0}
     assert ind.amounts["requested"] == Decimal("20000") and ind.amounts["granted"] == Decimal("15000")
     assert (ind.participants["women"], ind.participants["men"]) == (11, 9)
-    assert ind.survey == {"reports": 1, "meeting_target": 1, "percent": 100.0}
+    assert ind.survey == {"reports": 1, "participants": 20, "percent": 70.0, "projects_meeting_target": 1,
+                          "projects_percent": 100.0}
     assert all(value is not None for key, value in ind.median_days.items() if key != "completion")
 
 
@@ -273,7 +324,8 @@ def test_the_command_prints_the_same_figures_as_json_and_csv(world):
     call_command("indicators", "--fund", "dialog-a", "--year", "2025", "--as-of", "2025-12-31", stdout=out)
     data = json.loads(out.getvalue())
     assert data == figures(world.fund_a, 2025)
-    assert list(data) == ["fund", "year", "as_of", "targets", "actuals", "status", "forecast"]
+    assert list(data) == ["fund", "year", "as_of", "targets", "actuals", "values", "status", "forecast", "met",
+                          "budget"]
 
     out = StringIO()
     call_command("indicators", "--fund", "dialog-a", "--year", "2025", "--format", "csv", "--as-of", "2025-12-31",
@@ -288,7 +340,7 @@ def test_the_command_prints_the_same_figures_as_json_and_csv(world):
     assert rows["actuals.median_days.completion"] == ""
     assert rows["status.carried_out"] == "behind"
     assert rows["forecast.applications"] == "5.0"
-    assert len(rows) == 43
+    assert len(rows) == 84  # every key of the JSON but fund and year
 
 
 def test_the_command_refuses_an_unknown_fund_or_a_bad_date(world):
@@ -378,7 +430,8 @@ def test_the_dashboard_takes_the_same_number_of_queries(client, django_assert_ma
 def test_dates_ahead_of_the_year_count_nothing(world):
     data = figures(world.fund_a, 2026, as_of=date(2025, 12, 31))
     assert data["actuals"]["applications"] == dict.fromkeys(data["actuals"]["applications"], 0)
-    assert data["status"] == {"applications": "on_track", "carried_out": "on_track"}
+    assert data["status"] == {"applications": "on_track", "carried_out": "on_track", "collaboration_projects": None,
+                              "participants_balance": None, "trainers_balance": None, "survey_participants": None}
     assert compute(world.fund_a, 2026, as_of=date(2025, 12, 31)).per_month["received"] == [None] * 12
 
 

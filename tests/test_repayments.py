@@ -144,9 +144,11 @@ def test_a_full_advance_beyond_what_was_spent_is_claimed_back_and_returns_to_the
     assert LedgerEntry.objects.get(kind="repayment").repayment == claim
     assert Event.objects.filter(kind=Event.Kind.REPAYMENT_RECEIVED).count() == 1
     assert OutboxMessage.objects.filter(kind="repayment_received", recipient=applicant.email).count() == 1
-    # and: the indicators count it as returned, from the records
+    # and: the indicators count it as returned and no longer paid (the same definition as the budget), from the
+    # records
     figures = compute(call.fund, fund_year.year)
-    assert (figures.amounts["paid"], figures.amounts["returned"]) == (Decimal("30000"), Decimal("10000"))
+    assert (figures.amounts["paid"], figures.amounts["returned"]) == (Decimal("20000"), Decimal("10000"))
+    assert (figures.budget["paid"], figures.budget["returned"]) == (Decimal("20000"), Decimal("10000"))
 
 
 def test_a_partial_advance_beyond_what_was_spent_releases_the_rest_and_claims_the_difference(

@@ -9,6 +9,7 @@ subqueries, the counts per stage come from one aggregate query, and the rest is 
 """
 
 import re
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from accounts.models import User
+from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff
 
@@ -109,6 +111,8 @@ def overview_filter(queryset, *, data: dict, user, stages: bool = True):
         queryset = queryset.filter(call=data["call"])
     if stages and data.get("stage"):
         queryset = queryset.filter(status__in=data["stage"])
+    if data.get("indicator"):  # the cases behind a count on the indicator dashboard
+        queryset = queryset.filter(pk__in=indicator_cases(data["indicator"]))
     assignee = data.get("assignee")
     if assignee == ASSIGNEE_NONE:
         queryset = queryset.filter(open_task_pk__isnull=False, assignee_id__isnull=True)
@@ -165,6 +169,22 @@ class OverviewFilterForm(forms.Form):
                                       widget=forms.CheckboxSelectMultiple)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    # "granted:2025" or "granted:2025:2025-12-31": the cases counted in an indicator (grants.indicators.DRILL_DOWN)
+    indicator = forms.RegexField(required=False, widget=forms.HiddenInput,
+                                 regex=r"^[a-z_]{1,30}:20[0-9]{2}(:[0-9]{4}-[0-9]{2}-[0-9]{2})?$")
+
+    def clean_indicator(self):
+        value = self.cleaned_data.get("indicator") or ""
+        if value:
+            key, year, *as_of = value.split(":")
+            try:
+                as_of = date.fromisoformat(as_of[0]) if as_of else None
+            except ValueError:
+                raise forms.ValidationError(_("Not a date.")) from None
+            if key not in DRILL_DOWN:
+                raise forms.ValidationError(_("Not an indicator."))
+            return (key, int(year), as_of)
+        return None
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,6 +198,11 @@ class OverviewFilterForm(forms.Form):
             return {}
         self.is_valid()
         return self.cleaned_data
+
+
+def indicator_cases(indicator):
+    key, year, as_of = indicator
+    return cases_behind(key, year, as_of=as_of)
 
 
 def task_holders():
@@ -289,5 +314,5 @@ def case_list(request):
         "sort": sort,
         "sort_label": dict(SORT_CHOICES)[sort],
         "columns": _columns(sort),
-        "filtered": any(data.get(name) for name in ("q", "fund", "call", "stage", "assignee")),
+        "filtered": any(data.get(name) for name in ("q", "fund", "call", "stage", "assignee", "indicator")),
     })

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int, help="The calendar year, e.g. 2026.")
         parser.add_argument("--format", default="json", choices=["json", "csv"], help="json (default) or csv.")
         parser.add_argument("--as-of", dest="as_of", default=None,
-                            help="Count what happened up to the end of this day (YYYY-MM-DD). Default: today.")
+                            help="The records as they stood at the end of this day (YYYY-MM-DD): later corrections, "
+                                 "payments and steps do not count. Default: today.")
 
     def handle(self, *args, fund, year, format, as_of, **options):
         if not 2000 <= year <= 2100:

@@ -102,10 +102,15 @@ class Command(BaseCommand):
             "purpose": "Små samverkansprojekt mellan myndigheter och idéburna organisationer i integrationsarbetet.",
             "who_may_apply": "En myndighet tillsammans med minst en idéburen organisation.",
         })
-        for fund, budget, target_apps, target_done in ((dialog, "300000", 10, 5), (mikro, "200000", 0, 3)):
+        # The plan's targets (seed 003): Dialogpotten 10 received and 5 carried out, 3 collaboration projects
+        # (the microprojects); 40/60 among participants and leaders and 60 % of the participants more knowing.
+        for fund, budget, target_apps, target_done, target_collab in ((dialog, "300000", 10, 5, 0),
+                                                                     (mikro, "200000", 0, 3, 3)):
             checklist_ensure_default(fund)
             FundYear.objects.get_or_create(fund=fund, year=year, defaults={
                 "budget": Decimal(budget), "target_applications": target_apps, "target_carried_out": target_done,
+                "target_collaboration_projects": target_collab, "target_balance_percent": 40,
+                "target_survey_percent": 60,
             })
             if not fund.calls.exists():
                 now = timezone.now()
