@@ -9,10 +9,11 @@ texts that staff have checked (a published practice's) or that staff wrote (the 
 import csv
 import io
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Min, Q, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +64,7 @@ def grants_for_year(year: int) -> list[dict]:
     ledger = defaultdict(dict)
     for row in (LedgerEntry.objects.filter(application_id__in=ids).values("application_id")
                 .annotate(first_commitment=Min("created_at", filter=Q(kind=LedgerEntry.Kind.COMMITMENT)),
+                          last_entry=Max("created_at"),
                           paid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.PAYMENT), default=Decimal("0")),
                           repaid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.REPAYMENT), default=Decimal("0")))
                 .order_by()):
@@ -77,13 +79,15 @@ def grants_for_year(year: int) -> list[dict]:
                                           .values_list("applications__pk", "code", "name_en")
                                           .order_by("position", "pk")):
         themes[application_id].append((code, name_en))
-    modified = timezone.localtime().replace(microsecond=0).isoformat()
     funder = {"id": settings.OPENDATA_FUNDER_ID, "name": settings.OPENDATA_FUNDER_NAME}
     result = []
     for application in applications:
         decision, money, fund = decisions[application.pk], ledger.get(application.pk, {}), application.call.fund
         organisation, practice = application.organisation, practices.get(application.pk)
         committed_at = money.get("first_commitment") or decision.approved_at or decision.decided_at
+        # Last modified: the latest change to what the grant is drawn from (the case, its money, its practice).
+        modified = max(moment for moment in (application.updated_at, money.get("last_entry"),
+                                             practice.updated_at if practice else None) if moment)
         grant = {
             "id": f"{settings.OPENDATA_GRANT_PREFIX}-{application.case_number or application.pk}",
             # Free texts an applicant typed may name people: only a published practice's checked title and
@@ -105,7 +109,7 @@ def grants_for_year(year: int) -> list[dict]:
             "fromOpenCall": "Yes",
             "beneficiaryLocation": [{"name": organisation.municipality.name, "countryCode": "SE",
                                      "geoCode": organisation.municipality.code}],
-            "dateModified": modified,
+            "dateModified": timezone.localtime(modified).replace(microsecond=0).isoformat(),
             "dataSource": package_url(application.call.budget_year),
         }
         disbursed = money.get("paid", Decimal("0")) - money.get("repaid", Decimal("0"))
@@ -138,7 +142,7 @@ def package(year: int) -> dict | None:
         "description": f"Grants in effect from the fund year {year}, exported by Potten.",
         "identifier": f"{settings.OPENDATA_GRANT_PREFIX}-{year}",
         "issued": timezone.localdate().isoformat(),
-        "modified": timezone.localtime().replace(microsecond=0).isoformat(),
+        "modified": max(grants, key=lambda grant: datetime.fromisoformat(grant["dateModified"]))["dateModified"],
         "publisher": {"identifier": settings.OPENDATA_FUNDER_ID, "name": settings.OPENDATA_FUNDER_NAME},
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "grants": grants,

@@ -129,6 +129,12 @@ def test_the_demo_data_gives_a_package_for_the_current_year(settings, tmp_path):
     assert list(validator().iter_errors(package)) == []
     assert len(package["grants"]) >= 1
     assert all(g["recipientOrganization"][0]["id"] == "SE-BLV-8024561238" for g in package["grants"])
+    # and a published good practice, so every public page of the catalogue has something to show
+    from catalogue.models import Practice
+
+    practice = Practice.objects.published().get()
+    assert practice.title == "Samtal vid köksbordet"
+    assert any(g.get("url", "").endswith(f"/goda-exempel/{practice.pk}/") for g in package["grants"])
 
 
 def test_org_id_of_a_swedish_organisation_number():
