@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Practice
-from grants.models import Application, Decision, FinalReport, LedgerEntry, Theme
+from grants.models import Application, Decision, FinalReport, LedgerEntry, Organisation, Theme
 
 VERSION = "1.4"
 CURRENCY = "SEK"
@@ -56,13 +56,19 @@ def _local_date(moment) -> str:
 def grants_for_year(year: int) -> list[dict]:
     """Every application of fund year `year` with a grant in effect, as 360Giving grants (a fixed number
     of queries, however many grants)."""
-    decisions = {d.application_id: d for d in Decision.objects.filter(
-        status=Decision.Status.EFFECTIVE, outcome=Decision.Outcome.GRANTED, application__call__budget_year=year)}
-    applications = list(Application.objects.filter(pk__in=decisions).select_related(
-        "organisation__municipality", "call__fund").order_by("case_number", "pk"))
-    ids = [a.pk for a in applications]
+    effective = Decision.objects.filter(status=Decision.Status.EFFECTIVE, outcome=Decision.Outcome.GRANTED,
+                                        application__call__budget_year=year)
+    decisions = {application_id: (amount, approved_at, decided_at) for application_id, amount, approved_at, decided_at
+                 in effective.values_list("application_id", "amount", "approved_at", "decided_at")}
+    granted = effective.values("application_id")
+    applications = list(Application.objects.filter(pk__in=granted).select_related(
+        "organisation__municipality", "call__fund").only(
+        "case_number", "requested_amount", "start_date", "end_date", "updated_at", "call__budget_year",
+        "call__fund__name", "call__fund__slug", "call__fund__purpose", "organisation__name",
+        "organisation__org_number", "organisation__kind", "organisation__municipality__name",
+        "organisation__municipality__code").order_by("case_number", "pk"))
     ledger = defaultdict(dict)
-    for row in (LedgerEntry.objects.filter(application_id__in=ids).values("application_id")
+    for row in (LedgerEntry.objects.filter(application__in=granted).values("application_id")
                 .annotate(first_commitment=Min("created_at", filter=Q(kind=LedgerEntry.Kind.COMMITMENT)),
                           last_entry=Max("created_at"),
                           paid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.PAYMENT), default=Decimal("0")),
@@ -70,21 +76,25 @@ def grants_for_year(year: int) -> list[dict]:
                 .order_by()):
         ledger[row["application_id"]] = row
     reports = {}
-    for report in FinalReport.objects.filter(application_id__in=ids, outcome=FinalReport.Outcome.APPROVED).order_by(
-            "submitted_at", "pk"):
-        reports[report.application_id] = report
-    practices = {p.application_id: p for p in Practice.objects.published().filter(application_id__in=ids)}
+    for application_id, started_on, ended_on in (
+            FinalReport.objects.filter(application__in=granted, outcome=FinalReport.Outcome.APPROVED)
+            .order_by("submitted_at", "pk").values_list("application_id", "started_on", "ended_on")):
+        reports[application_id] = (started_on, ended_on)
+    practices = {p.application_id: p for p in Practice.objects.published().filter(application__in=granted).only(
+        "application_id", "title", "what_was_done", "show_what_was_done", "updated_at")}
     themes = defaultdict(list)
-    for application_id, code, name_en in (Theme.objects.filter(applications__pk__in=ids)
-                                          .values_list("applications__pk", "code", "name_en")
-                                          .order_by("position", "pk")):
+    for application_id, code, name_en in (Theme.objects.filter(applications__in=Application.objects.filter(
+            pk__in=granted)).values_list("applications__pk", "code", "name_en").order_by("position", "pk")):
         themes[application_id].append((code, name_en))
+    kinds = {value: str(label) for value, label in Organisation.Kind.choices}
+    data_source = package_url(year)
+    practice_url = practice_url_template()
     funder = {"id": settings.OPENDATA_FUNDER_ID, "name": settings.OPENDATA_FUNDER_NAME}
     result = []
     for application in applications:
-        decision, money, fund = decisions[application.pk], ledger.get(application.pk, {}), application.call.fund
-        organisation, practice = application.organisation, practices.get(application.pk)
-        committed_at = money.get("first_commitment") or decision.approved_at or decision.decided_at
+        (amount, approved_at, decided_at), money = decisions[application.pk], ledger.get(application.pk, {})
+        fund, organisation, practice = application.call.fund, application.organisation, practices.get(application.pk)
+        committed_at = money.get("first_commitment") or approved_at or decided_at
         # Last modified: the latest change to what the grant is drawn from (the case, its money, its practice).
         modified = max(moment for moment in (application.updated_at, money.get("last_entry"),
                                              practice.updated_at if practice else None) if moment)
@@ -97,12 +107,12 @@ def grants_for_year(year: int) -> list[dict]:
                             practice.what_was_done.strip() else (fund.purpose.strip() or fund.name)),
             "currency": CURRENCY,
             "amountAppliedFor": number(application.requested_amount or Decimal("0")),
-            "amountAwarded": number(decision.amount),
+            "amountAwarded": number(amount),
             "awardDate": _local_date(committed_at),
             "recipientOrganization": [{
                 "id": org_id(organisation.org_number), "name": organisation.name,
                 "addressLocality": organisation.municipality.name, "addressCountry": "SE",
-                "organisationType": organisation.get_kind_display(),
+                "organisationType": kinds[organisation.kind],
             }],
             "fundingOrganization": [funder],
             "grantProgramme": [{"code": fund.slug, "title": fund.name}],
@@ -110,7 +120,7 @@ def grants_for_year(year: int) -> list[dict]:
             "beneficiaryLocation": [{"name": organisation.municipality.name, "countryCode": "SE",
                                      "geoCode": organisation.municipality.code}],
             "dateModified": timezone.localtime(modified).replace(microsecond=0).isoformat(),
-            "dataSource": package_url(application.call.budget_year),
+            "dataSource": data_source,
         }
         disbursed = money.get("paid", Decimal("0")) - money.get("repaid", Decimal("0"))
         if money.get("paid"):
@@ -118,15 +128,14 @@ def grants_for_year(year: int) -> list[dict]:
         if application.start_date and application.end_date:
             grant["plannedDates"] = [{"startDate": application.start_date.isoformat(),
                                       "endDate": application.end_date.isoformat()}]
-        report = reports.get(application.pk)
-        if report and report.started_on and report.ended_on:
-            grant["actualDates"] = [{"startDate": report.started_on.isoformat(),
-                                     "endDate": report.ended_on.isoformat()}]
+        started_on, ended_on = reports.get(application.pk, (None, None))
+        if started_on and ended_on:
+            grant["actualDates"] = [{"startDate": started_on.isoformat(), "endDate": ended_on.isoformat()}]
         if themes.get(application.pk):
             grant["classifications"] = [{"vocabulary": "potten-themes", "code": code, "title": title}
                                         for code, title in themes[application.pk]]
         if practice:
-            grant["url"] = absolute(practice.get_absolute_url())
+            grant["url"] = practice_url.format(practice.pk)
         result.append(grant)
     return result
 
@@ -221,27 +230,54 @@ CATALOGUE_COLUMNS = ["id", "url", "title", "organisation", "municipality_code", 
                      "criteria", "published"]
 
 
-def practice_public_dict(practice: Practice) -> dict:
+def practice_url_template() -> str:
+    """The absolute address of a practice's page with {} for its id (one reverse() for a whole export)."""
+    return absolute(reverse("catalogue:practice_detail", args=[0])).replace("/0/", "/{}/")
+
+
+def practices_for_export(queryset) -> list[Practice]:
+    """The practices of `queryset` with their themes and criteria in three queries (no id lists, however many)."""
+    from reviewers.models import Criterion
+
+    practices = list(queryset.prefetch_related(None))
+    wanted = queryset.values("pk")
+    names = defaultdict(list)
+    for model, field in ((Theme, "themes"), (Criterion, "criteria")):
+        through = getattr(Practice, field).through
+        column = f"{model._meta.model_name}__"
+        rows = through.objects.filter(practice__in=wanted).select_related(model._meta.model_name).order_by(
+            f"{column}position", f"{column}pk")
+        for row in rows:
+            names[(field, row.practice_id)].append(getattr(row, model._meta.model_name))
+    for practice in practices:
+        practice.export_themes = names[("themes", practice.pk)]
+        practice.export_criteria = names[("criteria", practice.pk)]
+    return practices
+
+
+def practice_public_dict(practice: Practice, url_template: str | None = None) -> dict:
     """A published practice's shown fields (a hidden field is null, or an empty list)."""
     def shown(field, value):
         return value if getattr(practice, f"show_{field}") else None
 
     return {
         "id": practice.pk,
-        "url": absolute(practice.get_absolute_url()),
+        "url": (url_template or practice_url_template()).format(practice.pk),
         "title": practice.title,
         "organisation": shown("organisation_name", practice.organisation_name or None),
         "municipality_code": shown("municipality", practice.municipality.code if practice.municipality else None),
         "municipality": shown("municipality", practice.municipality.name if practice.municipality else None),
         "fund": shown("fund", practice.fund.name if practice.fund else None),
         "year": shown("year", practice.year),
-        "themes": [theme.name for theme in practice.themes.all()] if practice.show_themes else [],
+        "themes": [theme.name for theme in getattr(practice, "export_themes", None) or practice.themes.all()]
+        if practice.show_themes else [],
         "what_was_done": shown("what_was_done", practice.what_was_done or None),
         "for_whom": shown("for_whom", practice.for_whom or None),
         "participants": shown("participants", practice.participants),
         "survey_share_percent": shown("survey_share", practice.survey_share),
         "lessons": shown("lessons", practice.lessons or None),
-        "criteria": [criterion.name for criterion in practice.criteria.all()] if practice.show_criteria else [],
+        "criteria": [criterion.name for criterion in getattr(practice, "export_criteria", None) or practice.criteria.all()]
+        if practice.show_criteria else [],
         "published": timezone.localtime(practice.first_published_at).isoformat(),
     }
 
@@ -252,5 +288,6 @@ def catalogue_csv(practices) -> str:
             return "; ".join(value)
         return "" if value is None else value
 
-    return to_csv(CATALOGUE_COLUMNS,
-                  ([cell(practice_public_dict(p)[column]) for column in CATALOGUE_COLUMNS] for p in practices))
+    url_template = practice_url_template()
+    rows = (practice_public_dict(p, url_template) for p in practices_for_export(practices))
+    return to_csv(CATALOGUE_COLUMNS, ([cell(row[column]) for column in CATALOGUE_COLUMNS] for row in rows))

@@ -14,7 +14,7 @@ from reviewers.models import Criterion
 
 
 def practices_public():
-    return (Practice.objects.published().select_related("municipality", "fund")
+    return (Practice.objects.published().select_related("municipality", "fund").defer("search_vector")
             .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("position", "pk")),
                               Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))))
 

@@ -55,7 +55,9 @@ def _search_results(request):
 
 
 def catalogue_json(request):
-    practices = [opendata.practice_public_dict(p) for p in _search_results(request)]
+    url_template = opendata.practice_url_template()
+    practices = [opendata.practice_public_dict(p, url_template)
+                 for p in opendata.practices_for_export(_search_results(request))]
     response = JsonResponse({"practices": practices, "count": len(practices)},
                             json_dumps_params={"ensure_ascii": False, "indent": 1})
     response["Access-Control-Allow-Origin"] = "*"
