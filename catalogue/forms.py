@@ -10,6 +10,7 @@ class SearchForm(forms.Form):
     """The public search and filters. An invalid value is reported and that filter is left out."""
 
     q = forms.CharField(label=_("Search words"), required=False, max_length=200,
+                        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
                         help_text=_("For example “dialog” or “språkcafé”. Different forms of a word are found too."))
     municipality = forms.ChoiceField(label=_("Municipality"), required=False)
     fund = forms.ChoiceField(label=_("Fund"), required=False)
@@ -25,7 +26,6 @@ class SearchForm(forms.Form):
         self.fields["year"].choices = everything + [(str(y), str(y)) for y in facets["years"]]
         self.fields["theme"].choices = everything + [(t.code, t.name) for t in facets["themes"]]
         self.fields["criterion"].choices = everything + list(facets["criteria"])
-        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
     def filters(self) -> dict:
         self.is_valid()

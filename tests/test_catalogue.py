@@ -87,6 +87,9 @@ def test_staff_prepare_edit_and_publish_a_consented_project(client, carried_out,
     # every criterion was scored 4: all of them scored well
     assert practice.criteria.count() == carried_out.assignments.get().rubric.criteria.count()
     assert client.get(reverse("catalogue:practice_detail", args=[practice.pk])).status_code == 404
+    edit_page = client.get(reverse("catalogue:manage_practice", args=[carried_out.pk]))
+    assert edit_page.status_code == 200
+    assert 'name="texts_checked"' in edit_page.content.decode() and "Publicera exemplet" in text_of(edit_page)
     # publishing before the texts are confirmed is refused
     client.post(reverse("catalogue:practice_publish", args=[carried_out.pk]))
     practice.refresh_from_db()
