@@ -21,7 +21,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args, facets: dict, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
-        self.fields["municipality"].choices = everything + [(m.code, m.name) for m in facets["municipalities"]]
+        self.fields["municipality"].choices = everything + list(facets["municipalities"])
         self.fields["fund"].choices = everything + [(f.slug, f.name) for f in facets["funds"]]
         self.fields["year"].choices = everything + [(str(y), str(y)) for y in facets["years"]]
         self.fields["theme"].choices = everything + [(t.code, t.name) for t in facets["themes"]]

@@ -36,6 +36,10 @@ class RegionMap:
     def codes(self) -> frozenset[str]:
         return frozenset(shape.code for shape in self.shapes)
 
+    @property
+    def names(self) -> list[tuple[str, str]]:
+        return [(shape.code, shape.name) for shape in self.shapes]
+
 
 @lru_cache(maxsize=1)
 def _features() -> tuple[dict, ...]:

@@ -66,8 +66,10 @@ def facets() -> dict:
     """The choices of the public filters: only values that some published practice shows."""
     published = Practice.objects.published()
     return {
-        "municipalities": list(Municipality.objects.filter(
-            pk__in=published.filter(show_municipality=True).values("municipality")).order_by("name")),
+        # Every municipality Potten knows and every one on the map, so each map link is a valid filter.
+        "municipalities": sorted(
+            {**{code: name for code, name in region_map(settings.CATALOGUE_MAP_REGION).names},
+             **dict(Municipality.objects.values_list("code", "name"))}.items(), key=lambda pair: pair[1]),
         "funds": list(Fund.objects.filter(pk__in=published.filter(show_fund=True).values("fund")).order_by("name")),
         "years": sorted({year for year in published.filter(show_year=True, year__isnull=False)
                         .values_list("year", flat=True).distinct()}, reverse=True),

@@ -289,8 +289,8 @@ def test_filters_look_only_at_shown_fields(client):
                            criteria=("relevance",))
     b = published_practice(title="Beta", municipality="Nybro", fund=mikro, year=2026, themes=("culture",),
                            criteria=("impact",))
-    hidden = published_practice(title="Gamma", municipality="Nybro", fund=mikro, year=2026, themes=("culture",),
-                                criteria=("impact",))
+    hidden = published_practice(title="Gamma", municipality="Nybro", fund=FundFactory(name="Dold", slug="dold"),
+                                year=2019, themes=("culture",), criteria=("impact",))
     Practice.objects.filter(pk=hidden.pk).update(show_municipality=False, show_fund=False, show_year=False,
                                                  show_themes=False, show_criteria=False)
 
@@ -309,9 +309,15 @@ def test_filters_look_only_at_shown_fields(client):
     # an unknown value is reported and that filter left out
     response = client.get(reverse("catalogue:practice_list"), {"municipality": "9999"})
     assert "error-summary" in response.content.decode() and len(re.findall(r"<h3>", response.content.decode())) == 3
-    # the hidden practice's values are not offered as choices either
+    # a municipality on the map without practices is a valid filter with no result
+    response = client.get(reverse("catalogue:practice_list"), {"municipality": "0885"})
+    assert "error-summary" not in response.content.decode() and titles(municipality="0885") == []
+    # the hidden practice's year and fund are not offered as choices
     page = client.get(reverse("catalogue:practice_list")).content.decode()
-    assert page.count('<option value="0881"') == 1 and (a.year, b.year) == (2025, 2026)
+    assert re.findall(r'<option value="(20\d\d)"', page) == ["2026", "2025"]
+    assert re.findall(r'<option value="([a-z]+)"', page[page.index('name="fund"'):page.index('name="year"')]) == [
+        "dialog", "mikro"]
+    assert (a.year, b.year, hidden.year) == (2025, 2026, 2019)
 
 
 def test_search_finds_words_in_shown_texts_only(client):
