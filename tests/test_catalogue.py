@@ -448,3 +448,11 @@ def test_query_counts_do_not_grow_with_the_number_of_practices(client):
         published_practice(title=f"Fler {index}")
     assert counts() == before
     assert json.loads(client.get(reverse("catalogue:catalogue_json")).content)["count"] == 15
+
+
+def test_an_unknown_map_region_is_a_startup_error(settings):
+    from catalogue.apps import map_region_check
+
+    assert map_region_check() == []
+    settings.CATALOGUE_MAP_REGION = "99"
+    assert [error.id for error in map_region_check()] == ["catalogue.E001"]
