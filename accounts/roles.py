@@ -26,6 +26,7 @@ PERMISSIONS = {
         "grants.view_all_applications",
         "grants.check_application",
         "grants.view_indicators",
+        "catalogue.publish_practice",
     ],
     REVIEWER: ["reviewers.review_application"],
     SECRETARY: [
@@ -33,6 +34,7 @@ PERMISSIONS = {
         "grants.decide_application",
         "grants.approve_final_report",
         "grants.view_indicators",
+        "catalogue.publish_practice",
     ],
     STEERING_GROUP: ["grants.view_indicators"],
 }

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "workflows",
     "reviewers",
     "notifications",
+    "catalogue",
 ]
 
 # viewflow would otherwise append its material-UI middleware; Potten has its own UI.
@@ -301,6 +302,15 @@ CELERY_BEAT_SCHEDULE |= {
     "indicators-yearly-report": {"task": "grants.tasks.indicators_yearly_report", "schedule": crontab(minute=5, hour=7)},
     "indicators-behind-warning": {"task": "grants.tasks.indicators_behind_warning", "schedule": crontab(minute=10, hour=7)},
 }
+
+# The public catalogue's map (catalogue/geo.py): the county (län) code whose municipalities are drawn,
+# "08" Kalmar län by default; "SE" draws all of Sweden.
+CATALOGUE_MAP_REGION = env_str("CATALOGUE_MAP_REGION", "08")
+# Open data (360Giving, docs/opendata.md): the publisher's registered 360Giving prefix for grant identifiers
+# and the funder's org-id identifier and name.
+OPENDATA_GRANT_PREFIX = env_str("OPENDATA_GRANT_PREFIX", "360G-potten")
+OPENDATA_FUNDER_ID = env_str("OPENDATA_FUNDER_ID", "360G-potten")
+OPENDATA_FUNDER_NAME = env_str("OPENDATA_FUNDER_NAME", "Potten")
 
 LOGGING = {
     "version": 1,

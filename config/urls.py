@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("reviewers.urls")),
     path("", include("notifications.urls")),
+    path("", include("catalogue.urls")),
 ]

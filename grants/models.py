@@ -1046,6 +1046,10 @@ class Event(models.Model):
         REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer asked")
         REVIEW_CHANGED = "review_changed", _("Submitted review changed")
         REVIEWS_ENDED = "reviews_ended", _("Open review requests ended")
+        PRACTICE_PREPARED = "practice_prepared", _("Good practice prepared for the catalogue")
+        PRACTICE_EDITED = "practice_edited", _("Good practice edited")
+        PRACTICE_PUBLISHED = "practice_published", _("Good practice published")
+        PRACTICE_UNPUBLISHED = "practice_unpublished", _("Good practice taken down")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events",
                                     verbose_name=_("application"))

@@ -143,6 +143,7 @@ class Command(BaseCommand):
             ("Samtalskvällar om föreningsliv", "submitted"),
             ("Matlagning över gränser", "review"),
             ("Dialogträffar på biblioteket", "granted"),
+            ("Samtal vid köksbordet", "carried_out"),
         ]
         for title, stage in plans:
             if Application.objects.filter(organisation=organisation, title=title).exists():
@@ -203,6 +204,41 @@ class Command(BaseCommand):
             flow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted",
                                           amount=Decimal("25000"), conditions="Slutrapport senast 30 dagar "
                                           "efter projektets slut.", motivation="Uppfyller fondens syfte väl.")
+            if stage == "granted":
+                continue
+            self._carry_out_and_publish(application, applicant, secretary, today)
+
+    def _carry_out_and_publish(self, application, applicant, secretary, today):
+        """The final report (with consent to publication) and its approval; then a published good practice."""
+        from catalogue import services as catalogue_services
+
+        task = open_task_for_application(application)
+        flow_services.final_report_submit(task_pk=task.pk, user=applicant, data={
+            "started_on": today - timedelta(days=90), "ended_on": today - timedelta(days=10),
+            "activities_done": "Tio samtalskvällar i föreningens lokal med samtalsledare och gemensam fika.",
+            "participants_women": 14, "participants_men": 11, "participants_other": 1,
+            "participants_newcomers": 13, "participants_established": 13, "trainers_women": 1, "trainers_men": 1,
+            "survey_share": 76, "lessons": "Små grupper och samma tid varje vecka gjorde att deltagarna kom tillbaka.",
+            "publish_consent": True,
+            "costs": [{"budget_line": line.pk, "amount": line.amount, "comment": ""}
+                      for line in application.budget_lines.all()],
+            "extra_costs": [],
+            "activities": [{"activity": a.pk, "status": "done", "comment": ""} for a in application.activities.all()],
+            "extra_activities": [],
+        })
+        task = open_task_for_application(application)
+        flow_services.report_approval_record(task_pk=task.pk, user=secretary, approve=True)
+        practice = catalogue_services.practice_prepare(application_id=application.pk, user=secretary)
+        catalogue_services.practice_update(
+            practice_id=practice.pk, user=secretary, version=practice.version,
+            values={"what_was_done": "Tio samtalskvällar där nyanlända och etablerade kalmarbor möttes i små "
+                                     "grupper med en samtalsledare. Dialogerna handlade om vardag, arbete och "
+                                     "föreningsliv.",
+                    "for_whom": "Nyanlända och etablerade invånare i Kalmar, kvinnor och män."},
+            themes=list(practice.themes.all()), criteria=list(practice.criteria.all()),
+            shown={"organisation_name", "municipality", "fund", "year", "themes", "what_was_done", "for_whom",
+                   "participants", "survey_share", "lessons", "criteria"}, texts_checked=True)
+        catalogue_services.practice_publish(practice_id=practice.pk, user=secretary)
 
     def _print(self, logins):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (only for this demo installation):"))
