@@ -19,7 +19,7 @@ from catalogue.models import Practice
 from catalogue.selectors import map_data
 from grants.models import Event, Municipality
 from grants.services import NotAllowed
-from tests.auth_helpers import login
+from tests.auth_helpers import login, login_with_second_factor
 from tests.catalogue_helpers import carry_out, published_practice
 from tests.factories import FundFactory
 
@@ -71,7 +71,7 @@ def events(application, kind):
 
 def test_staff_prepare_edit_and_publish_a_consented_project(client, carried_out, secretary, password):
     # given a carried-out project whose organisation agreed in its final report
-    login(client, secretary.email, password)
+    login_with_second_factor(client, secretary, password)
     listing = client.get(reverse("catalogue:manage_list"))
     assert listing.status_code == 200 and carried_out.title in text_of(listing)
     # when staff prepare it: a draft copied from the application and the report, not public
@@ -128,7 +128,7 @@ def test_taking_down_is_immediate_and_audited(client, carried_out, secretary, ca
     assert client.get(detail).status_code == 200
     assert all(practice.title in client.get(url).content.decode() for url in public[:4])
     # when a case officer takes it down
-    login(client, case_officer.email, password)
+    login_with_second_factor(client, case_officer, password)
     response = client.post(reverse("catalogue:practice_unpublish", args=[carried_out.pk]),
                            {"reason": "Föreningen bad om det."})
     assert response.status_code == 302
@@ -153,7 +153,7 @@ def test_without_consent_nothing_can_be_prepared(client, draft, applicant, case_
                             secretary=secretary, consent=False)
     with pytest.raises(NotAllowed):
         services.practice_prepare(application_id=application.pk, user=secretary)
-    login(client, secretary.email, password)
+    login_with_second_factor(client, secretary, password)
     assert application.title not in text_of(client.get(reverse("catalogue:manage_list")))
     assert client.post(reverse("catalogue:practice_prepare", args=[application.pk])).status_code == 404
     assert client.get(reverse("catalogue:manage_practice", args=[application.pk])).status_code == 404
@@ -231,7 +231,10 @@ def test_only_staff_can_prepare_edit_publish_or_take_down(client, carried_out, s
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
     for person in (applicant, reviewer, steering):
         client.logout()
-        login(client, person.email, password)
+        if person == applicant:
+            login(client, person.email, password)
+        else:
+            login_with_second_factor(client, person, password)
         for url in urls:
             assert client.get(url).status_code == 403
         for url in posts:
