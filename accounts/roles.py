@@ -26,6 +26,7 @@ PERMISSIONS = {
         "grants.view_all_applications",
         "grants.check_application",
         "grants.view_indicators",
+        "grants.manage_organisations",
     ],
     REVIEWER: ["reviewers.review_application"],
     SECRETARY: [
