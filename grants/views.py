@@ -16,6 +16,7 @@ from grants.forms import (
     ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
 )
 from grants.models import Application, Decision
+from grants.validators import normalise_org_number
 from workflows.selectors import open_task_for_application, tasks_for_applicant
 
 
@@ -48,7 +49,7 @@ def organisation_create(request):
                     "Thank you. If %(number)s was not registered in Potten, the organisation is now registered "
                     "with you as its contact and can apply; a case officer will verify it. If it was already "
                     "registered, we have asked its contacts to let you in, and you get an e-mail when they "
-                    "answer.") % {"number": form.cleaned_data["org_number"]})
+                    "answer.") % {"number": normalise_org_number(form.cleaned_data["org_number"])})
             return redirect(request.GET["next"] if _safe_next(request) else "grants:my_applications")
     return render(request, "grants/organisation_form.html", {"form": form},
                   status=400 if form.errors else 200)
