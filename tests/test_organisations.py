@@ -451,3 +451,25 @@ def test_the_staff_list_searches_and_filters(client, case_officer, organisation)
     assert names(q=organisation.org_number[:6]) == [organisation.name]
     assert names(show="unverified") == [organisation.name]
     assert names(show="requests") == [other.name]
+
+
+def test_the_organisations_audit_trail_is_append_only(organisation, case_officer):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, connection, transaction
+
+    organisations.organisation_verify(organisation_id=organisation.pk, user=case_officer, note="Kontrollerat.")
+    event = organisation.events.get()
+    event.message = "ändrad"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        OrganisationEvent.objects.update(message="ändrad")
+    with pytest.raises(ValidationError):
+        OrganisationEvent.objects.all().delete()
+    statements = ["UPDATE grants_organisationevent SET message = 'ändrad'"]
+    if connection.vendor == "postgresql":  # SQLite's flush deletes rows, so only an UPDATE trigger there
+        statements.append("DELETE FROM grants_organisationevent")
+    for statement in statements:
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert list(OrganisationEvent.objects.values_list("kind", "message")) == [("verified", "Kontrollerat.")]
