@@ -27,6 +27,7 @@ PERMISSIONS = {
         "grants.check_application",
         "grants.view_indicators",
         "catalogue.publish_practice",
+        "grants.manage_organisations",
     ],
     REVIEWER: ["reviewers.review_application"],
     SECRETARY: [

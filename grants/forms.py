@@ -46,6 +46,10 @@ class OrganisationForm(SingleLineFieldsMixin, forms.ModelForm):
             "kind": _("Choose what fits best."),
         }
 
+    def validate_unique(self):
+        """Not here: a number that is already registered becomes a request to join (and the form
+        must not tell anyone which numbers are registered)."""
+
 
 class ApplicationForm(SingleLineFieldsMixin, forms.ModelForm):
     """The application's own fields. Every field may be empty while drafting; completeness

@@ -185,14 +185,23 @@ class Organisation(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations", verbose_name=_("contacts")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A first registration is unverified until a case officer confirms that its contacts represent it.
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("verified by"))
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        permissions = [("manage_organisations", "Can verify organisations and change their contacts")]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     def clean(self):
         self.org_number = normalise_org_number(self.org_number)
@@ -548,6 +557,82 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.organisation}"
+
+
+class JoinRequest(models.Model):
+    """Someone registered a number that is already registered: they ask its contacts to let them in.
+
+    A contact of the organisation or a case officer approves (the person becomes a contact) or declines.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="join_requests",
+                                     verbose_name=_("organisation"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("requested by"))
+    name_given = models.CharField(_("name given"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("answered by"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], condition=Q(status="pending"),
+                                    name="joinrequest_one_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.organisation}"
+
+
+class OrganisationEvent(models.Model):
+    """An organisation's audit trail: registrations, requests to join, verification, contacts. Append-only."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered (unverified)")
+        JOIN_REQUESTED = "join_requested", _("Request to join")
+        JOIN_APPROVED = "join_approved", _("Request to join approved")
+        JOIN_DECLINED = "join_declined", _("Request to join declined")
+        VERIFIED = "verified", _("Verified by a case officer")
+        CONTACT_ADDED = "contact_added", _("Contact added by staff")
+        CONTACT_INVITED = "contact_invited", _("Contact invited by staff")
+        CONTACT_REMOVED = "contact_removed", _("Contact removed by staff")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events",
+                                     verbose_name=_("organisation"))
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("by"))
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("person"))
+    email = models.EmailField(_("e-mail address"), blank=True)
+    message = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("organisation event")
+        verbose_name_plural = _("organisation events")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is append-only.")
 
 
 class CaseNumberCounter(models.Model):

@@ -22,15 +22,6 @@ def event_record(*, application, kind, actor, from_status="", to_status="", mess
     )
 
 
-@transaction.atomic
-def organisation_create(*, user, name: str, org_number: str, municipality, kind: str) -> Organisation:
-    organisation = Organisation(name=name, org_number=org_number, municipality=municipality, kind=kind)
-    organisation.full_clean()
-    organisation.save()
-    Membership.objects.create(user=user, organisation=organisation)
-    return organisation
-
-
 def _is_member(user, organisation) -> bool:
     return Membership.objects.filter(user=user, organisation=organisation).exists()
 

@@ -20,6 +20,12 @@ urlpatterns = [
     path("organisation/ny/", views.organisation_create, name="organisation_create"),
     path("organisation/<int:pk>/", organisation_views.organisation_detail, name="organisation_detail"),
     path("organisation/inbjudan/<str:token>/", organisation_views.invitation_accept, name="invitation_accept"),
+    path("organisation/anslutning/<int:pk>/", organisation_views.join_request_decide, name="join_request_decide"),
+    path("organisationer/", organisation_views.organisation_staff_list, name="organisation_staff_list"),
+    path("organisationer/<int:pk>/", organisation_views.organisation_staff, name="organisation_staff"),
+    path("organisationer/<int:pk>/verifiera/", organisation_views.organisation_verify, name="organisation_verify"),
+    path("organisationer/<int:pk>/kontakter/", organisation_views.organisation_contacts_change,
+         name="organisation_contacts_change"),
     # The money: budgets, payments, decision letters (staff; letters also for the applicant)
     path("fonder/", money_views.fund_years, name="fund_years"),
     path("fonder/<int:pk>/budget/", money_views.fund_budget, name="fund_budget"),

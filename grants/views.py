@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from grants import selectors, services
+from grants import organisations, selectors, services
 from grants.forms import (
     ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
 )
 from grants.models import Application, Decision
+from grants.validators import normalise_org_number
 from workflows.selectors import open_task_for_application, tasks_for_applicant
 
 
@@ -30,14 +31,25 @@ def call_detail(request, pk: int):
 
 @login_required
 def organisation_create(request):
+    """Register an organisation. A number that is already registered becomes a request to join; the
+    answer is the same either way, so the page does not tell anyone which numbers are registered."""
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(user=request.user, **form.cleaned_data)
+            outcome = organisations.organisation_register(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except services.NotAllowed as exc:
+            form.add_error(None, exc.message)
         else:
-            messages.success(request, _("The organisation %(name)s is registered.") % {"name": organisation.name})
+            if outcome == organisations.ALREADY_CONTACT:
+                messages.info(request, _("You are already a contact for this organisation."))
+            else:
+                messages.success(request, _(
+                    "Thank you. If %(number)s was not registered in Potten, the organisation is now registered "
+                    "with you as its contact and can apply; a case officer will verify it. If it was already "
+                    "registered, we have asked its contacts to let you in, and you get an e-mail when they "
+                    "answer.") % {"number": normalise_org_number(form.cleaned_data["org_number"])})
             return redirect(request.GET["next"] if _safe_next(request) else "grants:my_applications")
     return render(request, "grants/organisation_form.html", {"form": form},
                   status=400 if form.errors else 200)

@@ -174,11 +174,11 @@ def test_the_triggers_are_in_place_after_every_migration(db):
     if connection.vendor == "postgresql":
         sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
         expected = ["grants_budgetchange_append_only", "grants_decision_guard", "grants_event_append_only",
-                    "grants_ledgerentry_append_only"]
+                    "grants_ledgerentry_append_only", "grants_organisationevent_append_only"]
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         expected = ["grants_budgetchange_no_update", "grants_decision_guard", "grants_event_no_update",
-                    "grants_ledgerentry_no_update"]
+                    "grants_ledgerentry_no_update", "grants_organisationevent_no_update"]
     with connection.cursor() as cursor:
         cursor.execute(sql)
         assert [name for (name,) in cursor.fetchall()] == expected

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import organisations
-from grants.models import Invitation, Membership
+from allauth.account.models import EmailAddress
+
+from grants.models import Invitation, Membership, OrganisationEvent
 from grants.services import NotAllowed
 from notifications.models import OutboxMessage
 from tests.auth_helpers import confirmation_link, link_in, logged_in_user_id
@@ -174,7 +176,7 @@ def test_an_expired_invitation_is_refused_and_nothing_changes(contact_client, or
 def test_an_invitation_used_by_someone_else_is_refused(contact_client, organisation, other_applicant):
     invite(contact_client, organisation, "delad@example.org")
     invitation = Invitation.objects.get()
-    first = UserFactory()
+    first = UserFactory(email="delad@example.org")
     contact_client.force_login(first)
     assert contact_client.post(accept_url(invitation)).status_code == 302
 
@@ -189,20 +191,87 @@ def test_an_invitation_used_by_someone_else_is_refused(contact_client, organisat
     assert invitation.accepted_by == first
 
 
-def test_accepting_with_another_account_is_allowed_and_shows_the_invited_address(
-    contact_client, organisation, other_applicant,
+def invitation_state(invitation):
+    invitation.refresh_from_db()
+    return (invitation.accepted_at, invitation.accepted_by_id, Membership.objects.count(),
+            OrganisationEvent.objects.count(), OutboxMessage.objects.count())
+
+
+@pytest.mark.parametrize("language, refusal", [
+    ("en", "This invitation was sent to inbjuden@example.org, but you are logged in as {me}. Log in with the "
+           "invited address (and confirm it), or ask a contact of {org} to invite {me}."),
+    ("sv", "Inbjudan skickades till inbjuden@example.org, men du är inloggad som {me}. Logga in med den "
+           "inbjudna adressen (och bekräfta den), eller be en kontaktperson för {org} att bjuda in {me}."),
+])
+def test_accepting_with_another_address_is_refused_and_changes_nothing(
+    contact_client, organisation, other_applicant, language, refusal,
 ):
+    # given: an invitation to inbjuden@example.org, opened by someone logged in with another address
     invite(contact_client, organisation, "inbjuden@example.org")
     invitation = Invitation.objects.get()
     contact_client.force_login(other_applicant)
+    before = invitation_state(invitation)
 
-    page = contact_client.get(accept_url(invitation))
+    # when: they look at it
+    page = contact_client.get(accept_url(invitation), HTTP_ACCEPT_LANGUAGE=language)
 
+    # then: the page says why they cannot accept, and offers no button
+    assert page.status_code == 200
     assert page.context["other_address"]
     html = page.content.decode()
     assert "inbjuden@example.org" in html and other_applicant.email in html
+    assert 'method="post"' not in html.split("<main", 1)[1].split('action="/konto/logout/"')[0]
+
+    # when: they post the accept anyway
+    response = contact_client.post(accept_url(invitation), HTTP_ACCEPT_LANGUAGE=language)
+
+    # then: refused with a clear, translated message, and nothing changed
+    assert response.status_code == 400
+    assert response.context["error"] == refusal.format(me=other_applicant.email, org=organisation.name)
+    assert invitation_state(invitation) == before
+    assert not Membership.objects.filter(user=other_applicant, organisation=organisation).exists()
+
+
+def test_the_invited_address_accepts_in_any_case(contact_client, organisation):
+    invite(contact_client, organisation, "Kim.Kollega@Example.org")
+    invitation = Invitation.objects.get()
+    kim = UserFactory(email="KIM.KOLLEGA@example.ORG")
+    contact_client.force_login(kim)
+
+    assert not contact_client.get(accept_url(invitation)).context["other_address"]
     assert contact_client.post(accept_url(invitation)).status_code == 302
-    assert Membership.objects.filter(user=other_applicant, organisation=organisation).exists()
+
+    assert Membership.objects.filter(user=kim, organisation=organisation).exists()
+    event = OrganisationEvent.objects.get(kind="invitation_accepted")
+    assert (event.organisation, event.actor, event.person, event.email) == (
+        organisation, kim, kim, "kim.kollega@example.org")
+
+
+def test_an_unconfirmed_invited_address_cannot_accept(contact_client, organisation):
+    # given: an account whose invited address is listed but not confirmed
+    invite(contact_client, organisation, "kim@example.org")
+    invitation = Invitation.objects.get()
+    kim = UserFactory(email="kim@example.org")
+    EmailAddress.objects.filter(user=kim).update(verified=False)
+    contact_client.force_login(kim)
+    before = invitation_state(invitation)
+
+    response = contact_client.post(accept_url(invitation), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.context["error"].startswith("This invitation was sent to kim@example.org, but you are")
+    assert invitation_state(invitation) == before
+
+
+def test_a_second_confirmed_address_of_the_account_may_accept(contact_client, organisation):
+    invite(contact_client, organisation, "jobb@example.org")
+    invitation = Invitation.objects.get()
+    kim = UserFactory(email="privat@example.org")
+    EmailAddress.objects.create(user=kim, email="jobb@example.org", verified=True, primary=False)
+    contact_client.force_login(kim)
+
+    assert contact_client.post(accept_url(invitation)).status_code == 302
+    assert Membership.objects.filter(user=kim, organisation=organisation).exists()
 
 
 def test_an_unknown_token_is_404(client, applicant):
