@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from grants import models
+from grants import models, selectors
 from grants.checklist import checklist_ensure_default
 
 
@@ -168,6 +168,13 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if _is_draft(obj) else fields + self.submitted_readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """The case list's search (title, organisation, case number; trigram indexes on PostgreSQL), every
+        word of the search required."""
+        for word in search_term.split():
+            queryset = selectors.applications_matching(queryset, word)
+        return queryset, False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -11,11 +11,18 @@ from django.core.paginator import Paginator
 PER_PAGE = 50
 
 
-def page_of(request, queryset, *, param: str = "page", per_page: int = PER_PAGE, count: int | None = None):
-    paginator = Paginator(queryset, per_page)
+def page_of(request, queryset, *, param: str = "page", per_page: int = PER_PAGE, count: int | None = None,
+            ids_first: bool = False):
+    """`ids_first`: count and page over the ids of the filtered table alone (no joins), then load the
+    page's rows with their joins by id: for lists whose filter is on one table and whose rows join many."""
+    paginator = Paginator(queryset.values_list("pk", flat=True) if ids_first else queryset, per_page)
     if count is not None:
         paginator.count = count  # a cached_property: set, it is never queried
     page = paginator.get_page(request.GET.get(param))
+    if ids_first:
+        ids = list(page.object_list)
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()} if ids else {}
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
 
     def link(number) -> str:
         query = request.GET.copy()

@@ -15,9 +15,10 @@ def inbox(request):
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
     applicant_tasks = selectors.tasks_for_applicant(user=request.user)
     return render(request, "workflows/inbox.html", {
-        "mine": page_of(request, mine, param="mine"), "queue": page_of(request, queue, param="queue"),
-        "others": page_of(request, others, param="others"),
-        "applicant_tasks": page_of(request, applicant_tasks, param="org"),
+        "mine": page_of(request, mine, param="mine", ids_first=True),
+        "queue": page_of(request, queue, param="queue", ids_first=True),
+        "others": page_of(request, others, param="others", ids_first=True),
+        "applicant_tasks": page_of(request, applicant_tasks, param="org", ids_first=True),
     })
 
 
