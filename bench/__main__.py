@@ -135,11 +135,10 @@ def _outbox_rows(count: int, prefix: str):
 
 
 def _publish(ids) -> None:
-    from notifications.tasks import outbox_deliver
+    """As the application publishes a burst (a reminder sweep's fan-out, the sweeper): in batches."""
+    from notifications.services import delivery_publish
 
-    with outbox_deliver.app.producer_or_acquire() as producer:
-        for pk in ids:
-            outbox_deliver.apply_async((pk,), producer=producer)
+    delivery_publish(ids)
 
 
 def _wait_sent(ids, timeout: float, workers) -> float:

@@ -100,13 +100,22 @@ def outbox_render_row(message: OutboxMessage) -> None:
 FAN_OUT_FROM = 20
 
 
-def delivery_publish(ids) -> None:
-    """One delivery task per row, over one broker connection."""
-    from notifications.tasks import outbox_deliver
+# Rows per delivery task: one claim and one SMTP connection for many mails; small enough that the
+# workers share a burst evenly.
+DELIVERY_BATCH = 25
 
+
+def delivery_publish(ids) -> None:
+    """Delivery tasks for the rows, over one broker connection: one row alone, more in batches."""
+    from notifications.tasks import outbox_deliver, outbox_deliver_batch
+
+    ids = list(ids)
     with outbox_deliver.app.producer_or_acquire() as producer:
-        for pk in ids:
-            outbox_deliver.apply_async((pk,), producer=producer)
+        if len(ids) == 1:
+            outbox_deliver.apply_async((ids[0],), producer=producer)
+            return
+        for start in range(0, len(ids), DELIVERY_BATCH):
+            outbox_deliver_batch.apply_async((ids[start:start + DELIVERY_BATCH],), producer=producer)
 
 
 def delivery_schedule(ids) -> None:
