@@ -110,12 +110,14 @@ def delivery_publish(ids) -> None:
     from notifications.tasks import outbox_deliver, outbox_deliver_batch
 
     ids = list(ids)
+    # No retries while publishing: with the broker down a request must not wait (the rows are safe in the
+    # outbox, and outbox_sweep publishes them again once the broker is back).
     with outbox_deliver.app.producer_or_acquire() as producer:
         if len(ids) == 1:
-            outbox_deliver.apply_async((ids[0],), producer=producer)
+            outbox_deliver.apply_async((ids[0],), producer=producer, retry=False)
             return
         for start in range(0, len(ids), DELIVERY_BATCH):
-            outbox_deliver_batch.apply_async((ids[start:start + DELIVERY_BATCH],), producer=producer)
+            outbox_deliver_batch.apply_async((ids[start:start + DELIVERY_BATCH],), producer=producer, retry=False)
 
 
 def delivery_schedule(ids) -> None:
@@ -131,7 +133,7 @@ def delivery_schedule(ids) -> None:
         if len(ids) >= FAN_OUT_FROM:
             from notifications.tasks import outbox_fan_out
 
-            outbox_fan_out.delay(ids)
+            outbox_fan_out.apply_async((ids,), retry=False)
         else:
             delivery_publish(ids)
 

@@ -143,9 +143,9 @@ def test_a_burst_is_published_in_batches(monkeypatch):
     from notifications import tasks
 
     monkeypatch.setattr(tasks.outbox_deliver_batch, "apply_async",
-                        lambda args, producer=None: published.append(("batch", list(args[0]))))
+                        lambda args, **options: published.append(("batch", list(args[0]))))
     monkeypatch.setattr(tasks.outbox_deliver, "apply_async",
-                        lambda args, producer=None: published.append(("one", list(args))))
+                        lambda args, **options: published.append(("one", list(args))))
     ids = list(range(1, 2 * DELIVERY_BATCH + 2))
 
     delivery_publish(ids)
