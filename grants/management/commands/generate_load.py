@@ -191,8 +191,13 @@ class Writer:
                     cursor.execute(f'SELECT setval(%s, (SELECT COALESCE(MAX(id), 1) FROM "{table}"))', [sequence])
 
     def vacuum(self):
-        """After the commit: the visibility map and statistics a running database would have."""
+        """After the commit: the visibility map and statistics a running database would have (not possible
+        inside an outer transaction, such as a test's: ANALYZE then)."""
         if not self.postgres:
+            return
+        if connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
             return
         with connection.cursor() as cursor:
             for table in self.counts:
@@ -209,8 +214,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=12)
 
     def handle(self, *args, applications, funds, years, seed, verbosity=1, **options):
-        if applications < 100 or funds < 1 or years < 1:
-            raise CommandError("generate_load: at least 100 applications, 1 fund and 1 year")
+        if applications < 1 or funds < 1 or years < 1:
+            raise CommandError("generate_load: at least 1 application, 1 fund and 1 year")
         started = time.monotonic()
         call_command("seed_demo", stdout=open("/dev/null", "w"))
         self.say = (lambda message: self.stdout.write(message)) if verbosity else (lambda message: None)
@@ -260,7 +265,8 @@ class Generator:
     # -- people -------------------------------------------------------------------------------------
     def _users(self, prefix, count, role, name):
         first = self.writer.next_id(User)
-        rows = ((first + k, f"{prefix}{k}@load.example.org", f"{name} {k}", "!", "sv" if k % 5 else "en",
+        rows = ((first + k, f"{prefix}{first + k}@load.example.org", f"{name} {first + k}", "!",
+                 "sv" if k % 5 else "en",
                  self.now) for k in range(count))
         self.writer.write(User, ["id", "email", "full_name", "password", "language", "date_joined"], rows)
         ids = list(range(first, first + count))
@@ -286,7 +292,7 @@ class Generator:
         self.org_names = [f"Föreningen {rng.choice(WORDS).capitalize()} {rng.choice(PLACES)} {k}"
                           for k in range(n_orgs)]
         self.writer.write(Organisation, ["id", "name", "org_number", "municipality_id", "kind", "created_at"], (
-            (first + k, self.org_names[k], f"{700000 + k // 10000:06d}-{k % 10000:04d}",
+            (first + k, self.org_names[k], f"{700000 + (first + k) // 10000:06d}-{(first + k) % 10000:04d}",
              municipalities[k % len(municipalities)], ORG_KINDS[k % len(ORG_KINDS)], self.now)
             for k in range(n_orgs)))
         self.organisations = list(range(first, first + n_orgs))
@@ -307,12 +313,14 @@ class Generator:
         self.calls = []  # (call_id, fund index, year, opens, closes)
         self.fund_rows = []
         per_fund_year = self.n / (self.n_funds * self.n_years)
+        before = Fund.objects.filter(slug__startswith="last-").count()  # a second run adds funds of its own
         for f in range(self.n_funds):
+            number = before + f + 1
             kind = Fund.Kind.DIALOGPOTT if f % 2 == 0 else Fund.Kind.MIKROPROJEKT
             max_amount = Decimal(30000 if kind == Fund.Kind.DIALOGPOTT else 50000)
             fund = Fund.objects.create(
-                name=f"{rng.choice(PLACES)}s {'dialogpott' if f % 2 == 0 else 'mikroprojekt'} {f + 1}",
-                slug=f"last-{f + 1}", kind=kind, max_amount=max_amount, case_prefix=f"L{f + 1}",
+                name=f"{rng.choice(PLACES)}s {'dialogpott' if f % 2 == 0 else 'mikroprojekt'} {number}",
+                slug=f"last-{number}", kind=kind, max_amount=max_amount, case_prefix=f"L{number}",
                 advance_percent=80 if f % 2 == 0 else 50, purpose="Möten mellan nyanlända och etablerade invånare.")
             checklist_ensure_default(fund)
             rubric = rubric_for_fund(fund)
@@ -351,7 +359,7 @@ class Generator:
             fund = self.fund_rows[f]
             values, weights = current if year == this_year else past
             status = rng.choices(values, weights)[0]
-            organisation = self.demo_org if k < 50 else orgs[rng.randrange(len(orgs))]
+            organisation = self.demo_org if k < min(50, max(1, self.n // 10)) else orgs[rng.randrange(len(orgs))]
             last = min(closes, self.now - timedelta(days=2))
             span = max((last - opens).total_seconds(), 3600)
             if year == this_year and status not in (S.DRAFT, S.SUBMITTED):
@@ -465,12 +473,16 @@ class Generator:
         def done(a, name, kind, created, finished, owner):
             tasks.append((ref[name], kind, "DONE", created, finished, owner, perm.get(name, ""), a["process"]))
 
+        waiting_count = {}
+
         def waiting(a, name, kind, created):
             owner = None
             if name in staff_of:
-                if rng.random() < 0.5:
+                # Every other waiting staff step is taken; a third of those by the demo user (people[0]).
+                number = waiting_count[name] = waiting_count.get(name, -1) + 1
+                if number % 2:
                     people = staff_of[name]
-                    owner = people[0] if rng.random() < 0.3 else rng.choice(people)
+                    owner = people[0] if (number // 2) % 3 == 0 else rng.choice(people[1:])
             elif kind == "HUMAN":
                 owner = a["contact"]
             tasks.append((ref[name], kind, "ASSIGNED" if owner else "NEW", created, None, owner,
@@ -764,6 +776,14 @@ class Generator:
                            "550 mailbox unavailable" if failed else "", moment, moment,
                            None if failed else moment + timedelta(seconds=rng.randint(1, 60)))
 
-        self.writer.write(OutboxMessage, ["dedupe_key", "occurrence", "recipient", "user_id", "kind", "application_id",
-                                          "language", "subject", "body_text", "body_html", "link", "status", "attempts",
-                                          "last_error", "created_at", "claimed_at", "sent_at"], rows())
+        columns = ["dedupe_key", "occurrence", "recipient", "user_id", "kind", "application_id", "language", "subject",
+                   "body_text", "body_html", "link", "status", "attempts", "last_error", "created_at", "claimed_at",
+                   "sent_at"]
+        self.writer.write(OutboxMessage, columns, rows())
+        # Mails of no case (indicator reports to the steering group) that failed: the outbox page's rows.
+        first = self.writer.next_id(OutboxMessage)
+        self.writer.write(OutboxMessage, columns, (
+            (f"gen:indicator_report:{first + k}", "", f"styrgrupp{k}@load.example.org", None, "indicator_report",
+             None, "sv", "Indikatorer", "Rapporten bifogas.", "<p>Rapporten bifogas.</p>", "", "failed", 8,
+             "550 mailbox unavailable", self.now - timedelta(days=k % 300), self.now - timedelta(days=k % 300), None)
+            for k in range(max(1, self.n // 200))))
