@@ -75,8 +75,8 @@ def fund_budget(request, pk: int):
 _CASE_FIELDS = ("application__title", "application__case_number", "application__organisation__name")
 PAYMENT_ROW_FIELDS = ("kind", "amount", "status", "created_at", "paid_on", "reference", *_CASE_FIELDS)
 REPAYMENT_ROW_FIELDS = ("reason", "amount", "status", "due_on", "received_on", "reference", *_CASE_FIELDS)
-LEDGER_ROW_FIELDS = ("kind", "amount", "note", "created_at", "application__title", "application__case_number",
-                     "created_by__full_name", "created_by__email")
+LEDGER_ROW_FIELDS = ("fund_year", "kind", "amount", "note", "created_at", "application__title",
+                     "application__case_number", "created_by__full_name", "created_by__email")
 
 
 @login_required
