@@ -248,10 +248,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker in var/ that needs no service.
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT_MS", 50, minimum=1) / 1000
+REDIS_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0,
+                                  "socket_connect_timeout": REDIS_CONNECT_TIMEOUT}
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis down must not hold up a request: publishing after commit tries the connection once, with a
+    # short connect timeout, and gives up (the row waits in the outbox; outbox_sweep publishes it later).
+    # Workers reconnect on their own (broker_connection_retry), whatever these say.
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)

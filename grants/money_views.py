@@ -15,6 +15,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 
 from grants import ledger, selectors
 from grants.forms import add_service_errors
+from grants.paging import page_of
 from grants.models import Decision, FundYear, Membership, Payment, Repayment
 from grants.money_forms import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
@@ -75,28 +76,39 @@ def fund_budget(request, pk: int):
                 messages.success(request, _("The budget is changed."))
                 return redirect("grants:fund_budget", fund_year.pk)
         status = 400
+    entries = fund_year.ledger.select_related("application", "created_by").only(
+        *LEDGER_ROW_FIELDS).order_by("-created_at", "-pk")
+    changes = fund_year.budget_changes.select_related("changed_by").order_by("-changed_at", "-pk")
     return render(request, "grants/fund_budget.html", {
         "fund_year": fund_year, "balance": selectors.fund_year_balance(fund_year=fund_year),
-        "entries": fund_year.ledger.select_related("application", "created_by").order_by("-created_at", "-pk"),
-        "changes": fund_year.budget_changes.select_related("changed_by").order_by("-changed_at"),
+        "entries": page_of(request, entries, param="entries"), "changes": page_of(request, changes, param="changes"),
         "form": form, "may_change": may_change,
         "may_see_cases": request.user.has_perm("grants.view_all_applications"),
     }, status=status)
 
 
+# What the money lists show of a row and its application; nothing else is loaded.
+_CASE_FIELDS = ("application__title", "application__case_number", "application__organisation__name")
+PAYMENT_ROW_FIELDS = ("kind", "amount", "status", "created_at", "paid_on", "reference", *_CASE_FIELDS)
+REPAYMENT_ROW_FIELDS = ("reason", "amount", "status", "due_on", "received_on", "reference", *_CASE_FIELDS)
+LEDGER_ROW_FIELDS = ("fund_year", "kind", "amount", "note", "created_at", "application__title",
+                     "application__case_number", "created_by__full_name", "created_by__email")
+
+
 @login_required
 def payments(request):
+    """Four lists, each in pages of 50 with its own page parameter (planned, claims, paid, received)."""
     _require_staff(request.user)
-    planned = Payment.objects.filter(status=Payment.Status.PLANNED).select_related(
-        "application", "application__organisation", "application__call__fund").order_by("created_at")
-    paid = Payment.objects.filter(status=Payment.Status.PAID).select_related(
-        "application", "application__organisation").order_by("-paid_on", "-pk")[:50]
-    claims = Repayment.objects.filter(status=Repayment.Status.CLAIMED).select_related(
-        "application", "application__organisation").order_by("due_on", "pk")
-    received = Repayment.objects.filter(status=Repayment.Status.RECEIVED).select_related(
-        "application", "application__organisation").order_by("-received_on", "-pk")[:50]
+    payments = Payment.objects.select_related("application__organisation").only(*PAYMENT_ROW_FIELDS)
+    repayments = Repayment.objects.select_related("application__organisation").only(*REPAYMENT_ROW_FIELDS)
+    planned = payments.filter(status=Payment.Status.PLANNED).order_by("created_at", "pk")
+    paid = payments.filter(status=Payment.Status.PAID).order_by("-paid_on", "-pk")
+    claims = repayments.filter(status=Repayment.Status.CLAIMED).order_by("due_on", "pk")
+    received = repayments.filter(status=Repayment.Status.RECEIVED).order_by("-received_on", "-pk")
     return render(request, "grants/payments.html", {
-        "planned": planned, "paid": paid, "form": PaymentPaidForm(), "claims": claims, "received": received,
+        "planned": page_of(request, planned, param="planned"), "paid": page_of(request, paid, param="paid"),
+        "form": PaymentPaidForm(), "claims": page_of(request, claims, param="claims"),
+        "received": page_of(request, received, param="received"),
         "may_pay": request.user.has_perm("grants.decide_application"), "today": timezone.localdate(),
     })
 

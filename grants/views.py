@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from grants import organisations, selectors, services
+from grants.paging import page_of
 from grants.forms import (
     ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
 )
@@ -65,10 +66,12 @@ def _safe_next(request) -> bool:
 
 @login_required
 def my_applications(request):
-    applications = selectors.applications_for_applicant(user=request.user).order_by("-updated_at")
+    applications = selectors.applications_for_applicant(user=request.user).only(
+        "title", "status", "updated_at", "organisation__name", "call__title", "call__fund__name",
+    ).order_by("-updated_at", "-pk")
     return render(request, "grants/my_applications.html", {
-        "applications": applications,
-        "tasks": tasks_for_applicant(user=request.user),
+        "applications": page_of(request, applications),
+        "tasks": page_of(request, tasks_for_applicant(user=request.user), param="tasks"),
         "organisations": selectors.organisations_for_user(user=request.user),
     })
 

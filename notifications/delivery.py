@@ -7,17 +7,19 @@ task may run) the sweeper hands it out again and it is sent a second time, with 
 Message-ID so mail clients can fold the two. That window is the only source of duplicates.
 """
 
+import atexit
 import logging
 import random
 import smtplib
 import socket
 import ssl
+import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -102,6 +104,75 @@ def _digest_release(digest: OutboxMessage) -> None:
     delivery_schedule(ids)
 
 
+# -- one SMTP connection per worker process ---------------------------------------------------------
+#
+# Opening a connection (TCP, EHLO, perhaps STARTTLS and AUTH) costs more than sending a mail over it, so
+# a worker keeps one open and sends every mail over it. It is dropped after any failure (its state is
+# unknown then) and when the mail settings change; a server that closed it while idle is met with one
+# fresh connection for the same mail.
+
+class _Kept(threading.local):
+    """Per thread (a worker process has one; a threaded pool one per thread), never shared."""
+
+    key = None
+    connection = None
+
+
+_smtp = _Kept()
+
+
+def _smtp_key() -> tuple:
+    return tuple(getattr(settings, name, None) for name in (
+        "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
+        "EMAIL_USE_SSL", "EMAIL_TIMEOUT", "EMAIL_FILE_PATH"))
+
+
+def mail_connection():
+    """This process's open mail connection (opened now if there is none). Returns (connection, fresh)."""
+    key = _smtp_key()
+    if _smtp.key != key or _smtp.connection is None:
+        mail_connection_close()
+        opened = get_connection(fail_silently=False)
+        opened.open()
+        _smtp.key, _smtp.connection = key, opened
+        return opened, True
+    return _smtp.connection, False
+
+
+def mail_connection_close() -> None:
+    kept, _smtp.connection, _smtp.key = _smtp.connection, None, None
+    if kept is not None:
+        try:
+            kept.close()
+        except Exception:  # noqa: BLE001 -- a broken connection is dropped whatever it says
+            logger.debug("closing a broken mail connection", exc_info=True)
+
+
+atexit.register(mail_connection_close)
+
+
+def _send_email(email) -> None:
+    """Send over this process's connection; once more over a fresh one if the kept one was closed by the
+    server while idle (nothing was accepted on it, so this sends nothing twice)."""
+    email.connection, fresh = mail_connection()
+    try:
+        email.send(fail_silently=False)
+        return
+    except (smtplib.SMTPServerDisconnected, ConnectionError):
+        mail_connection_close()
+        if fresh:
+            raise
+    except BaseException:
+        mail_connection_close()
+        raise
+    email.connection, _fresh = mail_connection()
+    try:
+        email.send(fail_silently=False)
+    except BaseException:
+        mail_connection_close()
+        raise
+
+
 def outbox_send(message_id: int) -> str:
     """Send one row. Returns what happened: sent / skipped / failed.
 
@@ -112,6 +183,58 @@ def outbox_send(message_id: int) -> str:
         return "skipped"
     message = OutboxMessage.objects.select_related("user", "application__call", "application__organisation").get(
         pk=message_id)
+    return _deliver_claimed(message)
+
+
+def outbox_claim_batch(ids, now=None) -> list[int]:
+    """Claim the due pending rows among `ids` at once (PENDING → SENDING, committed); returns the ids this
+    caller claimed. On PostgreSQL one locked read and one update for the whole batch (rows another worker
+    is claiming are skipped, not waited for); elsewhere one compare-and-swap per row."""
+    now = now or timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + EARLY_SLACK)
+    if connection.vendor != "postgresql":
+        return [pk for pk in ids if _claim(pk, now)]
+    with transaction.atomic():
+        claimed = list(OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+            due, pk__in=list(ids), status=OutboxMessage.Status.PENDING).order_by("pk").values_list("pk", flat=True))
+        OutboxMessage.objects.filter(pk__in=claimed).update(status=OutboxMessage.Status.SENDING, claimed_at=now)
+    return claimed
+
+
+def outbox_send_batch(ids) -> dict:
+    """Send the rows `ids` over this process's one connection: claimed together, each marked sent as soon as
+    the server has taken it (so a crash leaves at most the mail in flight to be sent again, as with
+    `outbox_send`). Rows not pending (sent, taken, a dead worker's) go through `outbox_send` one by one.
+    Returns {outcome: count}; a row that failed transiently is retried on its own later (`retries`)."""
+    ids = list(dict.fromkeys(ids))
+    claimed = outbox_claim_batch(ids)
+    outcomes = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0}
+    retries = []
+    rows = OutboxMessage.objects.select_related("user", "application__call", "application__organisation").in_bulk(
+        claimed)
+    for index, pk in enumerate(ids):
+        try:
+            outcome = _deliver_claimed(rows[pk]) if pk in rows else outbox_send(pk)
+        except TransientDeliveryError as exc:
+            outcomes["retry"] += 1
+            retries.append((pk, exc.retry_in))
+            # The server or the network is failing: the rest of the batch is handed back untried (no attempt
+            # counted), to be retried after the same pause, rather than each waiting for its own timeout.
+            rest = [later for later in ids[index + 1:] if later in rows]
+            OutboxMessage.objects.filter(pk__in=rest, status=OutboxMessage.Status.SENDING).update(
+                status=OutboxMessage.Status.PENDING, claimed_at=None,
+                next_attempt_at=timezone.now() + timedelta(seconds=exc.retry_in))
+            retries += [(later, exc.retry_in) for later in rest]
+            outcomes["retry"] += len(rest)
+            break
+        outcomes[outcome] += 1
+    outcomes["retries"] = retries
+    return outcomes
+
+
+def _deliver_claimed(message: OutboxMessage) -> str:
+    """Send a row this caller has claimed, and record what happened."""
+    message_id = message.pk
     try:
         outbox_render_row(message)  # a reminder is rendered here, in the worker; a template error is recorded
         email = EmailMultiAlternatives(
@@ -122,7 +245,7 @@ def outbox_send(message_id: int) -> str:
         for item in message.files:
             with default_storage.open(item["name"], "rb") as handle:
                 email.attach(single_line(item["filename"]), handle.read(), item["content_type"])
-        email.send(fail_silently=False)
+        _send_email(email)
     except Exception as exc:  # noqa: BLE001 -- every failure is recorded on the row
         attempts = message.attempts + 1
         transient = _is_transient(exc) and attempts < MAX_ATTEMPTS

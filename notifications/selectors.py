@@ -14,16 +14,16 @@ def outbox_staff_may_see(user) -> bool:
     return user.is_authenticated and user.has_perm("grants.view_all_applications")
 
 
-def outbox_undelivered_for_staff(*, user, limit: int = 200):
+def outbox_undelivered_for_staff(*, user):
     """Mails that belong to no case (account mails, invitations, daily summaries, indicator reports) that
-    failed or are not sent yet, newest first. A failed mail that has been sent again successfully is done.
-    Nothing for anyone but staff."""
+    failed or are not sent yet, newest first (the view shows them in pages). A failed mail that has been
+    sent again successfully is done. Nothing for anyone but staff."""
     if not outbox_staff_may_see(user):
         return OutboxMessage.objects.none()
     resent_ok = OutboxMessage.objects.filter(resent_from=OuterRef("pk"), status=OutboxMessage.Status.SENT)
     return (OutboxMessage.objects.filter(application__isnull=True, status__in=UNDELIVERED)
             .exclude(Exists(resent_ok)).select_related("queued_by").prefetch_related("resends")
-            .order_by("-created_at", "-pk")[:limit])
+            .order_by("-created_at", "-pk"))
 
 
 def outbox_message_get_for_staff(*, user, pk: int) -> OutboxMessage:

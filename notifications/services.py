@@ -115,13 +115,24 @@ def outbox_render_row(message: OutboxMessage) -> None:
 FAN_OUT_FROM = 20
 
 
-def delivery_publish(ids) -> None:
-    """One delivery task per row, over one broker connection."""
-    from notifications.tasks import outbox_deliver
+# Rows per delivery task: one claim and one SMTP connection for many mails; small enough that the
+# workers share a burst evenly.
+DELIVERY_BATCH = 25
 
+
+def delivery_publish(ids) -> None:
+    """Delivery tasks for the rows, over one broker connection: one row alone, more in batches."""
+    from notifications.tasks import outbox_deliver, outbox_deliver_batch
+
+    ids = list(ids)
+    # No retries while publishing: with the broker down a request must not wait (the rows are safe in the
+    # outbox, and outbox_sweep publishes them again once the broker is back).
     with outbox_deliver.app.producer_or_acquire() as producer:
-        for pk in ids:
-            outbox_deliver.apply_async((pk,), producer=producer)
+        if len(ids) == 1:
+            outbox_deliver.apply_async((ids[0],), producer=producer, retry=False)
+            return
+        for start in range(0, len(ids), DELIVERY_BATCH):
+            outbox_deliver_batch.apply_async((ids[start:start + DELIVERY_BATCH],), producer=producer, retry=False)
 
 
 def delivery_schedule(ids) -> None:
@@ -137,7 +148,7 @@ def delivery_schedule(ids) -> None:
         if len(ids) >= FAN_OUT_FROM:
             from notifications.tasks import outbox_fan_out
 
-            outbox_fan_out.delay(ids)
+            outbox_fan_out.apply_async((ids,), retry=False)
         else:
             delivery_publish(ids)
 

@@ -7,7 +7,9 @@ digest_send every hour.
 from celery import shared_task
 from django.utils import timezone
 
-from notifications.delivery import MAX_ATTEMPTS, TransientDeliveryError, outbox_send, outbox_stuck_ids
+from notifications.delivery import (
+    MAX_ATTEMPTS, TransientDeliveryError, outbox_send, outbox_send_batch, outbox_stuck_ids,
+)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_ATTEMPTS)
@@ -18,6 +20,17 @@ def outbox_deliver(self, message_id: int) -> str:
         return outbox_send(message_id)
     except TransientDeliveryError as exc:
         raise self.retry(exc=exc, countdown=exc.retry_in) from None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_deliver_batch(message_ids: list[int]) -> dict:
+    """Send a batch of rows over the worker's one SMTP connection, claimed together (see
+    notifications.delivery.outbox_send_batch). A row that fails transiently gets its own retry task, with
+    its backoff; lost, the batch's rows are found pending (or claimed by a dead worker) by the sweeper."""
+    outcomes = outbox_send_batch(message_ids)
+    for pk, retry_in in outcomes.pop("retries"):
+        outbox_deliver.apply_async((pk,), countdown=retry_in)
+    return outcomes
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

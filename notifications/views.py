@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grants.paging import page_of
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from notifications import selectors, services
@@ -53,7 +54,7 @@ def outbox_undelivered(request):
     if not selectors.outbox_staff_may_see(request.user):
         raise Http404
     return render(request, "notifications/outbox_undelivered.html",
-                  {"outbox": selectors.outbox_undelivered_for_staff(user=request.user)})
+                  {"outbox": page_of(request, selectors.outbox_undelivered_for_staff(user=request.user))})
 
 
 @login_required

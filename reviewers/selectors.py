@@ -1,22 +1,40 @@
 from datetime import timedelta
 
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
 from reviewers.models import Assignment
 
 
-def assignments_for_reviewer(*, user):
-    """The reviewer's own page: to do (due soon and overdue flagged) and done. Nothing else."""
-    mine = Assignment.objects.filter(reviewer=user).select_related(
-        "application", "application__organisation", "application__call__fund").order_by("deadline", "pk")
+# What the reviewer's list shows of an assignment; the application's texts are never loaded there.
+ASSIGNMENT_ROW_FIELDS = ("status", "deadline", "application__title", "application__organisation__name",
+                         "application__call__fund__name")
+
+
+def assignments_for_reviewer(*, user, request):
+    """The reviewer's own page: to do (due soon and overdue flagged and counted) and done, each in pages
+    of 50 (parameters `todo` and `done`), earliest deadline first. Nothing else. Four queries, however
+    many assignments there are: the counts, and the rows of each page."""
+    from grants.paging import page_of
+
     today = timezone.localdate()
-    todo = [a for a in mine if a.status in Assignment.OPEN]
+    soon = today + timedelta(days=3)
+    mine = (Assignment.objects.filter(reviewer=user)
+            .select_related("application__organisation", "application__call__fund")
+            .only(*ASSIGNMENT_ROW_FIELDS).order_by("deadline", "pk"))
+    is_open = Q(status__in=Assignment.OPEN)
+    counts = Assignment.objects.filter(reviewer=user).aggregate(
+        todo=Count("pk", filter=is_open), done=Count("pk", filter=Q(status=Assignment.Status.SUBMITTED)),
+        overdue=Count("pk", filter=is_open & Q(deadline__lt=today)),
+        due_soon=Count("pk", filter=is_open & Q(deadline__gte=today, deadline__lte=soon)))
+    todo = page_of(request, mine.filter(is_open), param="todo", count=counts["todo"])
+    done = page_of(request, mine.filter(status=Assignment.Status.SUBMITTED), param="done", count=counts["done"])
     for assignment in todo:
         assignment.overdue = assignment.deadline < today
-        assignment.due_soon = not assignment.overdue and assignment.deadline <= today + timedelta(days=3)
+        assignment.due_soon = not assignment.overdue and assignment.deadline <= soon
     return {"todo": todo, "due_soon": [a for a in todo if a.due_soon], "overdue": [a for a in todo if a.overdue],
-            "done": [a for a in mine if a.status == Assignment.Status.SUBMITTED]}
+            "done": done, "overdue_count": counts["overdue"], "due_soon_count": counts["due_soon"]}
 
 
 def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:

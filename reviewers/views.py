@@ -21,7 +21,7 @@ from reviewers.models import Assignment
 def home(request):
     if not request.user.has_perm("reviewers.review_application"):
         raise PermissionDenied
-    return render(request, "reviewers/home.html", selectors.assignments_for_reviewer(user=request.user))
+    return render(request, "reviewers/home.html", selectors.assignments_for_reviewer(user=request.user, request=request))
 
 
 @login_required

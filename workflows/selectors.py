@@ -24,24 +24,39 @@ def task_get_for_user(*, user, pk: int) -> Task:
     return task
 
 
+# What a row of a task list shows (the inboxes, "your turn"): nothing else of the task or its application.
+TASK_ROW_FIELDS = (
+    "flow_task", "flow_task_type", "status", "created", "owner_permission", "process_id",
+    "owner__full_name", "owner__email",
+    "process__applicationprocess__application__title",
+    "process__applicationprocess__application__organisation__name",
+)
+
+
+def _task_rows():
+    return Task.objects.filter(flow_task_type="HUMAN").select_related(
+        "owner", "process__applicationprocess__application__organisation").only(*TASK_ROW_FIELDS)
+
+
 def tasks_for_staff(*, user):
-    """Open staff tasks: mine (claimed by me) and the queue of my roles (unclaimed)."""
+    """Open staff tasks: mine (claimed by me), the queue of my roles (unclaimed) and those my colleagues
+    took; each a queryset of the shown columns, oldest first (pages of them: workflows.views.inbox)."""
     perms = list(user.get_all_permissions())
-    base = _human_tasks().filter(status__in=OPEN_STATUSES).exclude(owner_permission__isnull=True).exclude(
+    base = _task_rows().filter(status__in=OPEN_STATUSES).exclude(owner_permission__isnull=True).exclude(
         owner_permission=""
     )
     mine = base.filter(owner=user, status=STATUS.ASSIGNED)
     queue = base.filter(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
     others = base.filter(status=STATUS.ASSIGNED, owner_permission__in=perms).exclude(owner=user)
-    return mine.order_by("created"), queue.order_by("created"), others.order_by("created")
+    return mine.order_by("created", "pk"), queue.order_by("created", "pk"), others.order_by("created", "pk")
 
 
 def tasks_for_applicant(*, user):
     """Open applicant steps (completion, final report) of the user's organisations."""
-    return _human_tasks().filter(
+    return _task_rows().filter(
         status__in=OPEN_STATUSES,
         process__applicationprocess__application__organisation__membership__user=user,
-    ).filter(Q(owner_permission__isnull=True) | Q(owner_permission="")).order_by("created")
+    ).filter(Q(owner_permission__isnull=True) | Q(owner_permission="")).order_by("created", "pk")
 
 
 def open_task_for_application(application):

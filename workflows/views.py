@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from grants.paging import page_of
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from workflows import selectors, services
@@ -10,10 +11,14 @@ from workflows import selectors, services
 
 @login_required
 def inbox(request):
+    """Each list in pages of 50 with its own page parameter, so paging one leaves the others where they are."""
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
     applicant_tasks = selectors.tasks_for_applicant(user=request.user)
     return render(request, "workflows/inbox.html", {
-        "mine": mine, "queue": queue, "others": others, "applicant_tasks": applicant_tasks,
+        "mine": page_of(request, mine, param="mine", ids_first=True),
+        "queue": page_of(request, queue, param="queue", ids_first=True),
+        "others": page_of(request, others, param="others", ids_first=True),
+        "applicant_tasks": page_of(request, applicant_tasks, param="org", ids_first=True),
     })
 
 

@@ -1,4 +1,4 @@
-# Reserved slot for the parallel work on scale; filled in by that branch.
+# The page of undelivered mails that belong to no case, newest first, in pages.
 
 from django.db import migrations
 
@@ -9,4 +9,10 @@ class Migration(migrations.Migration):
         ('notifications', '0006_personal_data'),
     ]
 
-    operations = []
+    operations = [
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS notifications_outbox_unattached_undelivered "
+            "ON notifications_outboxmessage (created_at, id) "
+            "WHERE application_id IS NULL AND status IN ('failed', 'pending', 'sending')",
+            "DROP INDEX IF EXISTS notifications_outbox_unattached_undelivered"),
+    ]

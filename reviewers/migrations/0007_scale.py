@@ -1,4 +1,4 @@
-# Reserved slot for the parallel work on scale; filled in by that branch.
+# The reviewer's list in pages: one reviewer's assignments by status and deadline.
 
 from django.db import migrations
 
@@ -9,4 +9,9 @@ class Migration(migrations.Migration):
         ('reviewers', '0006_default_rubric_anchors'),
     ]
 
-    operations = []
+    operations = [
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS reviewers_assignment_reviewer_status_deadline "
+            "ON reviewers_assignment (reviewer_id, status, deadline, id)",
+            "DROP INDEX IF EXISTS reviewers_assignment_reviewer_status_deadline"),
+    ]
