@@ -65,3 +65,11 @@ def digest_send() -> int:
 
     now = timezone.now()
     return digests_send(now=now) if _daytime(now) else 0
+
+
+@shared_task
+def outbox_bodies_purge() -> int:
+    """Beat, nightly: remove the text of mails sent or failed more than OUTBOX_BODY_RETENTION_DAYS ago."""
+    from notifications.services import outbox_bodies_purge as purge
+
+    return purge()
