@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 MARKER_MIN_LENGTH = 3
 # What replaces a person's markers in the text of a closed case whose retention period has passed.
 CASE_PSEUDONYM = "[person]"
-CASE_PSEUDONYM_EMAIL = "removed@pseudonym.invalid"
+CASE_PSEUDONYM_EMAIL = "removed-{}@pseudonym.invalid"
 # Tables the scrub never touches: the user table (handled on its own), the erasure records, Django's own.
 _NEVER_SCRUBBED = {"accounts.user", "accounts.personaldataerasure", "contenttypes.contenttype",
                    "auth.permission", "auth.group", "sessions.session"}
@@ -141,18 +141,24 @@ def scrub(replacements: dict[str, str], row_filter) -> dict[str, int]:
         rows = row_filter(model, model._base_manager.all())
         if rows is None:
             continue
-        for field in text_columns(model):
-            count = 0
-            hits = rows.filter(marker_condition(field, replacements)).values_list("pk", field.attname)
-            for pk, value in list(hits):
+        fields = text_columns(model)
+        condition = Q()
+        for field in fields:
+            condition |= marker_condition(field, replacements)
+        # one scan per table: the rows with a marker in any column, then only the columns that change
+        for row in list(rows.filter(condition).values("pk", *(f.attname for f in fields))):
+            update = {}
+            for field in fields:
+                value = row[field.attname]
                 new = _replace(value, patterns)
                 if isinstance(new, str) and field.max_length:
                     new = new[: field.max_length]
                 if new != value:
-                    model._base_manager.filter(pk=pk).update(**{field.attname: new})
-                    count += 1
-            if count:
-                changed[f"{_label(model)}.{field.name}"] = count
+                    update[field.attname] = new
+                    key = f"{_label(model)}.{field.name}"
+                    changed[key] = changed.get(key, 0) + 1
+            if update:
+                model._base_manager.filter(pk=row["pk"]).update(**update)
     return changed
 
 
@@ -528,13 +534,15 @@ def application_personal_data_remove(*, application_id: int) -> bool:
         if not applications_past_retention().filter(pk=application.pk).exists():
             return False
         replacements = {}
-        for full_name, email in User.objects.filter(pk__in=_case_people(application)).values_list(
-                "full_name", "email"):
-            replacements[email] = CASE_PSEUDONYM_EMAIL
+        for pk, full_name, email in User.objects.filter(pk__in=_case_people(application)).values_list(
+                "pk", "full_name", "email"):
+            # one address per person: an outbox key holds the address and must stay unique
+            replacements[email] = CASE_PSEUDONYM_EMAIL.format(f"user-{pk}")
             if full_name:
                 replacements[full_name] = CASE_PSEUDONYM
         if application.signatory_email:
-            replacements[application.signatory_email] = CASE_PSEUDONYM_EMAIL
+            replacements.setdefault(application.signatory_email,
+                                    CASE_PSEUDONYM_EMAIL.format(f"signatory-{application.pk}"))
         if application.signatory_name:
             replacements[application.signatory_name] = CASE_PSEUDONYM
 
@@ -544,8 +552,10 @@ def application_personal_data_remove(*, application_id: int) -> bool:
 
         scrub(replacements, this_case)
         now = timezone.now()
-        application.outbox.filter(body_purged_at__isnull=True).exclude(
-            status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]).update(
+        # the case's mails: one still waiting after all these years is never sent; every text goes
+        application.outbox.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD]).update(
+            status=OutboxMessage.Status.FAILED, last_error="The case's personal data were removed (retention).")
+        application.outbox.filter(body_purged_at__isnull=True).exclude(status=OutboxMessage.Status.SENDING).update(
             body_text="", body_html="", context={}, body_purged_at=now)
         FinalReportDraft.objects.filter(application=application).delete()
         for attachment in application.attachments.exclude(file=""):
