@@ -167,7 +167,8 @@ def test_a_reviewers_export_has_their_declarations_and_reviews_and_the_events_ab
 
 
 def test_my_data_page_shows_the_persons_data_readably_and_escaped_and_is_never_cached(client, person, other,
-                                                                                      organisation, call):
+                                                                                      organisation, call, settings):
+    settings.PRIVACY_CONTROLLER = "Region Kalmar län <dataskydd@example.se>"
     draft = ApplicationFactory(organisation=organisation, call=call, created_by=person,
                                title='<img src=x onerror=alert(1)>')
     client.force_login(person)
@@ -176,6 +177,7 @@ def test_my_data_page_shows_the_persons_data_readably_and_escaped_and_is_never_c
     page = response.content.decode()
     assert NAME in page and EMAIL in page and organisation.org_number in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+    assert "Personuppgiftsansvarig: Region Kalmar län &lt;dataskydd@example.se&gt;" in page
     assert f'"id": {draft.pk}' not in page  # a readable page, not JSON
     for marker in (OTHER_NAME, OTHER_EMAIL, OTHER_TITLE):
         assert marker not in page

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,7 +46,7 @@ def my_data(request):
     """Mina uppgifter: everything Potten holds about the signed-in person, readable and as JSON."""
     return render(request, "workflows/my_data.html", {
         "person": request.user, "account": privacy.person_account(request.user),
-        "sections": _sections(request, request.user),
+        "sections": _sections(request, request.user), "controller": settings.PRIVACY_CONTROLLER,
     })
 
 
