@@ -306,6 +306,19 @@ def test_erasing_a_reviewer_keeps_the_events_about_them_by_reference(client, wor
     assert text_hits(reviewer_markers) == set()
 
 
+def test_erasure_replaces_whole_words_only(client, person, organisation, call, secretary):
+    # given: a draft that names the person and, in other words, someone else with a longer name and number
+    text = (f"{NAME} ({PHONE}, {EMAIL}) och {NAME}sson (070-555 12 345, x{EMAIL}) leder projektet.")
+    draft = ApplicationFactory(organisation=organisation, call=call, created_by=person, summary=text)
+    # when
+    assert erase(client, secretary, person).status_code == 302
+    # then: only the person's own name, number and address became the pseudonym
+    person.refresh_from_db()
+    draft.refresh_from_db()
+    assert draft.summary == (f"{person.full_name} ({person.full_name}, {person.email}) och {NAME}sson "
+                             f"(070-555 12 345, x{EMAIL}) leder projektet.")
+
+
 @pytest.mark.parametrize("case", ["wrong_address", "no_reason"])
 def test_an_erasure_without_confirmation_or_reason_changes_nothing(case, client, world, person, secretary):
     before = text_hits(MARKERS)

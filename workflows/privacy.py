@@ -123,8 +123,9 @@ def _replace(value, patterns):
 
 
 def _patterns(replacements: dict[str, str]):
-    """Longest marker first, so an address is replaced before a name inside it."""
-    return [(re.compile(re.escape(marker), re.IGNORECASE), lambda _m, r=replacement: r)
+    """Longest marker first, so an address is replaced before a name inside it. A marker is replaced only as a
+    whole word: "Anna Berg" is not taken out of "Anna Bergström", nor "070-12 34" out of "070-12 345"."""
+    return [(re.compile(rf"(?<![\w.@+-]){re.escape(marker)}(?![\w@-])", re.IGNORECASE), lambda _m, r=replacement: r)
             for marker, replacement in sorted(replacements.items(), key=lambda kv: -len(kv[0]))]
 
 
