@@ -264,7 +264,7 @@ OUTBOX_RETRY_BACKOFF_MAX = env_int("OUTBOX_RETRY_BACKOFF_MAX", 900, minimum=1)
 # Personal data (docs/privacy.md): a sent or failed mail's text is removed after this many days (who, what
 # and when stay); the retention task pseudonymises at most this many closed cases per run.
 OUTBOX_BODY_RETENTION_DAYS = env_int("OUTBOX_BODY_RETENTION_DAYS", 90, minimum=1)
-PRIVACY_RETENTION_BATCH = env_int("PRIVACY_RETENTION_BATCH", 200, minimum=1)
+PRIVACY_RETENTION_BATCH = env_int("PRIVACY_RETENTION_BATCH", 50, minimum=1)
 # Who is responsible for the personal data (personuppgiftsansvarig), shown on "My data" and in the export.
 PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", "")
 if not (CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTBOX_CLAIM_TIMEOUT

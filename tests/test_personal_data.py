@@ -463,3 +463,15 @@ def test_outbox_texts_are_purged_after_the_configured_days_keeping_who_what_and_
     before = OutboxMessage.objects.count()
     client.post(reverse("notifications:resend", args=[draft.pk, rows["old_sent"]]))
     assert OutboxMessage.objects.count() == before
+
+
+def test_the_outbox_purge_works_in_bounded_batches(settings, applicant):
+    from notifications.services import outbox_bodies_purge as purge
+
+    for n in range(5):
+        message = OutboxMessage.objects.create(dedupe_key=f"k{n}", recipient=applicant.email, user=applicant,
+                                               kind="invitation", language="sv", subject="Inbjudan",
+                                               body_text="Text", body_html="<p>Text</p>", status="sent")
+        OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(days=91))
+    assert [purge(batch=2, max_rows=2) for _ in range(4)] == [2, 2, 1, 0]
+    assert OutboxMessage.objects.filter(body_text="").count() == 5
