@@ -475,3 +475,35 @@ def test_the_outbox_purge_works_in_bounded_batches(settings, applicant):
         OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(days=91))
     assert [purge(batch=2, max_rows=2) for _ in range(4)] == [2, 2, 1, 0]
     assert OutboxMessage.objects.filter(body_text="").count() == 5
+
+
+def test_the_migration_moves_reviewer_names_of_old_events_to_references_and_keeps_the_trigger(draft, reviewer):
+    """grants/migrations/0014: events written before it copied a reviewer's name into the message."""
+    import importlib
+
+    from django.db import IntegrityError, connection, transaction
+
+    migration = importlib.import_module("grants.migrations.0014_personal_data")
+    name = reviewer.full_name
+    old = [Event.objects.create(application=draft, kind=kind, message=message) for kind, message in [
+        ("reviewer_assigned", name), ("review_deadline", f"{name}: 2026-01-01 → 2026-02-01"),
+        ("reviews_ended", f"{name}, Someone Else"), ("reviewer_assigned", "Nobody Known")]]
+
+    class Editor:  # what the migration uses of its schema editor: the connection and execute()
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql, params=None):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    from django.db.migrations.loader import MigrationLoader
+
+    historical = MigrationLoader(connection).project_state(("grants", "0014_personal_data")).apps
+    migration.names_to_subjects(historical, Editor())
+    assert [(e.subject_id, e.message) for e in Event.objects.filter(pk__in=[e.pk for e in old]).order_by("pk")] == [
+        (reviewer.pk, ""), (reviewer.pk, "2026-01-01 → 2026-02-01"), (None, f"{name}, Someone Else"),
+        (None, "Nobody Known")]
+    # and: the append-only trigger is back
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE grants_event SET message = 'x' WHERE id = %s", [old[0].pk])

@@ -21,6 +21,8 @@ AUDIT = importlib.import_module("grants.migrations.0010_audit_append_only")
 def _lift_trigger(schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
+        # deferred foreign-key checks of rows written earlier in this transaction must run first
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE;")
         schema_editor.execute("ALTER TABLE grants_event DISABLE TRIGGER grants_event_append_only;")
     elif vendor == "sqlite":
         schema_editor.execute("DROP TRIGGER IF EXISTS grants_event_no_update;")
