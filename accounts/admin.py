@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import PersonalDataErasure, User
 
 
 @admin.register(User)
@@ -19,3 +19,21 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+
+
+@admin.register(PersonalDataErasure)
+class PersonalDataErasureAdmin(admin.ModelAdmin):
+    """The record of erasures (made on the staff's personal-data page): looked at, never added or changed."""
+
+    list_display = ["created_at", "user", "erased_by"]
+    fields = ["user", "erased_by", "created_at", "reason", "changes"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

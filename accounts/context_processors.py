@@ -12,4 +12,6 @@ def roles(request):
         "is_staff_role": bool(mine & {role_defs.CASE_OFFICER, role_defs.SECRETARY}),
         "is_reviewer": role_defs.REVIEWER in mine,
         "can_see_indicators": user.has_perm("grants.view_indicators"),
+        # workflows.privacy.may_manage_personal_data: the secretary and the administrator
+        "can_manage_personal_data": user.is_superuser or role_defs.SECRETARY in mine,
     }

@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                                    help_text=_("Can log in to the administration site."))
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person's data were erased (workflows/privacy.py): the row stays as a pseudonym, so the
+    # audit trail keeps its shape; the account can no longer log in.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -70,3 +73,32 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class PersonalDataErasure(models.Model):
+    """The record of one erasure of a person's data (GDPR art. 17): who asked for it, why and what changed.
+
+    Append-only. `user` is the pseudonymised account; `erased_by` is empty when the retention task did it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasures",
+                             verbose_name=_("person"))
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("erased by"))
+    reason = models.TextField(_("reason"))
+    # {"app_label.model.field": number of rows changed}, and what was deleted: no personal data.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("erasure of personal data")
+        verbose_name_plural = _("erasures of personal data")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("An erasure record is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("An erasure record is append-only.")

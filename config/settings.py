@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.security.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -172,7 +173,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The preload token (what check --deploy asks for) by default once HSTS lasts a year; it only permits the
+# registrable domain's owner to submit it to the browsers' list (hstspreload.org), nothing more.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -218,6 +221,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if not DEBUG and not TESTING
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files Potten writes (uploads, decision letters, reports) are readable by its own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # Mail: console by default; SMTP when EMAIL_HOST is set.
@@ -283,6 +289,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 600, minimum=1)
 OUTBOX_RETRY_BACKOFF = env_int("OUTBOX_RETRY_BACKOFF", 30, minimum=1)
 OUTBOX_RETRY_BACKOFF_MAX = env_int("OUTBOX_RETRY_BACKOFF_MAX", 900, minimum=1)
+# Personal data (docs/privacy.md): a sent or failed mail's text is removed after this many days (who, what
+# and when stay); the retention task pseudonymises at most this many closed cases per run.
+OUTBOX_BODY_RETENTION_DAYS = env_int("OUTBOX_BODY_RETENTION_DAYS", 90, minimum=1)
+PRIVACY_RETENTION_BATCH = env_int("PRIVACY_RETENTION_BATCH", 50, minimum=1)
+# Who is responsible for the personal data (personuppgiftsansvarig), shown on "My data" and in the export.
+PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", "")
 if not (CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTBOX_CLAIM_TIMEOUT
         and 2 * max(CELERY_TASK_TIME_LIMIT, OUTBOX_RETRY_BACKOFF_MAX)
         <= CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)):
@@ -308,6 +320,11 @@ CELERY_BEAT_SCHEDULE |= {
     "indicators-monthly-status": {"task": "grants.tasks.indicators_monthly_status", "schedule": crontab(minute=0, hour=7)},
     "indicators-yearly-report": {"task": "grants.tasks.indicators_yearly_report", "schedule": crontab(minute=5, hour=7)},
     "indicators-behind-warning": {"task": "grants.tasks.indicators_behind_warning", "schedule": crontab(minute=10, hour=7)},
+}
+# Personal data (docs/privacy.md): nightly, the outbox texts past their days and the cases past retention.
+CELERY_BEAT_SCHEDULE |= {
+    "outbox-bodies-purge": {"task": "notifications.tasks.outbox_bodies_purge", "schedule": crontab(minute=30, hour=2)},
+    "privacy-retention": {"task": "grants.tasks.privacy_retention", "schedule": crontab(minute=45, hour=2)},
 }
 
 # The public catalogue's map (catalogue/geo.py): the county (län) code whose municipalities are drawn,

@@ -157,6 +157,8 @@ def attachment_download(request, pk: int):
     """Stream the file through Django: as an attachment, with its detected type, never cached
     by shared caches and never rendered by the browser."""
     attachment = attachments.attachment_get_for_user(user=request.user, pk=pk)
+    if not attachment.file:
+        raise Http404  # removed with the case's personal data when its retention period ended
     try:
         handle = attachment.file.open("rb")
     except Exception:  # noqa: BLE001 - a missing object is logged; the user sees 404

@@ -176,11 +176,52 @@ _SPACES = re.compile(r"\s+")
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
+# Characters drawn like a slash or backslash that no normalisation maps to one: shown as "_", so a name never
+# looks like a path ("invoice∕..∕evil.pdf"). NFKC already turns the fullwidth ／ and ＼ into / and \.
+_LOOKALIKE_SLASHES = re.compile("[\u2044\u2215\u2216\u2571\u2572\u29f5\u29f8\u29f9\u3033\ufe68\u1735\u2cfa]")
+# Cyrillic and Greek letters drawn exactly like Latin ones. In a name that also has Latin letters they are
+# what a spoofed name is made of ("invоice.pdf" with a Cyrillic о), so in a word that mixes the scripts they
+# become the Latin letter the reader sees anyway; a word written in Cyrillic or Greek alone is kept as it is.
+_LATIN_LOOKALIKES = str.maketrans({
+    # Cyrillic
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M",
+    "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ү": "Y", "І": "I", "Ј": "J", "Ѕ": "S",
+    # Greek
+    "ο": "o", "ν": "v", "ι": "i", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K",
+    "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if ch.isalpha() else ""
+
+
+def _unspoof_word(match) -> str:
+    word = match.group(0)
+    scripts = {_script(ch) for ch in word} - {""}
+    if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
+        return word.translate(_LATIN_LOOKALIKES)
+    return word
+
+
+def _unspoof(name: str) -> str:
+    """Each word (a run of letters) that mixes Latin with Cyrillic or Greek gets the Latin look-alikes."""
+    return _WORD.sub(_unspoof_word, name)
+
+
 def clean_filename(name: str) -> str:
-    """A safe display name: no directories, `..`, control or bidi characters, Windows reserved
-    names or characters; at most 255 characters with the extension kept. Never used as a path."""
-    name = unicodedata.normalize("NFC", str(name or ""))
+    """A safe display name: NFKC-normalised, no directories, `..`, look-alike slashes, control or bidi
+    characters, Windows reserved names or characters, no Cyrillic or Greek look-alikes mixed into a Latin name;
+    at most 255 characters with the extension kept. Never used as a path."""
+    name = unicodedata.normalize("NFKC", str(name or ""))
     name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    name = _LOOKALIKE_SLASHES.sub("_", name)
+    name = _unspoof(name)
     name = _SEPARATORS.split(name)[-1]
     name = _WINDOWS_FORBIDDEN.sub("_", name)
     name = _SPACES.sub(" ", name)
@@ -589,6 +630,8 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
     if selectors.applications_for_applicant(user=user).filter(pk=application_id).exists():
         return attachment
     if selectors.applications_for_staff(user=user).filter(pk=application_id).exists():
+        if attachment.stage == Attachment.Stage.REPORT and not report_attachment_sent(attachment):
+            raise Http404  # still the applicant's draft: staff see it once the report is sent
         return attachment
     if attachment.stage != Attachment.Stage.APPLICATION:
         raise Http404  # reviewers judge the application; the final report is not theirs to read
@@ -598,6 +641,12 @@ def attachment_get_for_user(*, user, pk: int) -> Attachment:
                                  status__in=[Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED]).exists():
         return attachment
     raise Http404
+
+
+def report_attachment_sent(attachment: Attachment) -> bool:
+    """A final report's file was sent: a report was sent after it was uploaded. Until then it is the
+    applicant's draft (a file added while completing a sent report too, until the report is sent again)."""
+    return attachment.application.final_reports.filter(submitted_at__gte=attachment.uploaded_at).exists()
 
 
 def attachments_context(*, application: Application, user, stage: str = Attachment.Stage.APPLICATION) -> dict:

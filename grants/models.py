@@ -85,6 +85,14 @@ class Fund(models.Model):
     report_due_days = models.PositiveSmallIntegerField(
         _("final report due (days after the project ends)"), default=30,
     )
+    # docs/privacy.md: ten years after a case closes (the archive rule EU-funded projects such as the ESF
+    # follow), then a beat task pseudonymises the case's personal data (workflows/privacy.py).
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep personal data (years after a case closes)"), default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("After this many years the personal data of a closed case are pseudonymised. "
+                    "Ten years is the default for EU-funded projects."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -359,6 +367,8 @@ class Application(models.Model):
     # Bumped by every save; a save that names an older version is refused (two tabs never overwrite).
     version = models.PositiveIntegerField(_("version"), default=1)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # Set when the retention period ran out and the case's personal data were pseudonymised.
+    personal_data_removed_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -1141,6 +1151,10 @@ class Event(models.Model):
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))
+    # The person the event is about (the reviewer asked, …): a reference, never a copied name, so that
+    # erasing the person (a pseudonymised user row) leaves no name in this append-only table.
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("concerns"))
     from_status = models.CharField(_("from status"), max_length=20, blank=True)
     to_status = models.CharField(_("to status"), max_length=20, blank=True)
     message = models.TextField(_("message"), blank=True)

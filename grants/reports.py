@@ -342,5 +342,7 @@ def report_detail(report: FinalReport | None) -> dict | None:
         "costs_total": report.costs_total,
         "over_grant": granted is not None and report.costs_total > granted,
         "activities": activities,
-        "attachments": application.attachments.filter(stage=Attachment.Stage.REPORT),
+        # what was sent with this report: a file added later is the applicant's draft until sent again
+        "attachments": application.attachments.filter(stage=Attachment.Stage.REPORT,
+                                                      uploaded_at__lte=report.submitted_at),
     }

@@ -15,10 +15,13 @@ from grants.models import (
 )
 
 
-def event_record(*, application, kind, actor, from_status="", to_status="", message="", visible=False) -> Event:
+def event_record(*, application, kind, actor, from_status="", to_status="", message="", visible=False,
+                 subject=None) -> Event:
+    """`subject`: the person the event is about, referenced (never name them in `message`: the audit trail is
+    append-only, and an erased person's name must not stay in it)."""
     return Event.objects.create(
         application=application, kind=kind, actor=actor, from_status=from_status, to_status=to_status,
-        message=message, visible_to_applicant=visible,
+        message=message, visible_to_applicant=visible, subject=subject,
     )
 
 

@@ -34,3 +34,17 @@ def indicators_behind_warning(day: str | None = None) -> int:
     from grants.indicator_mail import behind_warning_send
 
     return behind_warning_send(day)
+
+
+@shared_task
+def privacy_retention() -> int:
+    """Beat, nightly: pseudonymise the personal data of closed cases past their fund's retention period
+    (docs/privacy.md). Batched; when a batch was full, the rest follows in a new task. Idempotent."""
+    from django.conf import settings
+
+    from workflows.privacy import retention_run
+
+    done = retention_run(batch=settings.PRIVACY_RETENTION_BATCH)
+    if done >= settings.PRIVACY_RETENTION_BATCH:
+        privacy_retention.apply_async(countdown=5)
+    return done

@@ -54,6 +54,8 @@ class OutboxMessage(models.Model):
     # After a transient failure: not before this time (the sweeper respects the backoff too).
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The text was removed after OUTBOX_BODY_RETENTION_DAYS (or by an erasure): who, what and when stay.
+    body_purged_at = models.DateTimeField(_("text removed"), null=True, blank=True)
     # A held row is bundled into one daily digest; it is marked sent when that digest is sent.
     digest = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="bundled",
                                verbose_name=_("sent in digest"))
@@ -87,6 +89,8 @@ class OutboxMessage(models.Model):
             return False
         if self.kind.startswith(ACCOUNT_KIND_PREFIX) and self.status == self.Status.SENT:
             return False  # its text is gone; the person asks for a new link instead
+        if self.body_purged_at is not None:
+            return False  # its text is gone (kept only for a while, docs/privacy.md)
         return self.status in (self.Status.SENT, self.Status.FAILED)
 
 

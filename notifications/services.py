@@ -307,3 +307,29 @@ def account_mail_queue(*, email: str, user, language: str, template: str, subjec
     )
     delivery_schedule([message.pk])
     return message
+
+
+def outbox_bodies_purge(*, days: int | None = None, batch: int = 1000, max_rows: int | None = None) -> int:
+    """Remove the text of every mail sent or failed more than `days` (OUTBOX_BODY_RETENTION_DAYS) ago: who
+    (recipient, user), what (kind, subject, case) and when (created, sent) stay. Rows waiting to be sent keep
+    theirs. Batched by primary key; run again, it finds nothing left. Returns the number of rows purged."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    days = days or settings.OUTBOX_BODY_RETENTION_DAYS
+    now = timezone.now()
+    due = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED],
+        created_at__lt=now - timedelta(days=days), body_purged_at__isnull=True,
+    )
+    purged, last = 0, 0
+    while True:  # keyset batches: each starts after the last key, so no batch scans the rows done before
+        if max_rows is not None and purged >= max_rows:
+            return purged
+        ids = list(due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return purged
+        last = ids[-1]
+        purged += OutboxMessage.objects.filter(pk__in=ids, body_purged_at__isnull=True).update(
+            body_text="", body_html="", context={}, body_purged_at=now)

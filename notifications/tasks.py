@@ -78,3 +78,17 @@ def digest_send() -> int:
 
     now = timezone.now()
     return digests_send(now=now) if _daytime(now) else 0
+
+
+@shared_task
+def outbox_bodies_purge() -> int:
+    """Beat, nightly: remove the text of mails sent or failed more than OUTBOX_BODY_RETENTION_DAYS ago."""
+    from notifications.services import outbox_bodies_purge as purge
+
+    purged = purge(max_rows=PURGE_ROWS_PER_TASK)
+    if purged >= PURGE_ROWS_PER_TASK:  # more to do: the rest in a new task, each well within the time limit
+        outbox_bodies_purge.apply_async(countdown=5)
+    return purged
+
+
+PURGE_ROWS_PER_TASK = 20_000

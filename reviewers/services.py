@@ -89,8 +89,7 @@ def _new_assignment(*, application, reviewer, rubric, review_settings, user=None
         deadline=timezone.localdate() + timedelta(days=review_settings.deadline_days),
     )
     # Staff-only (never shown to the applicant): who was asked, by whom (no one: automatically).
-    event_record(application=application, kind=Event.Kind.REVIEWER_ASSIGNED, actor=user,
-                 message=reviewer.get_full_name() or reviewer.email)
+    event_record(application=application, kind=Event.Kind.REVIEWER_ASSIGNED, actor=user, subject=reviewer)
     _notify_assigned(assignment)
     return assignment
 
@@ -164,9 +163,7 @@ def assignment_deadline_set(*, assignment_id: int, user, deadline) -> Assignment
         assignment.deadline = deadline
         assignment.save(update_fields=["deadline"])
         event_record(application=assignment.application, kind=Event.Kind.REVIEW_DEADLINE_CHANGED, actor=user,
-                     message=_("%(reviewer)s: %(old)s → %(new)s") % {
-                         "reviewer": assignment.reviewer.get_full_name(), "old": old.isoformat(),
-                         "new": deadline.isoformat()})
+                     subject=assignment.reviewer, message=f"{old.isoformat()} → {deadline.isoformat()}")
         return assignment
 
 
@@ -282,9 +279,10 @@ def review_close(*, application_id: int, user) -> Application:
             raise NotAllowed(_("At least %(quorum)s review(s) are needed; %(done)s are in.")
                              % {"quorum": quorum, "done": done})
         unanswered = application.assignments.filter(status__in=Assignment.OPEN).select_related("reviewer")
-        names = [a.reviewer.get_full_name() or a.reviewer.email for a in unanswered]
-        if unanswered.update(status=Assignment.Status.REMOVED):  # staff-only: whose requests ended unanswered
-            event_record(application=application, kind=Event.Kind.REVIEWS_ENDED, actor=user, message=", ".join(names))
+        reviewers = [a.reviewer for a in unanswered]
+        unanswered.update(status=Assignment.Status.REMOVED)
+        for reviewer in reviewers:  # staff-only: whose requests ended unanswered (one event each, by reference)
+            event_record(application=application, kind=Event.Kind.REVIEWS_ENDED, actor=user, subject=reviewer)
         _advance(application, user)
         return application
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import overview, step_views, views
+from workflows import overview, privacy_views, step_views, views
 
 app_name = "workflows"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("uppgifter/<int:task_pk>/slapp/", views.task_release, name="release"),
     path("arenden/", overview.case_list, name="case_list"),
     path("arenden/<int:pk>/", views.case_detail, name="case_detail"),
+    # Personal data (docs/privacy.md): everyone's own, and the staff's pages with the erasure
+    path("mina-uppgifter/", privacy_views.my_data, name="my_data"),
+    path("mina-uppgifter/mina-uppgifter.json", privacy_views.my_data_json, name="my_data_json"),
+    path("personuppgifter/", privacy_views.people, name="people"),
+    path("personuppgifter/<int:pk>/", privacy_views.person_detail, name="person_detail"),
+    path("personuppgifter/<int:pk>/uppgifter.json", privacy_views.person_json, name="person_json"),
 ]

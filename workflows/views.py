@@ -57,7 +57,7 @@ def case_detail(request, pk: int):
     return render(request, "workflows/case_detail.html", {
         "application": application,
         "tasks": selectors.tasks_of_application(application),
-        "events": application.events.select_related("actor"),
+        "events": application.events.select_related("actor", "subject"),
         "checks": application.checks.select_related("checked_by"),
         "decisions": application.decisions.select_related("decided_by", "approved_by"),
         "payments": application.payments.all(),
