@@ -4,9 +4,12 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.html import strip_tags
 
 from accounts import roles
+
+SIGNUP_NEXT_SESSION_KEY = "potten_signup_next"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,6 +23,24 @@ class AccountAdapter(DefaultAccountAdapter):
         if roles.STEERING_GROUP in mine:
             return reverse("home")
         return reverse("grants:my_applications")
+
+    def get_email_verification_redirect_url(self, email_address):
+        """After confirming the address: logged in (same browser as the sign-up) to where the visitor was
+        going; otherwise to the login page, which then leads there too."""
+        going_to = self.request.session.get(SIGNUP_NEXT_SESSION_KEY, "")
+        if self.request.user.is_authenticated:
+            self.request.session.pop(SIGNUP_NEXT_SESSION_KEY, None)
+            return going_to or self.get_login_redirect_url(self.request)
+        login_url = reverse("account_login")
+        return f"{login_url}?{urlencode({'next': going_to})}" if going_to else login_url
+
+    def save_user(self, request, user, form, commit=True):
+        """Remember where the visitor was going when they signed up (?next=), for after the confirmation."""
+        going_to = request.POST.get("next") or request.GET.get("next") or ""
+        if going_to and url_has_allowed_host_and_scheme(going_to, allowed_hosts={request.get_host()},
+                                                        require_https=request.is_secure()):
+            request.session[SIGNUP_NEXT_SESSION_KEY] = going_to
+        return super().save_user(request, user, form, commit=commit)
 
     def send_mail(self, template_prefix, email, context):
         """Account mails (address confirmation, password reset, …) go through the outbox like every mail:

@@ -590,6 +590,13 @@ class ExAnteCheck(models.Model):
         COMPLETION = "completion", _("Send back for completion")
         INELIGIBLE = "ineligible", _("Reject as ineligible")
 
+    # What a recorded check did, in the past tense (the choices above are what the case officer chooses).
+    OUTCOME_PAST = {
+        "pass": _("Passed to review"),
+        "completion": _("Sent back for completion"),
+        "ineligible": _("Rejected as ineligible"),
+    }
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="checks",
                                     verbose_name=_("application"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
@@ -614,6 +621,10 @@ class ExAnteCheck(models.Model):
                 name="check_completion_has_deadline",
             ),
         ]
+
+    def outcome_past(self) -> str:
+        """"Passed to review", "Sent back for completion", "Rejected as ineligible"."""
+        return str(self.OUTCOME_PAST[self.outcome])
 
 
 class CheckItemResult(models.Model):

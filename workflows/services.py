@@ -19,6 +19,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from common.formatting import money
 from grants import ledger
 from grants.letters import decision_letter_attach as letter_attach
 from grants.models import (
@@ -200,21 +201,26 @@ def exante_check_record(*, task_pk: int, user, outcome: str, results: dict, over
                              message="; ".join(str(i) for i in failed) + f" — {override_reason}")
             application.reopened_fields = []
             _set_status(application, Application.Status.REVIEW, user, Event.Kind.CHECKED,
-                        message=comment, visible=False)
+                        message=_outcome_message(check), visible=False)
             assignments_fill(application=application)
         elif outcome == ExAnteCheck.Outcome.COMPLETION:
             application.reopened_fields = list(completion_fields)
             _set_status(application, Application.Status.COMPLETION, user, Event.Kind.COMPLETION_REQUESTED,
-                        message=comment, visible=True)
+                        message=_outcome_message(check), visible=True)
             _notify_applicants(application, "completion_requested", stage=f"check-{check.pk}", check=check)
         else:
             application.reopened_fields = []
             _set_status(application, Application.Status.INELIGIBLE, user, Event.Kind.INELIGIBLE,
-                        message=comment, visible=True)
+                        message=_outcome_message(check), visible=True)
             _notify_applicants(application, "ineligible", stage=f"check-{check.pk}", check=check)
         return check
 
     return _execute(task_pk, user, "exante_check", apply)
+
+
+def _outcome_message(check) -> str:
+    """The event of a check says what it decided, then the comment: "Passed to review. Komplett."."""
+    return f"{check.outcome_past()}. {check.comment}".strip()
 
 
 def completion_submit(*, task_pk: int, user, changes: dict) -> Application:
@@ -287,7 +293,7 @@ def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None,
                                           amount=amount, user=user)
             if pending:
                 event_record(application=application, kind=Event.Kind.DECISION_PENDING, actor=user,
-                             message=f"{amount} SEK")
+                             message=money(amount))
                 _notify_role(application, roles.SECRETARY, "approval_waiting", stage=f"decision-{decision.pk}")
             else:
                 _take_effect(application, decision, user)
@@ -355,7 +361,7 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
                                        why=_("Planned anew after the corrected decision."))
         ledger.payment_plan(application=application, kind=Payment.Kind.ADVANCE, amount=advance, user=user)
         event_record(application=application, kind=Event.Kind.DECISION_CORRECTED, actor=user,
-                     message=f"{old.amount} → {new.amount} SEK. {new.motivation}", visible=True)
+                     message=f"{money(old.amount)} → {money(new.amount)}. {new.motivation}", visible=True)
         letter = {"name": new.letter.name, "content_type": "application/pdf",
                   "filename": f"beslut-{application.case_number or application.pk}.pdf"}
         _notify_applicants(application, "decision", stage=f"decision-{new.pk}", decision=new, files=[letter])

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from grants import reports
 from grants.forms import ApplicationEditor, add_service_errors
-from grants.models import Attachment, ChecklistItem
+from grants.models import Attachment, CheckItemResult, ChecklistItem
 from grants.report_forms import FinalReportEditor
 from grants.selectors import fund_year_balance
 from grants.services import EditConflict, NotAllowed
@@ -54,7 +54,17 @@ def _handle(request, task, form, perform, success_message, **context):
 def exante_check(request, task):
     application = task.process.coerced.application
     items = ChecklistItem.objects.filter(fund_id=application.call.fund_id, is_active=True)
-    form = forms.ExAnteCheckForm(request.POST or None, items=items)
+    previous = application.checks.order_by("-checked_at", "-pk").prefetch_related("results").first()
+    if request.method == "POST" and "all_met" in request.POST:
+        # "Mark all as met": the page again with every point met, keeping what was typed; nothing is recorded.
+        initial = {key: value for key, value in request.POST.items() if key in forms.ExAnteCheckForm.TYPED_FIELDS
+                   or key.startswith("item_")}
+        initial.update({f"item_{item.pk}": CheckItemResult.Result.PASS for item in items})
+        form = forms.ExAnteCheckForm(items=items, initial=initial)
+        return _render_step(request, task, form, template="workflows/exante_check.html", previous_check=previous,
+                            all_marked=True)
+    # A re-check (after a completion) starts from the last check's answers.
+    form = forms.ExAnteCheckForm(request.POST or None, items=items, initial=forms.check_initial(previous))
 
     def perform(data):
         services.exante_check_record(
@@ -64,7 +74,7 @@ def exante_check(request, task):
         )
 
     return _handle(request, task, form, perform, _("The ex-ante check is recorded."),
-                   template="workflows/exante_check.html")
+                   template="workflows/exante_check.html", previous_check=previous)
 
 
 def completion(request, task):
@@ -96,7 +106,7 @@ def completion(request, task):
 
 def decision(request, task):
     application = task.process.coerced.application
-    form = forms.DecisionForm(request.POST or None)
+    form = forms.DecisionForm(request.POST or None, initial={"amount": application.requested_amount})
     fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
     balance = fund_year_balance(fund_year=fund_year) if fund_year else None
 

@@ -49,6 +49,7 @@ def task_release(request, task_pk: int):
 @login_required
 def case_detail(request, pk: int):
     application = application_get_for_staff(user=request.user, pk=pk)
+    open_task = selectors.open_task_for_application(application)
     return render(request, "workflows/case_detail.html", {
         "application": application,
         "tasks": selectors.tasks_of_application(application),
@@ -59,6 +60,8 @@ def case_detail(request, pk: int):
         "repayments": application.repayments.all(),
         "ledger": application.ledger.all(),
         "reports": application.final_reports.all(),
-        "open_task": selectors.open_task_for_application(application),
+        # The button to the open step only for someone who may open it (not the case officer on a final
+        # report, not the secretary on an ex-ante check).
+        "open_task": open_task if open_task and services.user_may_see_task(request.user, open_task) else None,
         "outbox": application.outbox.all(),
     })

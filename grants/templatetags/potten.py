@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from common import formatting
+
 register = template.Library()
 
 
@@ -38,12 +40,8 @@ def field_with_aria(bound_field):
 
 @register.filter
 def sek(value) -> str:
-    """12345.5 -> '12 345,50 kr' style, formatted by the active locale's rules."""
-    from django.utils.formats import number_format
-
-    if value is None or value == "":
-        return ""
-    return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"
+    """19200 -> '19 200 kr', 19200.5 -> '19 200,50 kr' (common.formatting.money: öre only when there are öre)."""
+    return formatting.money(value)
 
 
 @register.filter
