@@ -9,8 +9,6 @@ from django.utils.html import strip_tags
 
 from accounts import roles
 
-SIGNUP_NEXT_SESSION_KEY = "potten_signup_next"
-
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
@@ -24,23 +22,15 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("home")
         return reverse("grants:my_applications")
 
-    def get_email_verification_redirect_url(self, email_address):
-        """After confirming the address: logged in (same browser as the sign-up) to where the visitor was
-        going; otherwise to the login page, which then leads there too."""
-        going_to = self.request.session.get(SIGNUP_NEXT_SESSION_KEY, "")
-        if self.request.user.is_authenticated:
-            self.request.session.pop(SIGNUP_NEXT_SESSION_KEY, None)
-            return going_to or self.get_login_redirect_url(self.request)
-        login_url = reverse("account_login")
-        return f"{login_url}?{urlencode({'next': going_to})}" if going_to else login_url
-
-    def save_user(self, request, user, form, commit=True):
-        """Remember where the visitor was going when they signed up (?next=), for after the confirmation."""
-        going_to = request.POST.get("next") or request.GET.get("next") or ""
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """The link in the confirmation mail carries where the visitor was going when they signed up (?next=),
+        so confirming leads there, even when the link is opened in another browser."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        going_to = (request.POST.get("next") or request.GET.get("next") or "") if request is not None else ""
         if going_to and url_has_allowed_host_and_scheme(going_to, allowed_hosts={request.get_host()},
                                                         require_https=request.is_secure()):
-            request.session[SIGNUP_NEXT_SESSION_KEY] = going_to
-        return super().save_user(request, user, form, commit=commit)
+            url = f"{url}?{urlencode({'next': going_to})}"
+        return url
 
     def send_mail(self, template_prefix, email, context):
         """Account mails (address confirmation, password reset, …) go through the outbox like every mail:

@@ -119,6 +119,10 @@ class DecisionForm(OutcomeButtons, forms.Form):
     motivation = forms.CharField(label=_("Motivation"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                                  help_text=_("Required when the application is rejected."))
 
+    def grant_labels(self):
+        """The grant button's label without an amount, and with a place for it (for static/js/step_buttons.js)."""
+        return _("Grant"), _("Grant %(amount)s")
+
     def buttons(self):
         """"Grant 24 000 kr" (the amount in the field; static/js/step_buttons.js keeps it current) and "Reject"."""
         try:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from grants.models import (
     Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, LedgerEntry, Membership,
     Payment, Repayment,
 )
-from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
+from grants.services import EditConflict, NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
 from reviewers.services import assignments_fill
 
@@ -216,6 +217,26 @@ def exante_check_record(*, task_pk: int, user, outcome: str, results: dict, over
         return check
 
     return _execute(task_pk, user, "exante_check", apply)
+
+
+@transaction.atomic
+def completion_draft_save(*, task_pk: int, user, changes: dict) -> Application:
+    """Keep what the applicant typed on the completion page (autosave, "save draft", before an upload) without
+    sending it: only the reopened fields and parts, only while the completion step is open, refused when the
+    form is older than the stored application (another tab or a colleague saved in between)."""
+    task = _get_task(task_pk)
+    if task.flow_task.name != "completion":
+        raise NotAllowed(_("This task is not a completion."))
+    application = Application.objects.select_for_update().get(pk=task.process.coerced.application_id)
+    task.refresh_from_db()
+    if application.status != Application.Status.COMPLETION or not user_may_do_task(user, task):
+        raise NotAllowed(_("The completed application has been sent and can no longer be changed here."))
+    version = changes.get("version")
+    if version is not None and version != application.version:
+        raise EditConflict(_("The application was changed in another window or by a colleague after you opened "
+                             "it. Copy what you have written, reload the page and add it again."))
+    application_write_changes(application, changes, allowed=set(application.reopened_fields))
+    return application
 
 
 def _outcome_message(check) -> str:

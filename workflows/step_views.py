@@ -84,7 +84,20 @@ def completion(request, task):
     latest_check = application.checks.order_by("-checked_at", "-pk").first()
     may_do = services.user_may_do_task(request.user, task)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "save" in request.POST:
+        # "Save draft": keep what was typed without sending it.
+        if not may_do:
+            return HttpResponseForbidden(_("You cannot do this step."))
+        editor.is_valid()
+        try:
+            services.completion_draft_save(task_pk=task.pk, user=request.user, changes=editor.changes())
+        except NotAllowed as exc:
+            editor.form.add_error(None, exc.message)
+            status = 409 if isinstance(exc, EditConflict) else 400
+        else:
+            messages.success(request, _("Your changes are saved. Send the completed application when it is ready."))
+            return redirect("workflows:task", task.pk)
+    elif request.method == "POST":
         if not may_do:
             return HttpResponseForbidden(_("You cannot do this step."))
         if editor.is_valid():
@@ -184,6 +197,28 @@ def final_report(request, task):
     editor.form.data = editor.form.data.copy()
     editor.form.data["version"] = draft.version
     return _render_report(request, task, editor, status=400)
+
+
+@login_required
+@require_POST
+def completion_autosave(request, task_pk: int):
+    """Saved in the background while the applicant completes the application (static/js/application_form.js),
+    and before an upload leaves the page, so nothing typed is lost."""
+    from workflows.selectors import task_get_for_user
+
+    task = task_get_for_user(user=request.user, pk=task_pk)
+    application = task.process.coerced.application
+    editor = ApplicationEditor(application, request.POST, parts=application.reopened_fields)
+    editor.is_valid()
+    try:
+        application = services.completion_draft_save(task_pk=task.pk, user=request.user, changes=editor.changes())
+    except NotAllowed as exc:
+        return JsonResponse({"ok": False, "message": exc.message},
+                            status=409 if isinstance(exc, EditConflict) else 400)
+    saved = timezone.localtime(application.updated_at)
+    problems = [{"field": anchor, "message": text} for anchor, text in editor.error_links()]
+    return JsonResponse({"ok": True, "version": application.version, "saved_at": saved.isoformat(),
+                         "message": _("Saved %(time)s") % {"time": date_format(saved, "H:i")}, "problems": problems})
 
 
 @login_required
