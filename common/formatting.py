@@ -67,4 +67,20 @@ def money(value, *, unit: bool = True) -> str:
     return f"{text}{NBSP}kr" if unit else text
 
 
-__all__ = ["day", "daytime", "money", "date"]
+
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_cell(value) -> str:
+    """A CSV cell as Swedish Excel reads it: decimal comma, no thousands separator, and text that would
+    start a formula made plain text with a leading apostrophe (a negative number stays a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        return str(value).replace(".", ",")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

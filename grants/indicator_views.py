@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from grants import charts
+from grants.excel_csv import to_excel_csv
 from grants.indicator_reports import (
     CHARTS, chart_for, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
@@ -94,7 +95,10 @@ def export(request, slug: str, year: int, fmt: str):
         raise Http404
     indicators = compute(fund, year)
     name = f"indikatorer-{fund.slug}-{year}.{fmt}"
-    if fmt == "csv":
+    if fmt == "csv" and request.GET.get("dialect") == "excel":
+        body = to_excel_csv(indicators)
+        name = f"indikatorer-{fund.slug}-{year}-excel.csv"
+    elif fmt == "csv":
         body = to_csv(indicators)
     elif fmt == "xlsx":
         body = to_xlsx(indicators)

@@ -164,7 +164,7 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     org_number = models.CharField(
         _("organisation number"), max_length=11, unique=True, validators=[validate_org_number],
-        help_text=_("Ten digits, for example 802456-1234. You find it on the registration certificate."),
+        help_text=_("Ten digits, for example 802456-1238. You find it on the registration certificate."),
     )
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, verbose_name=_("municipality"),

@@ -232,7 +232,7 @@ def test_a_recheck_starts_from_the_last_checks_answers(client, draft, applicant,
     assert {form[f"item_{item.pk}"].value() for item in items[1:]} == {"pass"}
     html = response.content.decode()
     # past outcomes in the past tense; the buttons say what they do
-    assert "Skickades tillbaka för komplettering" in html
+    assert "Skickad tillbaka för komplettering" in html
     assert re.findall(r'<button type="submit" name="outcome" value="(\w+)"[^>]*>([^<]+)</button>', html) == [
         ("pass", "Skicka vidare till bedömning"), ("completion", "Begär komplettering"),
         ("ineligible", "Avvisa")]
@@ -244,7 +244,7 @@ def test_the_events_of_a_check_say_its_outcome(draft, applicant, case_officer):
         services.exante_check_record(task_pk=open_task(draft).pk, user=case_officer, outcome="pass",
                                      results=all_points(draft), comment="Komplett.")
     event = Event.objects.get(application=draft, kind=Event.Kind.CHECKED)
-    assert event.message == "Gick vidare till bedömning. Komplett."
+    assert event.message == "Skickad vidare till bedömning. Komplett."
     assert CheckItemResult.objects.filter(result="pass").count() == len(all_points(draft))
 
 
@@ -333,3 +333,43 @@ def test_the_favicon_is_linked_and_answers(client):
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
     response = client.get("/favicon.ico")
     assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
+
+
+def test_the_example_organisation_numbers_pass_the_forms_own_check():
+    from django.core.exceptions import ValidationError
+
+    from grants.models import Organisation
+    from grants.validators import validate_org_number
+
+    texts = [str(Organisation._meta.get_field("org_number").help_text)]
+    with pytest.raises(ValidationError) as refused:
+        validate_org_number("12")
+    texts.append(refused.value.messages[0])
+    examples = [re.search(r"\d{6}-\d{4}", text).group(0) for text in texts]
+    assert examples == ["802456-1238", "802456-1238"]
+    assert [validate_org_number(example) for example in examples] == [None, None]
+
+
+# -- the CSV in Swedish Excel's dialect -------------------------------------------------------------------------
+
+def test_the_indicator_csv_in_swedish_excels_dialect(client, secretary, settings, tmp_path):
+    from tests.indicator_data import build_world
+
+    settings.MEDIA_ROOT = tmp_path
+    build_world()
+    client.force_login(secretary)
+    response = client.get("/indikatorer/dialog-a/2025.csv?dialect=excel")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="indikatorer-dialog-a-2025-excel.csv"' in response["Content-Disposition"]
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeffFond;År;Avsnitt;Indikator;Värde\r\n")
+    rows = [line.split(";") for line in body[1:].split("\r\n") if line]
+    assert {len(row) for row in rows} == {5}
+    by_label = {row[3]: row[4] for row in rows[1:]}
+    assert (by_label["Utbetalt belopp"], by_label["Deltagare: kvinnor (% om bara kvinnor och män räknas)"]) == ("34000", "55,0")
+    assert by_label["Inkomna ansökningar"] == "5"
+    assert all(row[:2] == ["Dialog A", "2025"] for row in rows[1:])
+    # without the request, the CSV stays the machine-readable one (comma, dotted keys)
+    plain = client.get("/indikatorer/dialog-a/2025.csv").content.decode()
+    assert plain.startswith("fund,year,indicator,value\n")
