@@ -12,14 +12,15 @@ from accounts import roles
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
-        """Staff and reviewers land on their tasks, applicants on their applications."""
+        """Each role lands on its work: staff on their tasks, reviewers on their reviews, the steering group on the
+        indicators, applicants on their applications."""
         mine = roles.user_roles(request.user)
         if mine & {roles.CASE_OFFICER, roles.SECRETARY}:
             return reverse("workflows:inbox")
         if roles.REVIEWER in mine:
             return reverse("reviewers:home")
         if roles.STEERING_GROUP in mine:
-            return reverse("home")
+            return reverse("grants:indicators")
         return reverse("grants:my_applications")
 
     def get_email_confirmation_url(self, request, emailconfirmation):

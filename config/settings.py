@@ -227,6 +227,8 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Potten <noreply@potten.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the accessibility statement (/tillganglighet/) tells people to report problems.
+ACCESSIBILITY_CONTACT = env_str("ACCESSIBILITY_CONTACT", "")
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker in var/ that needs no service.
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))

@@ -373,3 +373,76 @@ def test_the_indicator_csv_in_swedish_excels_dialect(client, secretary, settings
     # without the request, the CSV stays the machine-readable one (comma, dotted keys)
     plain = client.get("/indikatorer/dialog-a/2025.csv").content.decode()
     assert plain.startswith("fund,year,indicator,value\n")
+
+
+# -- make run with POTTEN_VAR_DIR: beat keeps its schedule there ----------------------------------------------
+
+@pytest.mark.parametrize(("var_dir", "expected"), [("/srv/potten-var", "/srv/potten-var/celerybeat-schedule"),
+                                                   (None, "var/celerybeat-schedule")])
+def test_beat_writes_its_schedule_file_under_potten_var_dir(var_dir, expected):
+    import os
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    line = next(line for line in Path("Procfile").read_text().splitlines() if line.startswith("beat:"))
+    command = line.split(":", 1)[1]
+    env = {k: v for k, v in os.environ.items() if k != "POTTEN_VAR_DIR"} | ({"POTTEN_VAR_DIR": var_dir} if var_dir else {})
+    # honcho runs each line through the shell: expand it the same way and read the --schedule argument
+    words = subprocess.run(["sh", "-c", f"printf '%s\\n' {command}"], env=env, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert words[words.index("--schedule") + 1] == expected
+    assert shlex.split(command)[0] == ".venv/bin/celery"
+
+
+# -- the accessibility statement, the role's landing page and menu, the workflow diagram -----------------------
+
+def test_the_accessibility_statement_is_linked_from_every_page(client):
+    html = client.get(reverse("home")).content.decode()
+    assert '<a href="/tillganglighet/">Tillgänglighetsredogörelse</a>' in html
+    page = client.get("/tillganglighet/").content.decode()
+    assert "<h1>Tillgänglighetsredogörelse</h1>" in page
+    assert "lagen (2018:1937) om tillgänglighet till digital offentlig service" in page
+    assert "Myndigheten för digital förvaltning (DIGG)" in page
+
+
+@pytest.mark.parametrize(("role", "landing"), [
+    ("case_officer", "/uppgifter/"), ("secretary", "/uppgifter/"), ("reviewer", "/bedomning/"),
+    ("steering", "/indikatorer/"), ("applicant", "/ansokningar/")])
+def test_each_role_lands_on_its_work(client, request, password, role, landing):
+    user = request.getfixturevalue(role)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert (response.status_code, response["Location"]) == (302, landing)
+
+
+def test_staff_see_their_grouped_menu_and_not_my_applications(client, case_officer, applicant):
+    client.force_login(case_officer)
+    html = client.get(reverse("workflows:inbox")).content.decode()
+    assert re.findall(r'<span class="nav-group-label" id="nav-[\w-]+">([^<]+)</span>', html) == [
+        "Handläggning", "Pengar", "Uppföljning", "Bidrag"]
+    assert reverse("grants:my_applications") not in html
+    assert '<main id="main" class="wrap wide"' in html
+    client.force_login(applicant)
+    html = client.get(reverse("grants:my_applications")).content.decode()
+    assert reverse("grants:my_applications") in html and reverse("workflows:inbox") not in html
+    assert '<main id="main" class="wrap"' in html
+
+
+def test_the_case_page_shows_viewflows_diagram_with_the_current_step(
+        client, draft, applicant, case_officer, reviewer, secretary):
+    to_stage(draft, "exante_check", applicant=applicant, officer=case_officer, reviewer=reviewer,
+             secretary=secretary)
+    client.force_login(case_officer)
+    html = client.get(reverse("workflows:case_detail", args=[draft.pk])).content.decode()
+    diagram = reverse("workflows:case_diagram", args=[draft.pk])
+    assert f'<img src="{diagram}"' in html
+    assert "Aktuellt steg: Förhandsbedömning" in html
+    response = client.get(diagram)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and "Förhandsbedömning" in svg
+    assert re.search(r'<g id="exante_check"[^>]* class="new">', svg)  # the open step
+    assert re.search(r'<g id="start"[^>]* class="done">', svg)  # the step done
+    client.force_login(applicant)
+    assert client.get(diagram).status_code == 404

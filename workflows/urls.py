@@ -14,4 +14,5 @@ urlpatterns = [
     path("uppgifter/<int:task_pk>/slapp/", views.task_release, name="release"),
     path("arenden/", overview.case_list, name="case_list"),
     path("arenden/<int:pk>/", views.case_detail, name="case_detail"),
+    path("arenden/<int:pk>/flode.svg", views.case_diagram, name="case_diagram"),
 ]

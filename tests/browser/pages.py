@@ -26,9 +26,9 @@ ENGLISH_UI_WORDS = [
     "Yes", "No", "None", "Unknown", "Status", "Name", "Amount", "Date", "Owner", "Task", "Tasks",
     "Application", "Applications", "Decision", "Review", "Reviews", "Report", "Attachment", "Attachments",
     "This field", "field", "Show", "Hide", "Open", "Settings", "Account", "Welcome", "Hello",
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    "January", "February", "March", "April", "June", "July", "August", "September", "October", "November",
-    "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    # months and days as only English writes them (Swedish "April", "Sep" at the start of a cell are Swedish too)
+    "January", "February", "March", "May", "June", "July", "August", "October", "Oct",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     "SEK", "and", "the", "of", "or", "to", "with", "from",
 ]
 # "Status" is Swedish as well; it is listed for the English word list's sake but never counted.
@@ -66,7 +66,8 @@ _OVERFLOW_JS = """() => {
 }"""
 
 # WCAG 2.4.11: a focused control is never hidden under a sticky or fixed element (walked forwards, as Tab
-# scrolls, and backwards, as Shift+Tab scrolls).
+# scrolls, and backwards, as Shift+Tab scrolls). Hidden: less than half of its visible height, and less than
+# 24 px, left uncovered (a tall text area under a sticky save bar keeps most of itself in view).
 _FOCUS_OBSCURED_JS = """() => {
   const stuck = [...document.querySelectorAll('body *')].filter(el => ['sticky', 'fixed'].includes(getComputedStyle(el).position));
   if (!stuck.length) return [];
@@ -77,13 +78,22 @@ _FOCUS_OBSCURED_JS = """() => {
     el.focus();
     if (document.activeElement !== el) return;
     const r = el.getBoundingClientRect();
+    const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
+    if (bottom - top <= 0) { hidden.push((el.textContent || el.name || el.tagName).trim().slice(0, 40)); return; }
+    let covered = [];
     for (const s of stuck) {
       if (s.contains(el) || el.contains(s)) continue;
       const q = s.getBoundingClientRect();
-      const overlapX = Math.min(r.right, q.right) - Math.max(r.left, q.left);
-      const overlapY = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
-      if (overlapX > 1 && overlapY > 1) { hidden.push((el.textContent || el.name || el.tagName).trim().slice(0, 40)); return; }
+      if (Math.min(r.right, q.right) - Math.max(r.left, q.left) <= 1) continue;
+      const a = Math.max(top, q.top), b = Math.min(bottom, q.bottom);
+      if (b > a) covered.push([a, b]);
     }
+    covered.sort((x, y) => x[0] - y[0]);
+    let uncovered = 0, cursor = top;
+    for (const [a, b] of covered) { if (a > cursor) uncovered += a - cursor; cursor = Math.max(cursor, b); }
+    if (bottom > cursor) uncovered += bottom - cursor;
+    const visible = bottom - top;
+    if (uncovered < visible / 2 && uncovered < 24) hidden.push((el.textContent || el.name || el.tagName).trim().slice(0, 40));
   };
   focusables.forEach(check);
   [...focusables].reverse().forEach(check);
@@ -136,10 +146,15 @@ def log_in(page, email: str, password: str):
     assert "/konto/login/" not in page.url, f"login as {email} failed: {page.url}"
 
 
+# An English date ("3 Dec 2026"); Swedish writes "3 dec. 2026" (common.formatting.day).
+_ENGLISH_DATE_RE = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b")
+
+
 def english_words(texts: list[str]) -> list[str]:
     found = set()
     for text in texts:
         found.update(match.group(1) for match in _WORD_RE.finditer(text))
+        found.update(match.group(0) for match in _ENGLISH_DATE_RE.finditer(text))
     return sorted(found)
 
 
