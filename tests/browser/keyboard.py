@@ -33,6 +33,36 @@ class Keyboard:
         self.page.keyboard.press("Delete")
         self.page.keyboard.type(text)
 
+    def _first_part(self, handle):
+        """Tab moves between the parts of a date field too: Shift+Tab out of it, then Tab into its first part."""
+        for _ in range(4):
+            self.page.keyboard.press("Shift+Tab")
+            if not self.page.evaluate(_IS_ACTIVE, handle):
+                break
+        self.page.keyboard.press("Tab")
+        assert self.page.evaluate(_IS_ACTIVE, handle)
+
+    def date(self, selector: str, day):
+        """A date field: its parts typed one after the other (a full part moves on to the next by itself). The
+        order of the parts is the browser's own (month, day, year in Chromium's default), so the orders are tried
+        until the field holds the date; a wrong try is cleared part by part with Backspace."""
+        handle = self.focus(selector)
+        parts = {"day": f"{day.day:02d}", "month": f"{day.month:02d}", "year": f"{day.year:04d}"}
+        for order in (("month", "day", "year"), ("day", "month", "year"), ("year", "month", "day")):
+            self._first_part(handle)
+            for _ in range(3):
+                self.page.keyboard.press("Backspace")
+                self.page.keyboard.press("Tab")
+            self.focus(selector)
+            self._first_part(handle)
+            for index, part in enumerate(order):
+                self.page.keyboard.type(parts[part])
+                if part == "year" and index < 2:
+                    self.page.keyboard.press("Tab")  # a year may have more digits: move on
+            if handle.evaluate("el => el.value") == day.isoformat():
+                return
+        raise AssertionError(f"{selector}: {handle.evaluate('el => el.value')!r} is not {day.isoformat()}")
+
     def press(self, selector: str, key: str = "Enter"):
         self.focus(selector)
         self.page.keyboard.press(key)
@@ -61,12 +91,17 @@ class Keyboard:
             self.page.keyboard.press("ArrowDown")
         raise AssertionError(f"{name}={value} cannot be chosen with the arrow keys")
 
-    def select(self, selector: str, label: str):
-        """A select: focused, then the arrow keys until the option with `label` is chosen."""
+    def select(self, selector: str, label: str | None = None, *, value: str | None = None):
+        """A select: focused, then the arrow keys until the option with `label` (or `value`) is chosen."""
         handle = self.focus(selector)
         labels = handle.evaluate("el => [...el.options].map(o => o.text.trim())")
-        assert label in labels, f"{label!r} not among {labels}"
-        target = labels.index(label)
+        values = handle.evaluate("el => [...el.options].map(o => o.value)")
+        if value is not None:
+            assert value in values, f"{value!r} not among {values}"
+            target = values.index(value)
+        else:
+            assert label in labels, f"{label!r} not among {labels}"
+            target = labels.index(label)
         current = handle.evaluate("el => el.selectedIndex")
         key = "ArrowDown" if target > current else "ArrowUp"
         for _ in range(abs(target - current)):

@@ -83,7 +83,7 @@ def test_one_application_from_sign_up_to_closed(chromium, live_server, demo, tmp
     keys.type("input[name=name]", "Nybro Språkvänner")
     keys.type("input[name=org_number]", luhn_org_number("802479123"))
     keys.select("select[name=municipality]", "Nybro")
-    keys.choose("kind", "association")
+    keys.select("select[name=kind]", value="association")
     keys.follow("main form button[type=submit]")
     assert f"/ansokningar/ny/{call.pk}/" in page.url, page.url
     keys.follow("main form button[type=submit]")
@@ -108,11 +108,11 @@ def test_one_application_from_sign_up_to_closed(chromium, live_server, demo, tmp
         keys.type(f"#application-form [name='{name}']", text)
     for name, day in (("start_date", start), ("end_date", end), ("activities-0-starts_on", start),
                       ("activities-0-ends_on", end)):
-        keys.type(f"#application-form [name='{name}']", day.strftime("%Y%m%d"))
+        keys.date(f"#application-form [name='{name}']", day)
     keys.check("#application-form input[name=themes] >> nth=0")
     keys.follow("button[name=submit]")
     application.refresh_from_db()
-    assert application.status == Application.Status.SUBMITTED, page.content()[:3000]
+    assert application.status == Application.Status.SUBMITTED, page.locator(".error-summary").all_inner_texts()
 
     # -- the case officer asks for completion ---------------------------------------------------------------
     officer = staff_page(chromium, base_url, demo["case_officer"], problems)
@@ -186,8 +186,9 @@ def test_one_application_from_sign_up_to_closed(chromium, live_server, demo, tmp
     # -- the applicant's final report, keyboard only ----------------------------------------------------------
     page.goto(f"/ansokningar/{application.pk}/")
     keys.follow("main a[href^='/uppgifter/']")
+    keys.date("#report-form [name=started_on]", timezone.localdate() - timedelta(days=30))
+    keys.date("#report-form [name=ended_on]", timezone.localdate())
     report = {
-        "started_on": start.strftime("%Y%m%d"), "ended_on": end.strftime("%Y%m%d"),
         "activities_done": "Tolv träffar.", "participants_women": "11", "participants_men": "9",
         "participants_other": "0", "participants_newcomers": "10", "participants_established": "10",
         "trainers_women": "1", "trainers_men": "1", "survey_share": "70", "lessons": "Kvällar passar bäst.",
@@ -200,7 +201,7 @@ def test_one_application_from_sign_up_to_closed(chromium, live_server, demo, tmp
         keys.choose(radio, "done")
     keys.check("#report-form input[name=publish_consent]")
     keys.follow("#report-form button[name=submit], button[form=report-form][name=submit]")
-    assert application.final_reports.count() == 1, page.content()[:3000]
+    assert application.final_reports.count() == 1, page.locator(".error-summary").all_inner_texts()
 
     # -- the secretary approves: carried out, closed -------------------------------------------------------
     claim_open_task(secretary, title)
