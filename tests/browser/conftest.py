@@ -16,9 +16,6 @@ import time
 
 import pytest
 
-# Playwright's sync API keeps an event loop in the main thread; the test's own ORM calls (seeding, reading
-# the outbox) are synchronous and safe there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("POTTEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,6 +50,10 @@ def chromium():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (never a downloaded browser build)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in the main thread; the test's own ORM calls (seeding, reading
+    # the outbox) are synchronous and safe there. Set only while the browser runs, never for `make test`.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     profile = tempfile.mkdtemp(prefix="potten-chromium-")
     with sync_playwright() as playwright:
         # launch() keeps each context in a fresh temporary profile; the user-data dir below is new and
@@ -63,6 +64,10 @@ def chromium():
         yield browser
         browser.close()
     shutil.rmtree(profile, ignore_errors=True)
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

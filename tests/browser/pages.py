@@ -102,6 +102,13 @@ _FOCUS_OBSCURED_JS = """() => {
   return [...new Set(hidden)];
 }"""
 
+# The staff workspace's lists (table.cards): at 1280 px every column is in view, no scrolling sideways.
+_CLIPPED_TABLES_JS = """() => [...document.querySelectorAll('table.cards')].filter(t => {
+    const box = t.closest('.table-scroll') || t.parentElement;
+    return box.scrollWidth > box.clientWidth + 1 || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1;
+  }).map(t => (t.closest('[aria-labelledby]') && document.getElementById(t.closest('[aria-labelledby]').getAttribute('aria-labelledby'))
+               || {textContent: 'table'}).textContent.trim().slice(0, 40))"""
+
 CSP_LISTENER = """document.addEventListener('securitypolicyviolation', e =>
   console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI));"""
 
@@ -172,6 +179,9 @@ def check_page(page, problems: Problems, *, language: str, width: int):
         problems.add(where, f"axe {violation['id']} ({violation['help']}): {violation['nodes']}")
     for label in page.evaluate(_FOCUS_OBSCURED_JS):
         problems.add(where, f"focus hidden under a sticky element: {label!r}")
+    if width >= 1280:
+        for table in page.evaluate(_CLIPPED_TABLES_JS):
+            problems.add(where, f"a list's columns do not all fit at {width} px: {table!r}")
     if width <= 360:
         overflow = page.evaluate(_OVERFLOW_JS)
         if overflow:
