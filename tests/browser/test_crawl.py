@@ -3,6 +3,7 @@
 element, no horizontal scroll at 360 px, 0 console errors, 0 CSP violations, no English UI word on a
 Swedish page. Downloads (PDF, CSV, attachments) reached by links answer 200."""
 
+import os
 import time
 from collections import Counter
 
@@ -12,9 +13,13 @@ from django.urls import Resolver404, resolve
 from tests.browser import pages
 from tests.browser.conftest import DEMO_PASSWORD, SUMMARY
 
-pytestmark = pytest.mark.browser
+# The live server needs committed data (transaction=True); serialized_rollback brings back what the migrations
+# put in (roles, municipalities) after the other browser test flushed the tables.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROLES = ["anonymous", "applicant", "case_officer", "reviewer", "secretary", "steering_group"]
+# While working on one role's pages: POTTEN_BROWSER_ROLES=case_officer,secretary make test-browser
+ROLES = [role for role in ROLES if role in os.environ.get("POTTEN_BROWSER_ROLES", ",".join(ROLES)).split(",")]
 LANGUAGES = ["sv", "en"]
 # Not crawled: Django's own admin (its UI, not Potten's), logging out, and links that only switch language.
 SKIP_PREFIXES = ("/admin/", "/konto/logout/", "/i18n/")

@@ -15,7 +15,9 @@ from tests.browser import pages
 from tests.browser.conftest import DEMO_PASSWORD, SUMMARY
 from tests.browser.keyboard import Keyboard
 
-pytestmark = pytest.mark.browser
+# The live server needs committed data (transaction=True); serialized_rollback brings back what the migrations
+# put in (roles, municipalities) after the other browser test flushed the tables.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW_PASSWORD = "Ett-långt-lösenord-för-Karin-7"
 
