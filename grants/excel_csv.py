@@ -4,6 +4,7 @@ names in the reader's language instead of the JSON's dotted keys."""
 
 import csv
 import io
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -19,5 +20,7 @@ def to_excel_csv(ind) -> str:
     for title, rows in sections(ind):
         for row in rows:
             value = row.text if isinstance(row.value, bool) or row.value is None else row.value
+            if isinstance(value, Decimal) and value == value.to_integral_value():
+                value = int(value)  # whole kronor as whole numbers, whatever the database keeps (34000.00)
             writer.writerow([excel_cell(cell) for cell in (ind.fund.name, ind.year, title, row.label, value)])
     return out.getvalue()
