@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install messages bench clean
+.PHONY: run test test-browser install messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ run: install
 ## make test: the whole suite (uses DATABASE_URL / REDIS_URL when they are set).
 test: install
 	$(BIN)/python -m pytest
+
+## make test-browser: the browser suite (tests/browser): Playwright on Debian's Chromium, axe-core, every page
+## as every demo role in both languages at 1280 and 360 px, and one application from sign-up to closed.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: install
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install -y chromium (never a downloaded browser build)"; exit 1; }
+	POTTEN_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/browser
 
 messages: install
 	$(BIN)/python manage.py makemessages -l sv -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.html import strip_tags
 
 from accounts import login_limits, roles
@@ -26,15 +27,26 @@ class AccountAdapter(DefaultAccountAdapter):
         login_limits.clear_account(request, credentials.get("email", ""))
 
     def get_login_redirect_url(self, request):
-        """Staff and reviewers land on their tasks, applicants on their applications."""
+        """Each role lands on its work: staff on their tasks, reviewers on their reviews, the steering group on the
+        indicators, applicants on their applications."""
         mine = roles.user_roles(request.user)
         if mine & {roles.CASE_OFFICER, roles.SECRETARY}:
             return reverse("workflows:inbox")
         if roles.REVIEWER in mine:
             return reverse("reviewers:home")
         if roles.STEERING_GROUP in mine:
-            return reverse("home")
+            return reverse("grants:indicators")
         return reverse("grants:my_applications")
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """The link in the confirmation mail carries where the visitor was going when they signed up (?next=),
+        so confirming leads there, even when the link is opened in another browser."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        going_to = (request.POST.get("next") or request.GET.get("next") or "") if request is not None else ""
+        if going_to and url_has_allowed_host_and_scheme(going_to, allowed_hosts={request.get_host()},
+                                                        require_https=request.is_secure()):
+            url = f"{url}?{urlencode({'next': going_to})}"
+        return url
 
     def send_mail(self, template_prefix, email, context):
         """Account mails (address confirmation, password reset, …) go through the outbox like every mail:

@@ -1,3 +1,4 @@
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -18,3 +19,12 @@ class SignupExtraForm(SingleLineFieldsMixin, forms.Form):
         user.full_name = self.cleaned_data["full_name"]
         user.language = self.cleaned_data["language"]
         user.save(update_fields=["full_name", "language"])
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login form without the "forgot your password?" link inside the password field's help: the
+    page shows that link after the button, so the tab order is e-mail, password, remember, log in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""

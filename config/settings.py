@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
             ],
+            # One way to write dates and amounts in every template: day, daytime, day_month, money.
+            "builtins": ["common.templatetags.formatting"],
         },
     },
 ]
@@ -146,6 +148,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Potten] "
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Login rate limits (accounts/login_limits.py): failed logins are counted per address, per (address, account)
 # and per account; the per-account limit is skipped for a browser or address the account logged in from before,
@@ -251,6 +254,8 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Potten <noreply@potten.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the accessibility statement (/tillganglighet/) tells people to report problems.
+ACCESSIBILITY_CONTACT = env_str("ACCESSIBILITY_CONTACT", "")
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker in var/ that needs no service.
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))

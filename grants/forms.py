@@ -254,7 +254,8 @@ class ApplicationEditor:
             for index, form in enumerate(formset.forms):
                 for field in form:
                     for error in field.errors:
-                        links.append((field.auto_id, f"{field.label} ({_('row')} {index + 1}): {error}"))
+                        links.append((field.auto_id, _("%(field)s (row %(number)s): %(error)s") % {
+                            "field": field.label, "number": index + 1, "error": error}))
         return links
 
 

@@ -18,6 +18,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from common.formatting import money
 from grants import charts
 from grants.indicators import (
     AMOUNT_LABELS, APPLICATION_LABELS, BUDGET_LABELS, ENDED_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS,
@@ -32,7 +33,7 @@ def fmt_int(value) -> str:
 
 
 def fmt_kr(value) -> str:
-    return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"
+    return money(value)
 
 
 def fmt_percent(value) -> str:

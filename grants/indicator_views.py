@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from grants import charts
+from grants.excel_csv import to_excel_csv
 from grants.indicator_reports import (
     CHARTS, chart_for, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
@@ -131,7 +132,10 @@ def export(request, slug: str, year: int, fmt: str):
     as_of = _as_of(request)
     indicators = compute(fund, year, as_of=as_of)
     name = f"indikatorer-{fund.slug}-{year}.{fmt}"
-    if fmt == "csv":
+    if fmt == "csv" and request.GET.get("dialect") == "excel":
+        body = to_excel_csv(indicators)
+        name = f"indikatorer-{fund.slug}-{year}-excel.csv"
+    elif fmt == "csv":
         body = to_csv(indicators)
     elif fmt == "xlsx":
         body = to_xlsx(indicators)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.formatting import money
 from grants.models import Application, BudgetChange, Decision, Event, FundYear, LedgerEntry, Payment, Repayment
 from grants.selectors import fund_year_balance
 from grants.services import NotAllowed, event_record
@@ -41,19 +42,19 @@ def advance_amount(fund, amount: Decimal) -> Decimal:
 def grant_amount_check(application, amount: Decimal) -> None:
     """A grant is never larger than what was asked nor than the fund's ceiling."""
     if amount > application.requested_amount:
-        raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s SEK.")
-                               % {"requested": application.requested_amount}})
+        raise ValidationError({"amount": _("The grant cannot be larger than the requested %(requested)s.")
+                               % {"requested": money(application.requested_amount)}})
     if amount > application.call.fund.max_amount:
-        raise ValidationError({"amount": _("The fund grants at most %(max)s SEK per application.")
-                               % {"max": application.call.fund.max_amount}})
+        raise ValidationError({"amount": _("The fund grants at most %(max)s per application.")
+                               % {"max": money(application.call.fund.max_amount)}})
 
 
 def ensure_available(*, fund_year: FundYear, amount: Decimal) -> None:
     """Refuse an amount larger than what is left. The caller holds the fund year's row lock."""
     available = fund_year_balance(fund_year=fund_year)["available"]
     if amount > available:
-        raise ValidationError({"amount": _("Only %(available)s SEK is left in the fund for %(year)s.")
-                               % {"available": available, "year": fund_year.year}})
+        raise ValidationError({"amount": _("Only %(available)s is left in the fund for %(year)s.")
+                               % {"available": money(available), "year": fund_year.year}})
 
 
 def commitment_reserve(*, fund_year: FundYear, application, decision, amount: Decimal, user) -> LedgerEntry:
@@ -82,7 +83,7 @@ def payment_plan(*, application, kind: str, amount: Decimal, user) -> Payment | 
         return None
     payment = Payment.objects.create(application=application, kind=kind, amount=amount)
     event_record(application=application, kind=Event.Kind.PAYMENT_PLANNED, actor=user,
-                 message=f"{payment.get_kind_display()}: {amount} SEK", visible=True)
+                 message=f"{payment.get_kind_display()}: {money(amount)}", visible=True)
     return payment
 
 
@@ -97,7 +98,7 @@ def payments_cancel_planned(*, application, user, why: str, kind: str | None = N
         payment.status = Payment.Status.CANCELLED
         payment.save(update_fields=["status"])
         event_record(application=application, kind=Event.Kind.PAYMENT_CANCELLED, actor=user,
-                     message=f"{payment.get_kind_display()}: {payment.amount} SEK. {why}", visible=True)
+                     message=f"{payment.get_kind_display()}: {money(payment.amount)}. {why}", visible=True)
     return cancelled
 
 
@@ -123,7 +124,7 @@ def payment_mark_paid(*, payment_id: int, user, paid_on, reference: str = "") ->
     LedgerEntry.objects.create(fund_year=fund_year, application=payment.application, payment=payment,
                                kind=LedgerEntry.Kind.PAYMENT, amount=payment.amount, created_by=user)
     event_record(application=payment.application, kind=Event.Kind.PAYMENT_PAID, actor=user,
-                 message=f"{payment.get_kind_display()}: {payment.amount} SEK", visible=True)
+                 message=f"{payment.get_kind_display()}: {money(payment.amount)}", visible=True)
     from notifications.services import notification_queue
     from workflows.services import applicant_contacts
 
@@ -157,7 +158,7 @@ def case_close_release(*, application: Application, user) -> LedgerEntry | None:
     except IntegrityError:
         return None  # already returned when the case was closed before
     event_record(application=application, kind=Event.Kind.MONEY_RETURNED, actor=user,
-                 message=f"{unspent} SEK", visible=False)
+                 message=f"{money(unspent)}", visible=False)
     return entry
 
 
@@ -175,7 +176,7 @@ def fund_year_budget_change(*, fund_year_id: int, user, new_budget: Decimal, rea
     floor = balance["committed"] + balance["paid"]
     if new_budget < floor:
         raise ValidationError({"new_budget": _(
-            "The budget cannot be lower than what is already committed and paid: %(floor)s SEK.") % {"floor": floor}})
+            "The budget cannot be lower than what is already committed and paid: %(floor)s.") % {"floor": money(floor)}})
     change = BudgetChange.objects.create(fund_year=fund_year, previous_budget=fund_year.budget, new_budget=new_budget,
                                          reason=reason, changed_by=user)
     fund_year.budget = new_budget
@@ -214,8 +215,8 @@ def decision_correct(*, application_id: int, user, amount: Decimal, conditions: 
         grant_amount_check(application, amount)
         paid = paid_total(application)
         if amount < paid:
-            raise ValidationError({"amount": _("The grant cannot be smaller than what is already paid: %(paid)s SEK.")
-                                   % {"paid": paid}})
+            raise ValidationError({"amount": _("The grant cannot be smaller than what is already paid: %(paid)s.")
+                                   % {"paid": money(paid)}})
         delta = amount - old.amount
         if delta > 0:
             ensure_available(fund_year=fund_year, amount=delta)
@@ -233,7 +234,7 @@ def decision_correct(*, application_id: int, user, amount: Decimal, conditions: 
             LedgerEntry.objects.create(fund_year=fund_year, application=application, decision=decision,
                                        kind=LedgerEntry.Kind.COMMITMENT, amount=delta, created_by=user)
         event_record(application=application, kind=Event.Kind.DECISION_PENDING, actor=user,
-                     message=f"{old.amount} → {amount} SEK. {motivation}")
+                     message=f"{money(old.amount)} → {money(amount)}. {motivation}")
         from accounts import roles
         from notifications.services import notification_queue
 
@@ -296,8 +297,8 @@ def correction_approval_record(*, decision_id: int, user, approve: bool, comment
             raise NotAllowed(_("Only a grant whose project is under way can be corrected."))
         paid = paid_total(application)
         if decision.amount < paid:
-            raise NotAllowed(_("The grant cannot be smaller than what is already paid: %(paid)s SEK.")
-                             % {"paid": paid})
+            raise NotAllowed(_("The grant cannot be smaller than what is already paid: %(paid)s.")
+                             % {"paid": money(paid)})
         decision.status = Decision.Status.EFFECTIVE
         decision.approved_by, decision.approved_at = user, timezone.now()
         event_record(application=application, kind=Event.Kind.DECISION_APPROVED, actor=user, message=comment)
@@ -330,7 +331,7 @@ def repayment_claim(*, application: Application, amount: Decimal, reason: str, u
     except IntegrityError:
         return None  # already claimed when the case was closed before
     event_record(application=application, kind=Event.Kind.REPAYMENT_CLAIMED, actor=user,
-                 message=f"{repayment.get_reason_display()}: {amount} SEK", visible=True)
+                 message=f"{repayment.get_reason_display()}: {money(amount)}", visible=True)
     _notify_contacts(application, "repayment_claimed", stage=f"repayment-{repayment.pk}", repayment=repayment)
     return repayment
 
@@ -355,7 +356,7 @@ def repayment_mark_received(*, repayment_id: int, user, received_on, reference: 
     LedgerEntry.objects.create(fund_year=fund_year, application=repayment.application, repayment=repayment,
                                kind=LedgerEntry.Kind.REPAYMENT, amount=repayment.amount, created_by=user)
     event_record(application=repayment.application, kind=Event.Kind.REPAYMENT_RECEIVED, actor=user,
-                 message=f"{repayment.amount} SEK", visible=True)
+                 message=f"{money(repayment.amount)}", visible=True)
     _notify_contacts(repayment.application, "repayment_received", stage=f"repayment-{repayment.pk}",
                      repayment=repayment)
     return repayment
@@ -398,7 +399,7 @@ def grant_end(*, application_id: int, user, reason: str, accepted_costs: Decimal
             grant = effective_grant(application)
             if grant is not None and accepted_costs > grant.amount:
                 raise ValidationError({"accepted_costs": _(
-                    "The accepted costs cannot be more than the grant, %(amount)s SEK.") % {"amount": grant.amount}})
+                    "The accepted costs cannot be more than the grant, %(amount)s.") % {"amount": money(grant.amount)}})
             process = ApplicationProcess.objects.get(pk=process.pk)  # as it is now, under the lock
             for pending in application.decisions.select_for_update().filter(status=Decision.Status.PENDING):
                 _correction_annul(decision=pending, fund_year=fund_year, user=user)
@@ -415,7 +416,7 @@ def grant_end(*, application_id: int, user, reason: str, accepted_costs: Decimal
             application.save(update_fields=["status", "status_changed_at", "updated_at"])
             event_record(application=application, kind=Event.Kind.GRANT_ENDED, actor=user, from_status=old,
                          to_status=application.status, visible=True,
-                         message=reason if not accepted_costs else f"{reason}\n{accepted_costs} SEK")
+                         message=reason if not accepted_costs else f"{reason}\n{money(accepted_costs)}")
             _notify_contacts(application, "grant_ended", stage="ended", reason=reason, accepted_costs=accepted_costs)
             return application
     except FlowLockFailed:

@@ -14,11 +14,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
+from common.formatting import money
+
 
 def _kr(amount) -> str:
-    from django.utils.formats import number_format
-
-    return f"{number_format(amount, decimal_pos=0, force_grouping=True)} kr"
+    return money(amount)
 
 
 def _text(value: str) -> str:

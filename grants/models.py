@@ -182,7 +182,7 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     org_number = models.CharField(
         _("organisation number"), max_length=11, unique=True, validators=[validate_org_number],
-        help_text=_("Ten digits, for example 802456-1234. You find it on the registration certificate."),
+        help_text=_("Ten digits, for example 802456-1238. You find it on the registration certificate."),
     )
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, verbose_name=_("municipality"),
@@ -695,6 +695,13 @@ class ExAnteCheck(models.Model):
         COMPLETION = "completion", _("Send back for completion")
         INELIGIBLE = "ineligible", _("Reject as ineligible")
 
+    # What a recorded check did, in the past tense (the choices above are what the case officer chooses).
+    OUTCOME_PAST = {
+        "pass": _("Passed to review"),
+        "completion": _("Sent back for completion"),
+        "ineligible": _("Rejected as ineligible"),
+    }
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="checks",
                                     verbose_name=_("application"))
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
@@ -719,6 +726,10 @@ class ExAnteCheck(models.Model):
                 name="check_completion_has_deadline",
             ),
         ]
+
+    def outcome_past(self) -> str:
+        """"Passed to review", "Sent back for completion", "Rejected as ineligible"."""
+        return str(self.OUTCOME_PAST[self.outcome])
 
 
 class CheckItemResult(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from common.errors import EditConflict, NotAllowed  # noqa: F401 -- raised here, and imported from here elsewhere
+from common.formatting import money
 from grants.models import (
     ActivityLine, Application, BudgetLine, Call, CaseNumberCounter, Event, Fund, Membership, Organisation, Partner,
 )
@@ -130,7 +131,7 @@ def submission_errors(application: Application) -> dict[str, list[str]]:
     if amount is None:
         add("requested_amount", _("Enter the amount you apply for."))
     elif amount > max_amount:
-        add("requested_amount", _("The fund grants at most %(max)s SEK per application.") % {"max": max_amount})
+        add("requested_amount", _("The fund grants at most %(max)s per application.") % {"max": money(max_amount)})
     start, end = application.start_date, application.end_date
     if start is None:
         add("start_date", _("Enter the date the project starts."))
@@ -162,8 +163,8 @@ def submission_errors(application: Application) -> dict[str, list[str]]:
             add(f"budget-{index}-amount", _("Enter the amount."))
     total = sum((line.amount for line in lines if line.amount is not None), Decimal("0"))
     if lines and amount is not None and total != amount:
-        add("budget", _("The budget lines add up to %(total)s SEK, but you apply for %(amount)s SEK. "
-                        "They must be the same.") % {"total": total, "amount": amount})
+        add("budget", _("The budget lines add up to %(total)s, but you apply for %(amount)s. "
+                        "They must be the same.") % {"total": money(total), "amount": money(amount)})
 
     partners = list(application.partners.all())
     for index, partner in enumerate(partners):

@@ -6,6 +6,7 @@ app_name = "grants"
 urlpatterns = [
     # Public calls and the applicant's applications
     path("utlysningar/<int:pk>/", views.call_detail, name="call_detail"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
     path("ansokningar/", views.my_applications, name="my_applications"),
     path("ansokningar/ny/<int:call_pk>/", views.application_new, name="application_new"),
     path("ansokningar/<int:pk>/", views.application_detail, name="application_detail"),

@@ -29,7 +29,7 @@ def validate_org_number(value: str) -> None:
     match = _ORGNR_RE.match(re.sub(r"\s", "", value or ""))
     if not match:
         raise ValidationError(
-            _("Enter the organisation number as ten digits, for example 802456-1234."), code="format"
+            _("Enter the organisation number as ten digits, for example 802456-1238."), code="format"
         )
     digits = match.group(1) + match.group(2)
     if int(digits[2]) < 2:

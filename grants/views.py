@@ -1,3 +1,6 @@
+from datetime import date
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -258,3 +261,16 @@ def healthz(request):
         state["broker"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in state.values())
     return JsonResponse({"status": "ok" if healthy else "error", **state}, status=200 if healthy else 503)
+
+
+# The date the accessibility statement was last reviewed (update it with the statement).
+ACCESSIBILITY_REVIEWED_ON = date(2026, 12, 3)
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement (tillgänglighetsredogörelse) that the Act on accessibility to digital public
+    services (2018:1937) asks of a service like this."""
+    return render(request, "grants/accessibility.html", {
+        "contact": settings.ACCESSIBILITY_CONTACT, "reviewed_on": ACCESSIBILITY_REVIEWED_ON,
+    })

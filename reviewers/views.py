@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from common.formatting import excel_cell
 from grants.forms import add_service_errors
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
@@ -90,13 +91,10 @@ def _summary_allowed(request, application):
     raise Http404
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A cell as Swedish Excel reads it (common.formatting.excel_cell): decimal comma; one that would start a
+    formula gets a leading apostrophe."""
+    return excel_cell(value)
 
 
 @login_required

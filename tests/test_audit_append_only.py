@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.formatting import money
 from grants import ledger
 from grants.models import BudgetChange, Decision, Event, LedgerEntry, Payment
 from notifications.models import OutboxMessage
@@ -149,9 +150,9 @@ def test_a_planned_payment_cancelled_by_the_approved_report_is_in_the_audit_trai
     assert advance.status == Payment.Status.CANCELLED
     cancelled = Event.objects.get(application=draft, kind=Event.Kind.PAYMENT_CANCELLED)
     assert (cancelled.actor, cancelled.visible_to_applicant) == (secretary, True)
-    assert cancelled.message == f"{ADVANCE}: 15000.00 SEK. {gettext('Settled by the approved final report.')}"
+    assert cancelled.message == f"{ADVANCE}: {money(15000)}. {gettext('Settled by the approved final report.')}"
     planned = Event.objects.filter(application=draft, kind=Event.Kind.PAYMENT_PLANNED).order_by("pk").last()
-    assert planned.pk > cancelled.pk and planned.message == f"{Payment.Kind.FINAL.label}: 14000.00 SEK"
+    assert planned.pk > cancelled.pk and planned.message == f"{Payment.Kind.FINAL.label}: {money(14000)}"
 
 
 def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
@@ -162,10 +163,10 @@ def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
                             motivation="Lokalkostnaden utgår.")
     assert list(Event.objects.filter(application=draft, kind__startswith="payment").order_by("pk")
                 .values_list("kind", "actor", "message")) == [
-        ("payment_planned", secretary.pk, f"{ADVANCE}: 15000 SEK"),
+        ("payment_planned", secretary.pk, f"{ADVANCE}: {money(15000)}"),
         ("payment_cancelled", secretary.pk,
-         f"{ADVANCE}: 15000.00 SEK. {gettext('Planned anew after the corrected decision.')}"),
-        ("payment_planned", secretary.pk, f"{ADVANCE}: 12000 SEK"),
+         f"{ADVANCE}: {money(15000)}. {gettext('Planned anew after the corrected decision.')}"),
+        ("payment_planned", secretary.pk, f"{ADVANCE}: {money(12000)}"),
     ]
 
 

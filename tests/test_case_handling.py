@@ -243,7 +243,7 @@ def test_the_budget_changes_with_a_reason_and_never_below_what_is_committed(draf
     with pytest.raises(ValidationError) as error:
         ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=secretary, new_budget=Decimal("19999"),
                                        reason="Neddragning")
-    assert "20000" in error.value.message_dict["new_budget"][0]
+    assert "20\u00a0000\u00a0kr" in error.value.message_dict["new_budget"][0]
     with pytest.raises(ValidationError):
         ledger.fund_year_budget_change(fund_year_id=fund_year.pk, user=secretary, new_budget=Decimal("150000"),
                                        reason=" ")

@@ -122,8 +122,7 @@ def test_a_full_advance_beyond_what_was_spent_is_claimed_back_and_returns_to_the
     client.force_login(applicant)
     own_page = client.get(reverse("grants:application_detail", args=[application.pk]))
     assert list(own_page.context["repayments"]) == [claim]
-    assert "10\xa0000,00 kr".encode() in own_page.content or b"10 000,00 kr" in own_page.content \
-        or b"10,000.00 kr" in own_page.content
+    assert "10\xa0000\xa0kr".encode() in own_page.content
 
     # when: the secretary records the money received (twice: a double click)
     client.force_login(secretary)

@@ -262,7 +262,7 @@ def test_the_summary_exports_as_csv_for_staff(client, draft, applicant, case_off
     response = client.get(reverse("reviewers:summary_csv", args=[draft.pk]))
     lines = response.content.decode("utf-8-sig").splitlines()
     assert response.status_code == 200
-    assert lines[1].split(";")[:4] == ["Relevans", "1", "4.00", "0"]
+    assert lines[1].split(";")[:4] == ["Relevans", "1", "4,00", "0"]
     assert len([line for line in lines if line.startswith("Bedömare ")]) == 2  # one row per review
 
 
@@ -620,9 +620,9 @@ def test_the_csv_has_the_comments_escapes_formulas_and_totals_the_unrounded_mean
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     # then: relevance 3, 4, 4 → 11/3 = 3.666… shown 3.67; coherence 2, 3, 4 → 3.00;
     # total (11/3 + 3) / 2 = 10/3 = 3.333… → 3.33 (from the rounded means it would be (3.67 + 3) / 2 = 3.335 → 3.34)
-    assert rows[1][:5] == ["Relevans", "1", "3.67", "1", "3 4 4"]
-    assert rows[2][:5] == ["Samstämmighet", "1", "3.00", "2", "2 3 4"]
-    assert rows[3][:3] == [_("Weighted total"), "", "3.33"]
+    assert rows[1][:5] == ["Relevans", "1", "3,67", "1", "3 4 4"]
+    assert rows[2][:5] == ["Samstämmighet", "1", "3,00", "2", "2 3 4"]
+    assert rows[3][:3] == [_("Weighted total"), "", "3,33"]
     summary = services.review_summary(draft)
     from fractions import Fraction
     assert (summary["weighted_total_exact"], summary["weighted_total"]) == (Fraction(10, 3), Decimal("3.33"))

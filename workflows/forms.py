@@ -1,6 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.formatting import money
 from grants.forms import MoneyField
 from grants.models import Application, CheckItemResult, Decision, ExAnteCheck
 
@@ -22,8 +24,22 @@ def content_field_choices():
     ]
 
 
+def check_initial(check) -> dict:
+    """The answers of an earlier check, to start a re-check from."""
+    if check is None:
+        return {}
+    initial = {}
+    for result in check.results.all():
+        initial[f"item_{result.item_id}"] = result.result
+        initial[f"item_{result.item_id}_comment"] = result.comment
+    return initial
+
+
 class ExAnteCheckForm(forms.Form):
-    """The fund's checklist, one point at a time, then the outcome."""
+    """The fund's checklist, one point at a time, then the outcome (one button per outcome)."""
+
+    TYPED_FIELDS = ("override_reason", "comment", "completion_deadline")
+    button_field = "outcome"
 
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ExAnteCheck.Outcome.choices, widget=forms.RadioSelect)
     override_reason = forms.CharField(
@@ -66,15 +82,36 @@ class ExAnteCheckForm(forms.Form):
         return list(out.items())
 
     def outcome_fields(self):
-        return [self[name] for name in ("outcome", "override_reason", "comment", "completion_fields",
-                                        "completion_deadline")]
+        """The fields that go with the outcome buttons (the outcome itself is the button pressed)."""
+        return [self[name] for name in ("override_reason", "comment", "completion_fields", "completion_deadline")]
+
+    def buttons(self):
+        """(value, label, style) of each outcome button: each says what it does."""
+        return [(ExAnteCheck.Outcome.PASS, ExAnteCheck.Outcome.PASS.label, ""),
+                (ExAnteCheck.Outcome.COMPLETION, ExAnteCheck.Outcome.COMPLETION.label, "secondary"),
+                (ExAnteCheck.Outcome.INELIGIBLE, ExAnteCheck.Outcome.INELIGIBLE.label, "danger")]
 
     def results(self) -> dict:
         return {item.pk: (self.cleaned_data[f"item_{item.pk}"], self.cleaned_data[f"item_{item.pk}_comment"])
                 for item in self.items}
 
 
-class DecisionForm(forms.Form):
+class OutcomeButtons:
+    """The outcome is the button pressed, and each button says what it does: the field is not shown as radio
+    buttons (the template renders buttons()), and its error is shown next to the buttons."""
+
+    button_field = "outcome"
+
+    def visible_fields(self):
+        return [field for field in super().visible_fields() if field.name != self.button_field]
+
+    def buttons(self):
+        styles = ["", "secondary", "danger"]
+        return [(value, label, styles[min(index, 2)])
+                for index, (value, label) in enumerate(self.fields[self.button_field].choices) if value != ""]
+
+
+class DecisionForm(OutcomeButtons, forms.Form):
     outcome = forms.ChoiceField(label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
     amount = MoneyField(label=_("Amount to grant (SEK)"), required=False, min_value=1)
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -82,8 +119,22 @@ class DecisionForm(forms.Form):
     motivation = forms.CharField(label=_("Motivation"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                                  help_text=_("Required when the application is rejected."))
 
+    def grant_labels(self):
+        """The grant button's label without an amount, and with a place for it (for static/js/step_buttons.js)."""
+        return _("Grant"), _("Grant %(amount)s")
 
-class SecondApprovalForm(forms.Form):
+    def buttons(self):
+        """"Grant 24 000 kr" (the amount in the field; static/js/step_buttons.js keeps it current) and "Reject"."""
+        try:
+            amount = self.fields["amount"].to_python(self["amount"].value())
+        except ValidationError:
+            amount = None
+        label = _("Grant %(amount)s") % {"amount": money(amount)} if amount else _("Grant")
+        return [(Decision.Outcome.GRANTED, label, ""), (Decision.Outcome.REJECTED, _("Reject"), "danger")]
+
+
+class SecondApprovalForm(OutcomeButtons, forms.Form):
+    button_field = "approve"
     approve = forms.TypedChoiceField(
         label=_("The grant"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
         choices=[("yes", _("Approve: the grant takes effect")), ("no", _("Return to the decision"))],
@@ -92,7 +143,8 @@ class SecondApprovalForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Required when you return it."))
 
 
-class ReportApprovalForm(forms.Form):
+class ReportApprovalForm(OutcomeButtons, forms.Form):
+    button_field = "approve"
     approve = forms.TypedChoiceField(
         label=_("Final report"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
         choices=[("yes", _("Approve: the project is carried out")), ("no", _("Ask for completion"))],

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +20,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from common.formatting import money
 from grants import ledger
 from grants.letters import decision_letter_attach as letter_attach
 from grants.models import (
     Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, LedgerEntry, Membership,
     Payment, Repayment,
 )
-from grants.services import NotAllowed, application_write_changes, event_record, submission_errors
+from grants.services import EditConflict, NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
 from reviewers.services import assignments_fill
 
@@ -200,21 +202,46 @@ def exante_check_record(*, task_pk: int, user, outcome: str, results: dict, over
                              message="; ".join(str(i) for i in failed) + f" — {override_reason}")
             application.reopened_fields = []
             _set_status(application, Application.Status.REVIEW, user, Event.Kind.CHECKED,
-                        message=comment, visible=False)
+                        message=_outcome_message(check), visible=False)
             assignments_fill(application=application)
         elif outcome == ExAnteCheck.Outcome.COMPLETION:
             application.reopened_fields = list(completion_fields)
             _set_status(application, Application.Status.COMPLETION, user, Event.Kind.COMPLETION_REQUESTED,
-                        message=comment, visible=True)
+                        message=_outcome_message(check), visible=True)
             _notify_applicants(application, "completion_requested", stage=f"check-{check.pk}", check=check)
         else:
             application.reopened_fields = []
             _set_status(application, Application.Status.INELIGIBLE, user, Event.Kind.INELIGIBLE,
-                        message=comment, visible=True)
+                        message=_outcome_message(check), visible=True)
             _notify_applicants(application, "ineligible", stage=f"check-{check.pk}", check=check)
         return check
 
     return _execute(task_pk, user, "exante_check", apply)
+
+
+@transaction.atomic
+def completion_draft_save(*, task_pk: int, user, changes: dict) -> Application:
+    """Keep what the applicant typed on the completion page (autosave, "save draft", before an upload) without
+    sending it: only the reopened fields and parts, only while the completion step is open, refused when the
+    form is older than the stored application (another tab or a colleague saved in between)."""
+    task = _get_task(task_pk)
+    if task.flow_task.name != "completion":
+        raise NotAllowed(_("This task is not a completion."))
+    application = Application.objects.select_for_update().get(pk=task.process.coerced.application_id)
+    task.refresh_from_db()
+    if application.status != Application.Status.COMPLETION or not user_may_do_task(user, task):
+        raise NotAllowed(_("The completed application has been sent and can no longer be changed here."))
+    version = changes.get("version")
+    if version is not None and version != application.version:
+        raise EditConflict(_("The application was changed in another window or by a colleague after you opened "
+                             "it. Copy what you have written, reload the page and add it again."))
+    application_write_changes(application, changes, allowed=set(application.reopened_fields))
+    return application
+
+
+def _outcome_message(check) -> str:
+    """The event of a check says what it decided, then the comment: "Passed to review. Komplett."."""
+    return f"{check.outcome_past()}. {check.comment}".strip()
 
 
 def completion_submit(*, task_pk: int, user, changes: dict) -> Application:
@@ -287,7 +314,7 @@ def decision_record(*, task_pk: int, user, outcome: str, amount: Decimal | None,
                                           amount=amount, user=user)
             if pending:
                 event_record(application=application, kind=Event.Kind.DECISION_PENDING, actor=user,
-                             message=f"{amount} SEK")
+                             message=money(amount))
                 _notify_role(application, roles.SECRETARY, "approval_waiting", stage=f"decision-{decision.pk}")
             else:
                 _take_effect(application, decision, user)
@@ -355,7 +382,7 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
                                        why=_("Planned anew after the corrected decision."))
         ledger.payment_plan(application=application, kind=Payment.Kind.ADVANCE, amount=advance, user=user)
         event_record(application=application, kind=Event.Kind.DECISION_CORRECTED, actor=user,
-                     message=f"{old.amount} → {new.amount} SEK. {new.motivation}", visible=True)
+                     message=f"{money(old.amount)} → {money(new.amount)}. {new.motivation}", visible=True)
         letter = {"name": new.letter.name, "content_type": "application/pdf",
                   "filename": f"beslut-{application.case_number or application.pk}.pdf"}
         _notify_applicants(application, "decision", stage=f"decision-{new.pk}", decision=new, files=[letter])

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from grants import reports
 from grants.forms import ApplicationEditor, add_service_errors
-from grants.models import Attachment, ChecklistItem
+from grants.models import Attachment, CheckItemResult, ChecklistItem
 from grants.report_forms import FinalReportEditor
 from grants.selectors import fund_year_balance
 from grants.services import EditConflict, NotAllowed
@@ -54,7 +54,17 @@ def _handle(request, task, form, perform, success_message, **context):
 def exante_check(request, task):
     application = task.process.coerced.application
     items = ChecklistItem.objects.filter(fund_id=application.call.fund_id, is_active=True)
-    form = forms.ExAnteCheckForm(request.POST or None, items=items)
+    previous = application.checks.order_by("-checked_at", "-pk").prefetch_related("results").first()
+    if request.method == "POST" and "all_met" in request.POST:
+        # "Mark all as met": the page again with every point met, keeping what was typed; nothing is recorded.
+        initial = {key: value for key, value in request.POST.items() if key in forms.ExAnteCheckForm.TYPED_FIELDS
+                   or key.startswith("item_")}
+        initial.update({f"item_{item.pk}": CheckItemResult.Result.PASS for item in items})
+        form = forms.ExAnteCheckForm(items=items, initial=initial)
+        return _render_step(request, task, form, template="workflows/exante_check.html", previous_check=previous,
+                            all_marked=True)
+    # A re-check (after a completion) starts from the last check's answers.
+    form = forms.ExAnteCheckForm(request.POST or None, items=items, initial=forms.check_initial(previous))
 
     def perform(data):
         services.exante_check_record(
@@ -64,7 +74,7 @@ def exante_check(request, task):
         )
 
     return _handle(request, task, form, perform, _("The ex-ante check is recorded."),
-                   template="workflows/exante_check.html")
+                   template="workflows/exante_check.html", previous_check=previous)
 
 
 def completion(request, task):
@@ -74,7 +84,20 @@ def completion(request, task):
     latest_check = application.checks.order_by("-checked_at", "-pk").first()
     may_do = services.user_may_do_task(request.user, task)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "save" in request.POST:
+        # "Save draft": keep what was typed without sending it.
+        if not may_do:
+            return HttpResponseForbidden(_("You cannot do this step."))
+        editor.is_valid()
+        try:
+            services.completion_draft_save(task_pk=task.pk, user=request.user, changes=editor.changes())
+        except NotAllowed as exc:
+            editor.form.add_error(None, exc.message)
+            status = 409 if isinstance(exc, EditConflict) else 400
+        else:
+            messages.success(request, _("Your changes are saved. Send the completed application when it is ready."))
+            return redirect("workflows:task", task.pk)
+    elif request.method == "POST":
         if not may_do:
             return HttpResponseForbidden(_("You cannot do this step."))
         if editor.is_valid():
@@ -96,7 +119,7 @@ def completion(request, task):
 
 def decision(request, task):
     application = task.process.coerced.application
-    form = forms.DecisionForm(request.POST or None)
+    form = forms.DecisionForm(request.POST or None, initial={"amount": application.requested_amount})
     fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
     balance = fund_year_balance(fund_year=fund_year) if fund_year else None
 
@@ -174,6 +197,28 @@ def final_report(request, task):
     editor.form.data = editor.form.data.copy()
     editor.form.data["version"] = draft.version
     return _render_report(request, task, editor, status=400)
+
+
+@login_required
+@require_POST
+def completion_autosave(request, task_pk: int):
+    """Saved in the background while the applicant completes the application (static/js/application_form.js),
+    and before an upload leaves the page, so nothing typed is lost."""
+    from workflows.selectors import task_get_for_user
+
+    task = task_get_for_user(user=request.user, pk=task_pk)
+    application = task.process.coerced.application
+    editor = ApplicationEditor(application, request.POST, parts=application.reopened_fields)
+    editor.is_valid()
+    try:
+        application = services.completion_draft_save(task_pk=task.pk, user=request.user, changes=editor.changes())
+    except NotAllowed as exc:
+        return JsonResponse({"ok": False, "message": exc.message},
+                            status=409 if isinstance(exc, EditConflict) else 400)
+    saved = timezone.localtime(application.updated_at)
+    problems = [{"field": anchor, "message": text} for anchor, text in editor.error_links()]
+    return JsonResponse({"ok": True, "version": application.version, "saved_at": saved.isoformat(),
+                         "message": _("Saved %(time)s") % {"time": date_format(saved, "H:i")}, "problems": problems})
 
 
 @login_required

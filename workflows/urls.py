@@ -6,6 +6,8 @@ app_name = "workflows"
 urlpatterns = [
     path("uppgifter/", views.inbox, name="inbox"),
     path("uppgifter/<int:task_pk>/", views.task_page, name="task"),
+    path("uppgifter/<int:task_pk>/komplettering/autospara/", step_views.completion_autosave,
+         name="completion_autosave"),
     path("uppgifter/<int:task_pk>/slutrapport/autospara/", step_views.final_report_autosave,
          name="final_report_autosave"),
     path("uppgifter/<int:task_pk>/ta/", views.task_claim, name="claim"),
@@ -18,4 +20,5 @@ urlpatterns = [
     path("personuppgifter/", privacy_views.people, name="people"),
     path("personuppgifter/<int:pk>/", privacy_views.person_detail, name="person_detail"),
     path("personuppgifter/<int:pk>/uppgifter.json", privacy_views.person_json, name="person_json"),
+    path("arenden/<int:pk>/flode.svg", views.case_diagram, name="case_diagram"),
 ]

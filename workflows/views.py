@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from viewflow.workflow import chart
 
 from grants.paging import page_of
 from grants.selectors import application_get_for_staff
 from grants.services import NotAllowed
 from workflows import selectors, services
+from workflows.models import ApplicationProcess
 
 
 @login_required
@@ -54,6 +57,7 @@ def task_release(request, task_pk: int):
 @login_required
 def case_detail(request, pk: int):
     application = application_get_for_staff(user=request.user, pk=pk)
+    open_task = selectors.open_task_for_application(application)
     return render(request, "workflows/case_detail.html", {
         "application": application,
         "tasks": selectors.tasks_of_application(application),
@@ -64,6 +68,28 @@ def case_detail(request, pk: int):
         "repayments": application.repayments.all(),
         "ledger": application.ledger.all(),
         "reports": application.final_reports.all(),
-        "open_task": selectors.open_task_for_application(application),
+        # The button to the open step only for someone who may open it (not the case officer on a final
+        # report, not the secretary on an ex-ante check).
+        "open_task": open_task if open_task and services.user_may_see_task(request.user, open_task) else None,
         "outbox": application.outbox.all(),
+        "current_step": open_task.flow_task.task_title if open_task else "",
     })
+
+
+@login_required
+@require_GET
+def case_diagram(request, pk: int):
+    """The workflow as viewflow draws it (SVG), with this case's steps coloured by state: the open step is the
+    current one. Shown as an image on the case page; its own styles stay inside the image."""
+    from workflows.flows import ApplicationFlow
+
+    application = application_get_for_staff(user=request.user, pk=pk)
+    grid = chart.calc_layout_data(ApplicationFlow)
+    process = ApplicationProcess.objects.filter(application=application).only("pk").first()
+    if process is not None:
+        chart.calc_cell_status(ApplicationFlow, grid, process.pk)
+    response = HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

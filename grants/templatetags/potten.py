@@ -1,5 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from common import formatting
 
 register = template.Library()
 
@@ -38,12 +41,8 @@ def field_with_aria(bound_field):
 
 @register.filter
 def sek(value) -> str:
-    """12345.5 -> '12 345,50 kr' style, formatted by the active locale's rules."""
-    from django.utils.formats import number_format
-
-    if value is None or value == "":
-        return ""
-    return f"{number_format(value, decimal_pos=2, force_grouping=True)} kr"
+    """19200 -> '19 200 kr', 19200.5 -> '19 200,50 kr' (common.formatting.money: öre only when there are öre)."""
+    return formatting.money(value)
 
 
 @register.filter
@@ -61,3 +60,16 @@ def split(value: str) -> list[str]:
 def field(form, name):
     """form|field:"name" -> the bound field, or None when the form does not hold it."""
     return form[name] if name in form.fields else None
+
+
+@register.simple_tag
+def gender_counts(women, men, other=None) -> str:
+    """"1 woman, 3 men, 0 other or not stated", each number with its own plural ("1 kvinna, 3 män")."""
+    women, men = women or 0, men or 0
+    parts = [ngettext("%(count)s woman", "%(count)s women", women) % {"count": women},
+             ngettext("%(count)s man", "%(count)s men", men) % {"count": men}]
+    if other is not None:
+        other = other or 0
+        parts.append(ngettext("%(count)s other or not stated", "%(count)s other or not stated", other)
+                     % {"count": other})
+    return ", ".join(parts)

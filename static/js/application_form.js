@@ -68,6 +68,28 @@
   });
   form.addEventListener("submit", function () { dirty = false; window.clearTimeout(timer); });
 
+  // Another form on the page (adding or removing a file) leaves the page: store the typing first, so the
+  // page that comes back shows it.
+  var leaving = false;
+  document.addEventListener("submit", function (event) {
+    var other = event.target;
+    if (other === form || leaving || !form.dataset.autosaveUrl) { return; }
+    if (!dirty && !inFlight) { return; }
+    event.preventDefault();
+    leaving = true;
+    window.clearTimeout(timer);
+    var submitter = event.submitter || null;
+    function go() { if (other.requestSubmit) { other.requestSubmit(submitter); } else { other.submit(); } }
+    var polls = 0;  // at most ten seconds: a save that keeps failing (no connection) does not hold the page
+    function waitThenGo() {
+      polls += 1;
+      if (polls < 200 && inFlight) { window.setTimeout(waitThenGo, 50); return; }
+      if (polls < 200 && dirty) { save(); window.setTimeout(waitThenGo, 50); return; }
+      go();
+    }
+    waitThenGo();
+  }, true);
+
   // "Add a row": copy the empty row and number it.
   Array.prototype.forEach.call(document.querySelectorAll(".lines"), function (part) {
     var button = part.querySelector(".add-line");
