@@ -81,6 +81,9 @@ def test_the_steering_group_sees_targets_charts_tables_and_pipeline(client, worl
     for svg in svgs:
         assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg and "aria-labelledby=" in svg
         assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+    # on a narrow screen each chart scrolls inside its own keyboard-reachable region, labelled by its heading
+    regions = re.findall(r'<div class="chart-scroll" role="region" tabindex="0" aria-labelledby="([^"]+)"><svg', html)
+    assert len(regions) == 2 and all(f'<h3 id="{heading}">' in html for heading in regions)
     assert "Applications received per month, Dialog A 2025" in html
     assert re.search(r"<th scope=\"row\">December</th>\s*<td class=\"num\">2</td>\s*<td class=\"num\">5</td>", html)
     # the tables
