@@ -23,8 +23,11 @@ ROLES = [role for role in ROLES if role in os.environ.get("POTTEN_BROWSER_ROLES"
 LANGUAGES = ["sv", "en"]
 # Not crawled: Django's own admin (its UI, not Potten's), logging out, and links that only switch language.
 SKIP_PREFIXES = ("/admin/", "/konto/logout/", "/i18n/")
+# Not HTML pages (files, data, feeds): fetched, not crawled.
 DOWNLOAD_NAMES = {"grants:decision_letter", "grants:attachment_download", "grants:indicators_export",
-                  "reviewers:summary_csv"}
+                  "reviewers:summary_csv", "catalogue:catalogue_json", "catalogue:catalogue_csv", "catalogue:feed",
+                  "catalogue:opendata_360", "workflows:my_data_json", "workflows:person_json",
+                  "workflows:case_diagram", "mfa_download_recovery_codes"}
 # A path with a query string (sorting, filters, pages) is visited in at most this many variants.
 MAX_QUERY_VARIANTS = 2
 
