@@ -29,7 +29,7 @@ REAUTHENTICATE = "/konto/reauthenticate/"
 STAFF = {
     "case_officer": (reverse("workflows:inbox"), reverse("workflows:case_list")),
     "secretary": (reverse("workflows:inbox"), reverse("grants:payments")),
-    "steering_group": (reverse("home"), reverse("grants:indicators")),
+    "steering_group": (reverse("grants:indicators"), reverse("grants:indicators")),  # the steering group lands on its dashboard
     "reviewer": (reverse("reviewers:home"), reverse("reviewers:home")),
     "admin": (reverse("grants:my_applications"), reverse("admin:index")),
 }

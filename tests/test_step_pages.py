@@ -367,8 +367,8 @@ def test_the_indicator_csv_in_swedish_excels_dialect(client, secretary, settings
     rows = [line.split(";") for line in body[1:].split("\r\n") if line]
     assert {len(row) for row in rows} == {5}
     by_label = {row[3]: row[4] for row in rows[1:]}
-    assert (by_label["Utbetalt belopp"], by_label["Deltagare: kvinnor (% om bara kvinnor och män räknas)"]) == ("34000", "55,0")
-    assert by_label["Inkomna ansökningar"] == "5"
+    assert (by_label["Utbetalt"], by_label["Deltagare: kvinnor (% om bara kvinnor och män räknas)"]) == ("34000", "55,0")
+    assert by_label["Inkomna ansökningar (alla, även avvisade och återtagna)"] == "5"
     assert all(row[:2] == ["Dialog A", "2025"] for row in rows[1:])
     # without the request, the CSV stays the machine-readable one (comma, dotted keys)
     plain = client.get("/indikatorer/dialog-a/2025.csv").content.decode()

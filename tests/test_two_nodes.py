@@ -18,6 +18,10 @@ import requests
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
@@ -128,6 +132,10 @@ def browser(node_url, user):
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        # as allauth records a login that passed the password and the second factor (staff must have both)
+        store[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password", "at": time.time()},
+                                                     {"method": "mfa", "at": time.time(), "type": "totp"}]
+        store[AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
         store.save()
     session = requests.Session()
     session.trust_env = False  # loopback: never through a proxy
