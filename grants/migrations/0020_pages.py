@@ -1,0 +1,7 @@
+# Reserved slot (filled by the branch that needs it; empty until then).
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("grants", "0019_indicators")]
+    operations = []
