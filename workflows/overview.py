@@ -20,12 +20,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from common.formatting import day, money
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
@@ -63,6 +65,9 @@ SORT_CHOICES = [
     ("title", _("Title, A to Z")),
     ("-title", _("Title, Z to A")),
 ]
+
+# The most calls the filter lists (those of one fund, newest first).
+CALL_CHOICES = 100
 
 ASSIGNEE_NONE = "none"
 ASSIGNEE_ME = "me"
@@ -161,6 +166,7 @@ class OverviewFilterForm(forms.Form):
                         help_text=_("Title, organisation or case number."))
     fund = forms.ModelChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
                                   empty_label=_("All funds"))
+    # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
     call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
                            queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
     stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
@@ -189,6 +195,31 @@ class OverviewFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
         ] + [(str(person.pk), str(person)) for person in task_holders()]
+        self._bound_call_choices()
+
+    def _raw_id(self, name):
+        value = self.data.get(name) if self.is_bound else None
+        return int(value) if value and str(value).isdigit() and len(str(value)) < 18 else None
+
+    def _bound_call_choices(self):
+        """The call list shows the calls of the chosen fund only (or of the chosen call's fund), newest first
+        and at most CALL_CHOICES of them, never every call of every fund and year: one small query. With no
+        fund chosen it offers "All calls" and says to choose a fund first. The chosen call is always shown."""
+        field = self.fields["call"]
+        fund, call = self._raw_id("fund"), self._raw_id("call")
+        calls = Call.objects.none()
+        if fund is not None:
+            calls = Call.objects.filter(fund_id=fund)
+        elif call is not None:
+            calls = Call.objects.filter(fund__call=call)
+        shown = list(calls.select_related("fund").only("title", "fund__name").order_by("-opens_at", "-pk")[
+            :CALL_CHOICES])
+        if call is not None and all(row.pk != call for row in shown):
+            shown += list(Call.objects.filter(pk=call).select_related("fund").only("title", "fund__name"))
+        field.widget.choices = [("", field.empty_label)] + [(row.pk, field.label_from_instance(row))
+                                                           for row in shown]
+        if fund is None and call is None:
+            field.help_text = _("Choose a fund and press Show to list its calls.")
 
     def filters(self) -> dict:
         """The values of the valid fields; a field with an error filters nothing."""
@@ -249,6 +280,13 @@ def _decorate(rows, user):
                              else None)
         row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
         row.days_in_stage = days_in_stage(row.status_changed_at, today=today)
+        # The row's texts written here once, not through template tags and filters cell by cell.
+        since = day(row.stage_since)
+        row.stage_since_title = gettext("In this stage since %(date)s") % {"date": since}
+        row.stage_since_text = ngettext(" day, since %(date)s", " days, since %(date)s",
+                                        row.days_in_stage) % {"date": since}
+        row.amount_text = money(row.requested_amount)
+        row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
         node = flow_node(row.open_task_ref) if row.open_task_ref else None
         row.open_step = (node.task_title or node.name) if node is not None else ""
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
@@ -310,10 +348,14 @@ def case_list(request):
     cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
-    paginator = Paginator(cases, PAGE_SIZE)
+    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), then its
+    # 50 rows are loaded with their joins by id.
+    paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    rows = _decorate(list(page.object_list), request.user)
+    ids = list(page.object_list)
+    loaded = base.in_bulk(ids) if ids else {}
+    rows = _decorate([loaded[pk] for pk in ids if pk in loaded], request.user)
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
         "form": form,

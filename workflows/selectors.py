@@ -38,9 +38,17 @@ def _task_rows():
         "owner", "process__applicationprocess__application__organisation").only(*TASK_ROW_FIELDS)
 
 
+def task_rows(ids) -> dict:
+    """{task id: the task with the columns a row shows} for tasks already chosen (a page of a list): looked
+    up by primary key alone, so the plan never depends on the list's filters."""
+    ids = list(ids)
+    return _task_rows().in_bulk(ids) if ids else {}
+
+
 def tasks_for_staff(*, user):
     """Open staff tasks: mine (claimed by me), the queue of my roles (unclaimed) and those my colleagues
-    took; each a queryset of the shown columns, oldest first (pages of them: workflows.views.inbox)."""
+    took; each a queryset of the shown columns, oldest first (pages of them: workflows.views.inbox). Counted
+    and paged from one partial index (workflows 0003: status, permission, created, id, owner)."""
     perms = list(user.get_all_permissions())
     base = _task_rows().filter(status__in=OPEN_STATUSES).exclude(owner_permission__isnull=True).exclude(
         owner_permission=""
