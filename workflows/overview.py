@@ -9,20 +9,18 @@ owner) from one query for the 50 rows, and the rest is done in Python.
 """
 
 from datetime import date
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -32,6 +30,7 @@ from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
+from workflows.selectors import flow_node
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -156,7 +155,22 @@ def stage_counts(queryset) -> dict:
 
 # -- the filter form --------------------------------------------------------------------------------
 
-class CallChoiceField(forms.ModelChoiceField):
+class LoadedChoiceField(forms.ModelChoiceField):
+    """A model choice whose rows are read once per form (`load`): the same rows render the options and
+    validate the value, with no second query; only a value outside them is looked up (one query)."""
+
+    def load(self, rows):
+        self.loaded = {str(row.pk): row for row in rows}
+        self.widget.choices = [("", self.empty_label)] + [(row.pk, self.label_from_instance(row)) for row in rows]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        row = getattr(self, "loaded", {}).get(str(value))
+        return row if row is not None else super().to_python(value)
+
+
+class CallChoiceField(LoadedChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.title} ({obj.fund.name})"
 
@@ -164,8 +178,8 @@ class CallChoiceField(forms.ModelChoiceField):
 class OverviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         help_text=_("Title, organisation or case number."))
-    fund = forms.ModelChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
-                                  empty_label=_("All funds"))
+    fund = LoadedChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
+                             empty_label=_("All funds"))
     # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
     call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
                            queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
@@ -195,6 +209,7 @@ class OverviewFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
         ] + [(str(person.pk), str(person)) for person in task_holders()]
+        self.fields["fund"].load(Fund.objects.only("name").order_by("name"))
         self._bound_call_choices()
 
     def _raw_id(self, name):
@@ -211,13 +226,12 @@ class OverviewFilterForm(forms.Form):
         if fund is not None:
             calls = Call.objects.filter(fund_id=fund)
         elif call is not None:
-            calls = Call.objects.filter(fund__call=call)
+            calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
         shown = list(calls.select_related("fund").only("title", "fund__name").order_by("-opens_at", "-pk")[
             :CALL_CHOICES])
         if call is not None and all(row.pk != call for row in shown):
             shown += list(Call.objects.filter(pk=call).select_related("fund").only("title", "fund__name"))
-        field.widget.choices = [("", field.empty_label)] + [(row.pk, field.label_from_instance(row))
-                                                           for row in shown]
+        field.load(shown)
         if fund is None and call is None:
             field.help_text = _("Choose a fund and press Show to list its calls.")
 
@@ -246,18 +260,6 @@ def task_holders():
 
 
 # -- the page ----------------------------------------------------------------------------------------
-
-@lru_cache(maxsize=128)
-def flow_node(ref):
-    """The flow node a task reference such as 'workflows/flows.ApplicationFlow.review' names (or the node
-    itself, as the task's field reads it)."""
-    if not isinstance(ref, str):
-        return ref
-    try:
-        return import_task_by_ref(ref)
-    except (ImportError, AttributeError, ValueError):
-        return None
-
 
 def days_in_stage(changed_at, *, today=None) -> int:
     today = today or timezone.now().astimezone(STOCKHOLM).date()
