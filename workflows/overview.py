@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -270,6 +271,7 @@ def _decorate(rows, user):
     """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python."""
     today = timezone.now().astimezone(STOCKHOLM).date()
     member_of = None
+    case_url, task_url = _url_for("workflows:case_detail"), _url_for("workflows:task")
     tasks = open_tasks(row.pk for row in rows)
     for row in rows:
         task = tasks.get(row.pk)
@@ -289,6 +291,13 @@ def _decorate(rows, user):
                                         row.days_in_stage) % {"date": since}
         row.amount_text = money(row.requested_amount)
         row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
+        row.submitted_iso = timezone.localtime(row.submitted_at).isoformat() if row.submitted_at else ""
+        row.label = str(row)
+        row.url = case_url(row.pk)
+        row.status_label = row.get_status_display()
+        row.organisation_name = row.organisation.name
+        row.call_title = row.call.title
+        row.fund_name = row.call.fund.name
         node = flow_node(row.open_task_ref) if row.open_task_ref else None
         row.open_step = (node.task_title or node.name) if node is not None else ""
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
@@ -300,7 +309,14 @@ def _decorate(rows, user):
             row.may_act = row.organisation_id in member_of
         else:
             row.may_act = user.has_perm(row.open_task_permission) and row.assignee_id in (None, user.pk)
+        row.task_url = task_url(row.open_task_pk) if row.may_act else ""
     return rows
+
+
+def _url_for(name):
+    """reverse(name, args=[pk]) for the rows of a page, reversed once (the pk is the path's last number)."""
+    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 COLUMNS = [
