@@ -12,13 +12,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from grants import charts
 from grants.excel_csv import to_excel_csv
-from grants.indicator_reports import (
-    CHARTS, chart_for, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
+from grants.indicators import charts
+from grants.indicators.compute import compute, compute_all, compute_many
+from grants.indicators.definitions import PIPELINE_STAGES, today
+from grants.indicators.exports import (
+    CHARTS, chart_for, fmt_int, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
-from grants.indicator_reports import fmt_int
-from grants.indicators import DRILL_DOWN, PIPELINE_STAGES, compute, compute_all, compute_many, today
+from grants.indicators.records import DRILL_DOWN
 from grants.models import Application, Fund, FundYear
 
 EXPORTS = {
