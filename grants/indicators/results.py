@@ -172,6 +172,8 @@ class Indicators:
     per_month: dict[str, list[int | None]]
     pipeline: dict[str, int]
     targets: dict[str, Target | ShareTarget] = field(default_factory=dict)
+    # False: only the targets and what they are made of (compute_many(detail=False), the dashboard's overview).
+    detail: bool = True
 
     @property
     def balance_minimum(self) -> int:
@@ -191,6 +193,8 @@ class Indicators:
 
     def as_json(self) -> dict:
         """The stable, documented shape (README, "Indicators")."""
+        if not self.detail:
+            raise ValueError("Indicators computed with detail=False hold the targets only.")
         def money(values):
             return {key: f"{value:.2f}" for key, value in values.items()}
 

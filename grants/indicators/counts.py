@@ -1,0 +1,138 @@
+"""The counts behind the indicators, per fund, each in one GROUP BY over all the funds asked for.
+
+Each function returns {fund id: figures}. The database groups the rows by a handful of small columns
+(the stage, a few yes/no flags, the month) and Python adds the groups up: one pass over the rows instead of
+one filtered aggregate per figure, which is what keeps 100,000 applications fast. The figures are exactly
+those of the definitions (`grants.indicators.definitions`): tests/test_indicator_scale.py checks them against
+a plain recomputation from the records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField, Case, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Sum, Value, When,
+)
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from grants.indicators.definitions import PIPELINE_STAGES, S, TRANSITIONS, Period, local_tz
+from grants.indicators.records import _in, _transition_q, collaboration_ids, status_at
+from grants.models import Application, Event
+
+OPEN_GRANTED = (S.GRANTED, S.REPORT_SUBMITTED)
+REPORT_DUE_STAGES = (S.GRANTED, S.REPORT_SUBMITTED, S.CARRIED_OUT)
+# The fields of `application_counts`, zero for a fund without applications.
+APPLICATION_FIELDS = ("received", "eligible", "drafts_open", "history_all", "history_submitted", "granted_open_due",
+                      "collaboration_open_due", "due_all", "due_reported")
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def empty_application_counts() -> dict:
+    return {**dict.fromkeys(APPLICATION_FIELDS, 0), "requested": Decimal("0"), "received_per_month": [0] * 12,
+            "pipeline": dict.fromkeys(PIPELINE_STAGES, 0)}
+
+
+def application_counts(fund_ids, period: Period, *, eligible: bool = True) -> dict[int, dict]:
+    """Received and requested (per month), the pipeline (the stage of every application) and the forecast's
+    inputs, in one query grouped by call, stage, month received and a few flags; with `eligible`, also the
+    applications received in the year that passed the ex-ante check by the as-of day.
+
+    As of a past day the stage is rebuilt from the audit trail and only the applications created by then count.
+    """
+    start, cutoff, known_by, as_of = period.start, period.cutoff, period.known_by, period.as_of
+    now = min(timezone.now(), cutoff)  # "now" as of that day
+    applications = Application.objects.filter(call__fund_id__in=fund_ids)
+    if period.reconstructs:
+        applications = applications.filter(created_at__lt=known_by).annotate(stage=status_at(known_by))
+    else:
+        applications = applications.annotate(stage=F("status"))
+    received = _in("submitted_at", start, cutoff)
+    flags = {
+        "month": Case(When(received, then=ExtractMonth("submitted_at", tzinfo=local_tz())), default=Value(0),
+                      output_field=IntegerField()),
+        "submitted_known": _flag(Q(submitted_at__lt=known_by)),
+        "due_in_year": _flag(Q(report_due_on__lte=date(period.year, 12, 31))),
+        "due_by": _flag(Q(report_due_on__lt=as_of)),
+        "partner": _flag(Q(stage__in=OPEN_GRANTED) & Q(pk__in=collaboration_ids())),
+    }
+    if eligible:  # passed the check: a status change from submitted to review recorded by the as-of day
+        passed = Event.objects.filter(application_id=OuterRef("pk"), to_status=S.REVIEW, from_status=S.SUBMITTED,
+                                      created_at__lt=known_by)
+        flags["passed"] = Case(When(received, then=Exists(passed)), default=Value(False), output_field=BooleanField())
+    call = ("call__fund_id", "call__opens_at", "call__closes_at")
+    rows = applications.annotate(**flags).values(*call, "stage", *flags).order_by().annotate(
+        n=Count("pk"), requested=Sum("requested_amount"))
+
+    result: dict[int, dict] = {}
+    for row in rows:
+        fund_id = row["call__fund_id"]
+        a = result.get(fund_id) or result.setdefault(fund_id, empty_application_counts())
+        n, stage, closes_at = row["n"], row["stage"], row["call__closes_at"]
+        if row["month"]:
+            a["received"] += n
+            a["received_per_month"][row["month"] - 1] += n
+            a["requested"] += row["requested"] or Decimal("0")
+            a["eligible"] += n if row.get("passed") else 0
+        if stage == S.DRAFT and closes_at > now and row["call__opens_at"] < period.year_end:
+            a["drafts_open"] += n
+        if closes_at <= now:
+            a["history_all"] += n
+            a["history_submitted"] += n if row["submitted_known"] else 0
+        if stage in OPEN_GRANTED and row["due_in_year"]:
+            a["granted_open_due"] += n
+            a["collaboration_open_due"] += n if row["partner"] else 0
+        if stage in REPORT_DUE_STAGES and row["due_by"]:
+            a["due_all"] += n
+            a["due_reported"] += n if stage != S.GRANTED else 0
+        if stage in a["pipeline"]:
+            a["pipeline"][stage] += n
+    return result
+
+
+def _transition_key():
+    """Expression: which of TRANSITIONS a status change is (each to_status belongs to at most one)."""
+    return Case(*[When(_transition_q(key), then=Value(key)) for key in TRANSITIONS], default=Value(""))
+
+
+def empty_status_changes() -> dict:
+    return {**dict.fromkeys(TRANSITIONS, 0), "collaboration_projects": 0, "granted_per_month": [0] * 12,
+            "carried_out_per_month": [0] * 12}
+
+
+def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS)) -> dict[int, dict]:
+    """The applications with each status change (TRANSITIONS) in the year, counted once per fund and key, and
+    once per month for granted and carried out; the collaboration projects among those carried out.
+
+    One query: the distinct (fund, key, application, month) of the year's status changes, read through the
+    index on (to_status, created_at); Python counts them (a few hundred rows per fund and year).
+    """
+    to_statuses = {TRANSITIONS[key][1] for key in keys}
+    rows = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
+                                 created_at__gte=period.start, created_at__lt=period.cutoff)
+            .annotate(key=_transition_key()).filter(key__in=keys)
+            .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
+                      partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids())))
+            .values_list("application__call__fund_id", "key", "application_id", "month", "partner")
+            .order_by().distinct())
+    apps: dict[tuple, set] = defaultdict(set)
+    for fund_id, key, application_id, month, partner in rows:
+        apps[fund_id, key].add(application_id)
+        if key in ("granted", "carried_out"):
+            apps[fund_id, key, month].add(application_id)
+        if partner:
+            apps[fund_id, "collaboration_projects"].add(application_id)
+    result: dict[int, dict] = {}
+    for (fund_id, key, *month), ids in apps.items():
+        counts = result.get(fund_id) or result.setdefault(fund_id, empty_status_changes())
+        if month:
+            counts[f"{key}_per_month"][month[0] - 1] = len(ids)
+        else:
+            counts[key] = len(ids)
+    return result
