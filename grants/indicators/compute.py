@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 
 from grants.indicators.counts import (
@@ -15,9 +17,9 @@ from grants.indicators.definitions import (
     DEFAULT_SUBMIT_RATE, SURVEY_TARGET, TARGET_FIELDS, TRANSITIONS, Period, cut_percent, share_of_year, today,
 )
 from grants.indicators.medians import _no_medians, median_days
-from grants.indicators.records import decisions_in_force, ledger_dated, transitioned
+from grants.indicators.records import ledger_dated, transitioned
 from grants.indicators.results import Indicators, ShareTarget, Target
-from grants.models import BudgetChange, Decision, FinalReport, Fund, FundYear, LedgerEntry, Repayment
+from grants.models import BudgetChange, FinalReport, Fund, FundYear, LedgerEntry, Repayment
 from grants.selectors import LEDGER_SUMS, money_figures
 
 
@@ -30,7 +32,32 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     out and collaboration counts, the forecast's inputs and the final reports; the other figures are left empty
     and `as_json` refuses such a result. The targets are the same either way (tested).
     """
-    funds = list(funds)
+    with planner_settings():
+        return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail)
+
+
+# What PostgreSQL's planner is told while the indicators are computed. Its default cost of a random read (4,
+# from spinning disks) makes it scan whole tables where the indicators read a few ranges of indexes whose pages
+# are in memory; more work_mem lets the GROUP BYs hash in memory instead of sorting on disk; JIT compilation
+# costs more than these queries take.
+PLANNER_SETTINGS = {"random_page_cost": "1.1", "work_mem": "32MB", "jit": "off"}
+
+
+@contextmanager
+def planner_settings():
+    """PLANNER_SETTINGS for the queries inside the block, on PostgreSQL: one query, SET LOCAL in a transaction
+    (no savepoint), so they end with it; inside an outer transaction they last until that one ends."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _name in PLANNER_SETTINGS),
+                           [item for pair in PLANNER_SETTINGS.items() for item in pair])
+        yield
+
+
+def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) -> dict[int, Indicators]:
     as_of = as_of or today()
     period = Period(year, as_of)
     start, cutoff, known_by = period.start, period.cutoff, period.known_by
@@ -45,16 +72,19 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
         return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
 
     # 1. Applications: received and requested, per month; the pipeline and the forecast's history.
-    apps = application_counts(fund_ids, period, eligible=detail)
+    apps = application_counts(fund_ids, period, detail=detail)
     # 2. The audit trail's status changes: the counts of the year and per month.
-    counts = status_changes(fund_ids, period, keys=tuple(TRANSITIONS) if detail else ("carried_out",))
-    # The applications (of these funds) granted, carried out and ended in the year.
-    moved = {key: transitioned(key, start, cutoff, funds=fund_ids) for key in ("granted", "carried_out", "ended")}
+    counts = (status_changes(fund_ids, period) if detail else
+              status_changes(fund_ids, period, keys=("carried_out",), amounts=False))
+    # The applications granted, carried out and ended in the year (subqueries over every fund, read through the
+    # index on the status changes; each outer query keeps the funds asked for).
+    moved = {key: transitioned(key, start, cutoff) for key in ("granted", "carried_out", "ended")}
 
     # 3. The approved final reports of the projects carried out in the year.
     total = F("participants_women") + F("participants_men") + F("participants_other")
     reports = grouped(
-        FinalReport.objects.filter(outcome=FinalReport.Outcome.APPROVED, application__in=moved["carried_out"]),
+        FinalReport.objects.filter(application__call__fund_id__in=fund_ids, outcome=FinalReport.Outcome.APPROVED,
+                                   application__in=moved["carried_out"]),
         "application__call__fund_id",
         women=Sum("participants_women", default=0), men=Sum("participants_men", default=0),
         other=Sum("participants_other", default=0), newcomers=Sum("participants_newcomers", default=0),
@@ -63,8 +93,8 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
         reports=Count("pk"), meeting=Count("pk", filter=Q(survey_share__gte=SURVEY_TARGET)),
         weighted=Sum(F("survey_share") * total, default=0),
     )
-    money = _money(funds, fund_ids, fund_years, period, moved) if detail else {}
-    # 8. Time per stage.
+    money = _money(funds, fund_ids, fund_years, period, moved, counts) if detail else {}
+    # 4. Time per stage.
     medians = median_days(fund_ids, start, cutoff) if detail else {}
 
     share = share_of_year(year, as_of)
@@ -134,24 +164,13 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     return result
 
 
-def _money(funds, fund_ids, fund_years, period: Period, moved) -> dict[int, dict]:
-    """Per fund: the amounts granted (in force as of the day), the year's paid and returned, the ended grants'
-    money and the fund year's budget block."""
+def _money(funds, fund_ids, fund_years, period: Period, moved, counts) -> dict[int, dict]:
+    """Per fund: the amounts granted (in force as of the day; from `counts`), the year's paid and returned, the
+    ended grants' money and the fund year's budget block."""
     known_by, as_of, year = period.known_by, period.as_of, period.year
 
     def grouped(queryset, key, **aggregates):
         return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
-
-    # 4. The grants in force as of the day, of the applications granted, carried out and ended in the year.
-    # Today the grants in force are simply the effective ones (a correction supersedes the decision it corrects).
-    in_force = (decisions_in_force(known_by) if period.reconstructs else Decision.objects.filter(
-        outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
-    granted = grouped(
-        in_force.filter(application__call__fund_id__in=fund_ids), "application__call__fund_id",
-        granted=Sum("amount", filter=Q(application__in=moved["granted"]), default=Decimal("0")),
-        granted_carried_out=Sum("amount", filter=Q(application__in=moved["carried_out"]), default=Decimal("0")),
-        granted_ended=Sum("amount", filter=Q(application__in=moved["ended"]), default=Decimal("0")),
-    )
 
     # 5. The ledger: the year's paid and returned (each entry by its own date), the ended grants' released
     #    money, and the balance of the fund year (everything recorded by the as-of day).
@@ -168,7 +187,8 @@ def _money(funds, fund_ids, fund_years, period: Period, moved) -> dict[int, dict
 
     # 6. What was claimed back from the grants ended in the year, and how much of it came back by the day.
     claims = grouped(
-        Repayment.objects.filter(application__in=moved["ended"], claimed_at__lt=known_by),
+        Repayment.objects.filter(application__call__fund_id__in=fund_ids, application__in=moved["ended"],
+                                 claimed_at__lt=known_by),
         "application__call__fund_id",
         claimed_back=Sum("amount", default=Decimal("0")),
         paid_back=Sum("amount", filter=Q(received_on__lte=as_of), default=Decimal("0")),
@@ -183,7 +203,9 @@ def _money(funds, fund_ids, fund_years, period: Period, moved) -> dict[int, dict
 
     result = {}
     for fund in funds:
-        g = granted.get(fund.pk) or dict.fromkeys(("granted", "granted_carried_out", "granted_ended"), Decimal("0"))
+        c = counts.get(fund.pk) or empty_status_changes()
+        g = {"granted": c["amount_granted"], "granted_carried_out": c["amount_granted_carried_out"],
+             "granted_ended": c["amount_granted_ended"]}
         entries = ledger.get(fund.pk) or {}
         year_money = money_figures(budget=Decimal("0"), **{kind: entries.get(f"year_{kind}") or Decimal("0")
                                                            for kind in LEDGER_SUMS})

@@ -14,14 +14,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField, Case, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Sum, Value, When,
+    BooleanField, Case, Count, DecimalField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum,
+    Value, When,
 )
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from grants.indicators.definitions import PIPELINE_STAGES, S, TRANSITIONS, Period, local_tz
-from grants.indicators.records import _in, _transition_q, collaboration_ids, status_at
-from grants.models import Application, Event
+from grants.indicators.records import _in, _transition_q, collaboration_ids, decisions_in_force, status_at
+from grants.models import Application, Decision, Event
 
 OPEN_GRANTED = (S.GRANTED, S.REPORT_SUBMITTED)
 REPORT_DUE_STAGES = (S.GRANTED, S.REPORT_SUBMITTED, S.CARRIED_OUT)
@@ -39,10 +40,10 @@ def empty_application_counts() -> dict:
             "pipeline": dict.fromkeys(PIPELINE_STAGES, 0)}
 
 
-def application_counts(fund_ids, period: Period, *, eligible: bool = True) -> dict[int, dict]:
-    """Received and requested (per month), the pipeline (the stage of every application) and the forecast's
-    inputs, in one query grouped by call, stage, month received and a few flags; with `eligible`, also the
-    applications received in the year that passed the ex-ante check by the as-of day.
+def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict[int, dict]:
+    """Received and requested, the pipeline (the stage of every application) and the forecast's inputs, in one
+    query grouped by call, stage and a few flags; with `detail`, received per month and the applications
+    received in the year that passed the ex-ante check by the as-of day (else received_per_month stays 0).
 
     As of a past day the stage is rebuilt from the audit trail and only the applications created by then count.
     """
@@ -55,16 +56,18 @@ def application_counts(fund_ids, period: Period, *, eligible: bool = True) -> di
         applications = applications.annotate(stage=F("status"))
     received = _in("submitted_at", start, cutoff)
     flags = {
-        "month": Case(When(received, then=ExtractMonth("submitted_at", tzinfo=local_tz())), default=Value(0),
-                      output_field=IntegerField()),
+        # 1–12: received in that month (Swedish time); 0: not received in the year. Without detail, 1: received.
+        "month": Case(When(received, then=ExtractMonth("submitted_at", tzinfo=local_tz()) if detail else Value(1)),
+                      default=Value(0), output_field=IntegerField()),
         "submitted_known": _flag(Q(submitted_at__lt=known_by)),
         "due_in_year": _flag(Q(report_due_on__lte=date(period.year, 12, 31))),
         "due_by": _flag(Q(report_due_on__lt=as_of)),
         "partner": _flag(Q(stage__in=OPEN_GRANTED) & Q(pk__in=collaboration_ids())),
     }
-    if eligible:  # passed the check: a status change from submitted to review recorded by the as-of day
+    if detail:  # passed the check: a status change from submitted to review recorded by the as-of day (never
+        # before the first submission, so never before the year's start for an application received in the year)
         passed = Event.objects.filter(application_id=OuterRef("pk"), to_status=S.REVIEW, from_status=S.SUBMITTED,
-                                      created_at__lt=known_by)
+                                      created_at__gte=start, created_at__lt=known_by)
         flags["passed"] = Case(When(received, then=Exists(passed)), default=Value(False), output_field=BooleanField())
     call = ("call__fund_id", "call__opens_at", "call__closes_at")
     rows = applications.annotate(**flags).values(*call, "stage", *flags).order_by().annotate(
@@ -77,7 +80,8 @@ def application_counts(fund_ids, period: Period, *, eligible: bool = True) -> di
         n, stage, closes_at = row["n"], row["stage"], row["call__closes_at"]
         if row["month"]:
             a["received"] += n
-            a["received_per_month"][row["month"] - 1] += n
+            if detail:
+                a["received_per_month"][row["month"] - 1] += n
             a["requested"] += row["requested"] or Decimal("0")
             a["eligible"] += n if row.get("passed") else 0
         if stage == S.DRAFT and closes_at > now and row["call__opens_at"] < period.year_end:
@@ -101,33 +105,50 @@ def _transition_key():
     return Case(*[When(_transition_q(key), then=Value(key)) for key in TRANSITIONS], default=Value(""))
 
 
+# The amount granted to the applications with these status changes in the year: key -> figure.
+AMOUNT_KEYS = {"granted": "amount_granted", "carried_out": "amount_granted_carried_out",
+               "ended": "amount_granted_ended"}
+
+
 def empty_status_changes() -> dict:
     return {**dict.fromkeys(TRANSITIONS, 0), "collaboration_projects": 0, "granted_per_month": [0] * 12,
-            "carried_out_per_month": [0] * 12}
+            "carried_out_per_month": [0] * 12, **dict.fromkeys(AMOUNT_KEYS.values(), Decimal("0"))}
 
 
-def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS)) -> dict[int, dict]:
+def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts: bool = True) -> dict[int, dict]:
     """The applications with each status change (TRANSITIONS) in the year, counted once per fund and key, and
-    once per month for granted and carried out; the collaboration projects among those carried out.
+    once per month for granted and carried out; the collaboration projects among those carried out; with
+    `amounts`, the amount granted (the grants in force as of the day) to those granted, carried out and ended.
 
     One query: the distinct (fund, key, application, month) of the year's status changes, read through the
     index on (to_status, created_at); Python counts them (a few hundred rows per fund and year).
     """
     to_statuses = {TRANSITIONS[key][1] for key in keys}
-    rows = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
-                                 created_at__gte=period.start, created_at__lt=period.cutoff)
-            .annotate(key=_transition_key()).filter(key__in=keys)
-            .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
-                      partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids())))
-            .values_list("application__call__fund_id", "key", "application_id", "month", "partner")
-            .order_by().distinct())
+    events = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
+                                   created_at__gte=period.start, created_at__lt=period.cutoff)
+              .annotate(key=_transition_key()).filter(key__in=keys)
+              .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
+                        partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids()))))
+    fields = ["application__call__fund_id", "key", "application_id", "month", "partner"]
+    if amounts:
+        # Today the grants in force are simply the effective ones (a correction supersedes the one it corrects).
+        in_force = (decisions_in_force(period.known_by) if period.reconstructs else Decision.objects.filter(
+            outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
+        granted = (in_force.filter(application_id=OuterRef("application_id")).order_by().values("application_id")
+                   .annotate(total=Sum("amount")).values("total"))
+        events = events.annotate(amount=Case(When(key__in=AMOUNT_KEYS, then=Subquery(granted)), default=Value(None),
+                                             output_field=DecimalField()))
+        fields.append("amount")
     apps: dict[tuple, set] = defaultdict(set)
-    for fund_id, key, application_id, month, partner in rows:
+    granted_to: dict[tuple, Decimal] = {}
+    for fund_id, key, application_id, month, partner, *amount in events.values_list(*fields).order_by().distinct():
         apps[fund_id, key].add(application_id)
         if key in ("granted", "carried_out"):
             apps[fund_id, key, month].add(application_id)
         if partner:
             apps[fund_id, "collaboration_projects"].add(application_id)
+        if amount and key in AMOUNT_KEYS:
+            granted_to[fund_id, key, application_id] = amount[0] or Decimal("0")
     result: dict[int, dict] = {}
     for (fund_id, key, *month), ids in apps.items():
         counts = result.get(fund_id) or result.setdefault(fund_id, empty_status_changes())
@@ -135,4 +156,6 @@ def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS)) -> dict
             counts[f"{key}_per_month"][month[0] - 1] = len(ids)
         else:
             counts[key] = len(ids)
+    for (fund_id, key, _application_id), amount in granted_to.items():
+        result[fund_id][AMOUNT_KEYS[key]] += amount
     return result

@@ -69,10 +69,14 @@ def dashboard(request):
     year = _year(request)
     as_of = _as_of(request)
     years = sorted(set(FundYear.objects.values_list("year", flat=True)) | {today().year}, reverse=True)
-    overview = compute_all(year, as_of=as_of)
+    # Every fund's targets (what the overview shows), then every figure of the fund shown in full.
+    overview = compute_all(year, as_of=as_of, detail=False)
     selected = next((ind for ind in overview if ind.fund.slug == request.GET.get("fund")), None)
     if selected is None and overview:
         selected = overview[0]
+    if selected is not None:
+        selected = compute_many([selected.fund], year, as_of=as_of,
+                                fund_years={selected.fund.pk: selected.fund_year})[selected.fund.pk]
     may_see_cases = request.user.has_perm("grants.view_all_applications")
     context = {
         "year": year, "years": years, "as_of": as_of, "overview": [(ind, target_rows(ind)) for ind in overview],
