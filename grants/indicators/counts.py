@@ -42,7 +42,7 @@ def empty_application_counts() -> dict:
 
 def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict[int, dict]:
     """Received and requested, the pipeline (the stage of every application) and the forecast's inputs, in one
-    query grouped by call, stage and a few flags; with `detail`, received per month and the applications
+    query grouped by fund, stage and a few yes/no flags; with `detail`, received per month and the applications
     received in the year that passed the ex-ante check by the as-of day (else received_per_month stays 0).
 
     As of a past day the stage is rebuilt from the audit trail and only the applications created by then count.
@@ -59,6 +59,8 @@ def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict
         # 1–12: received in that month (Swedish time); 0: not received in the year. Without detail, 1: received.
         "month": Case(When(received, then=ExtractMonth("submitted_at", tzinfo=local_tz()) if detail else Value(1)),
                       default=Value(0), output_field=IntegerField()),
+        "call_closed": _flag(Q(call__closes_at__lte=now)),
+        "call_open_for_drafts": _flag(Q(call__closes_at__gt=now, call__opens_at__lt=period.year_end)),
         "submitted_known": _flag(Q(submitted_at__lt=known_by)),
         "due_in_year": _flag(Q(report_due_on__lte=date(period.year, 12, 31))),
         "due_by": _flag(Q(report_due_on__lt=as_of)),
@@ -69,24 +71,23 @@ def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict
         passed = Event.objects.filter(application_id=OuterRef("pk"), to_status=S.REVIEW, from_status=S.SUBMITTED,
                                       created_at__gte=start, created_at__lt=known_by)
         flags["passed"] = Case(When(received, then=Exists(passed)), default=Value(False), output_field=BooleanField())
-    call = ("call__fund_id", "call__opens_at", "call__closes_at")
-    rows = applications.annotate(**flags).values(*call, "stage", *flags).order_by().annotate(
+    rows = applications.annotate(**flags).values("call__fund_id", "stage", *flags).order_by().annotate(
         n=Count("pk"), requested=Sum("requested_amount"))
 
     result: dict[int, dict] = {}
     for row in rows:
         fund_id = row["call__fund_id"]
         a = result.get(fund_id) or result.setdefault(fund_id, empty_application_counts())
-        n, stage, closes_at = row["n"], row["stage"], row["call__closes_at"]
+        n, stage = row["n"], row["stage"]
         if row["month"]:
             a["received"] += n
             if detail:
                 a["received_per_month"][row["month"] - 1] += n
             a["requested"] += row["requested"] or Decimal("0")
             a["eligible"] += n if row.get("passed") else 0
-        if stage == S.DRAFT and closes_at > now and row["call__opens_at"] < period.year_end:
+        if stage == S.DRAFT and row["call_open_for_drafts"]:
             a["drafts_open"] += n
-        if closes_at <= now:
+        if row["call_closed"]:
             a["history_all"] += n
             a["history_submitted"] += n if row["submitted_known"] else 0
         if stage in OPEN_GRANTED and row["due_in_year"]:
