@@ -255,10 +255,10 @@ def test_the_same_number_of_queries_for_1_and_10_funds(client):
     ten = measure()
     assert one == ten
     # A fixed handful: one GROUP BY per kind of record (+ one for the planner's settings on PostgreSQL); the
-    # overview of every fund's targets four of them.
+    # overview of every fund's targets three of them (fund years, applications, status changes).
     planner = connection.vendor == "postgresql"
-    assert one[0] <= 8 + planner and one[1] <= 8 + planner
-    assert one[4] <= 4 + planner
+    assert one[0] <= 7 + planner and one[1] <= 7 + planner
+    assert one[4] <= 3 + planner
     assert len(compute_all(2025, as_of=date(2025, 12, 31))) == 10
 
 

@@ -8,18 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Q, Sum
 
 from grants.indicators.counts import (
     application_counts, empty_application_counts, empty_status_changes, status_changes,
 )
 from grants.indicators.definitions import (
-    DEFAULT_SUBMIT_RATE, SURVEY_TARGET, TARGET_FIELDS, TRANSITIONS, Period, cut_percent, share_of_year, today,
+    DEFAULT_SUBMIT_RATE, TARGET_FIELDS, TRANSITIONS, Period, cut_percent, share_of_year, today,
 )
 from grants.indicators.medians import _no_medians, median_days
 from grants.indicators.records import ledger_dated, transitioned
 from grants.indicators.results import Indicators, ShareTarget, Target
-from grants.models import BudgetChange, FinalReport, Fund, FundYear, LedgerEntry, Repayment
+from grants.models import BudgetChange, Fund, FundYear, LedgerEntry, Repayment
 from grants.selectors import LEDGER_SUMS, money_figures
 
 
@@ -28,9 +28,9 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     """Every indicator of each fund in `year`, as of the end of `as_of` (default today), keyed by fund id.
 
     A fixed number of queries (one GROUP BY per kind of record), however many funds and applications. With
-    `detail=False` only what the targets need (the dashboard's overview of every fund): the received, carried
-    out and collaboration counts, the forecast's inputs and the final reports; the other figures are left empty
-    and `as_json` refuses such a result. The targets are the same either way (tested).
+    `detail=False` only what the targets need (the dashboard's overview of every fund, three queries): the
+    received, carried out and collaboration counts, the forecast's inputs and the final reports; the other
+    figures are left empty and `as_json` refuses such a result. The targets are the same either way (tested).
     """
     with planner_settings():
         return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail)
@@ -68,33 +68,15 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
         return {}
     upto_month = 0 if cutoff <= start else (12 if cutoff >= period.year_end else as_of.month)
 
-    def grouped(queryset, key, **aggregates):
-        return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
-
     # 1. Applications: received and requested, per month; the pipeline and the forecast's history.
     apps = application_counts(fund_ids, period, detail=detail)
-    # 2. The audit trail's status changes: the counts of the year and per month.
+    # 2. The audit trail's status changes: the counts of the year and per month, the amounts granted, and the
+    #    approved final reports of the projects carried out in the year.
     counts = (status_changes(fund_ids, period) if detail else
               status_changes(fund_ids, period, keys=("carried_out",), amounts=False))
-    # The applications granted, carried out and ended in the year (subqueries over every fund, read through the
-    # index on the status changes; each outer query keeps the funds asked for).
-    moved = {key: transitioned(key, start, cutoff) for key in ("granted", "carried_out", "ended")}
-
-    # 3. The approved final reports of the projects carried out in the year.
-    total = F("participants_women") + F("participants_men") + F("participants_other")
-    reports = grouped(
-        FinalReport.objects.filter(application__call__fund_id__in=fund_ids, outcome=FinalReport.Outcome.APPROVED,
-                                   application__in=moved["carried_out"]),
-        "application__call__fund_id",
-        women=Sum("participants_women", default=0), men=Sum("participants_men", default=0),
-        other=Sum("participants_other", default=0), newcomers=Sum("participants_newcomers", default=0),
-        established=Sum("participants_established", default=0),
-        trainers_women=Sum("trainers_women", default=0), trainers_men=Sum("trainers_men", default=0),
-        reports=Count("pk"), meeting=Count("pk", filter=Q(survey_share__gte=SURVEY_TARGET)),
-        weighted=Sum(F("survey_share") * total, default=0),
-    )
-    money = _money(funds, fund_ids, fund_years, period, moved, counts) if detail else {}
-    # 4. Time per stage.
+    # 3.–5. The money: the ledger, the repayments and the budget changes.
+    money = _money(funds, fund_ids, fund_years, period, counts) if detail else {}
+    # 6. Time per stage.
     medians = median_days(fund_ids, start, cutoff) if detail else {}
 
     share = share_of_year(year, as_of)
@@ -102,9 +84,7 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
     for fund in funds:
         a = apps.get(fund.pk) or empty_application_counts()
         c = counts.get(fund.pk) or empty_status_changes()
-        r = reports.get(fund.pk) or {key: 0 for key in ("women", "men", "other", "newcomers", "established",
-                                                          "trainers_women", "trainers_men", "reports", "meeting",
-                                                          "weighted")}
+        r = c["reports"]
         fund_year = fund_years.get(fund.pk)
         people = r["women"] + r["men"] + r["other"]
         survey_percent = cut_percent(r["weighted"], 100 * people)
@@ -164,15 +144,18 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
     return result
 
 
-def _money(funds, fund_ids, fund_years, period: Period, moved, counts) -> dict[int, dict]:
+def _money(funds, fund_ids, fund_years, period: Period, counts) -> dict[int, dict]:
     """Per fund: the amounts granted (in force as of the day; from `counts`), the year's paid and returned, the
     ended grants' money and the fund year's budget block."""
     known_by, as_of, year = period.known_by, period.as_of, period.year
+    # The grants ended in the year (a subquery over every fund, read through the index on the status changes;
+    # the outer queries keep the funds asked for).
+    ended = transitioned("ended", period.start, period.cutoff)
 
     def grouped(queryset, key, **aggregates):
         return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
 
-    # 5. The ledger: the year's paid and returned (each entry by its own date), the ended grants' released
+    # 3. The ledger: the year's paid and returned (each entry by its own date), the ended grants' released
     #    money, and the balance of the fund year (everything recorded by the as-of day).
     dated = ledger_dated(period)
     recorded = Q(created_at__lt=known_by)
@@ -182,19 +165,19 @@ def _money(funds, fund_ids, fund_years, period: Period, moved, counts) -> dict[i
         **{f"year_{kind}": LEDGER_SUMS[kind](dated[kind]) for kind in LEDGER_SUMS},
         **{f"budget_{kind}": LEDGER_SUMS[kind](this_year & recorded) for kind in LEDGER_SUMS},
         ended_released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE, note="close",
-                                              application__in=moved["ended"]), default=Decimal("0")),
+                                              application__in=ended), default=Decimal("0")),
     )
 
-    # 6. What was claimed back from the grants ended in the year, and how much of it came back by the day.
+    # 4. What was claimed back from the grants ended in the year, and how much of it came back by the day.
     claims = grouped(
-        Repayment.objects.filter(application__call__fund_id__in=fund_ids, application__in=moved["ended"],
+        Repayment.objects.filter(application__call__fund_id__in=fund_ids, application__in=ended,
                                  claimed_at__lt=known_by),
         "application__call__fund_id",
         claimed_back=Sum("amount", default=Decimal("0")),
         paid_back=Sum("amount", filter=Q(received_on__lte=as_of), default=Decimal("0")),
     )
 
-    # 7. The budgets as of the day: a later change is undone with its "previous budget".
+    # 5. The budgets as of the day: a later change is undone with its "previous budget".
     budgets = {fy.pk: fy.budget for fy in fund_years.values()}
     if period.reconstructs and budgets:
         for change in (BudgetChange.objects.filter(fund_year_id__in=list(budgets), changed_at__gte=known_by)

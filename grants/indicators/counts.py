@@ -14,15 +14,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField, Case, Count, DecimalField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum,
-    Value, When,
+    BooleanField, Case, Count, DecimalField, Exists, ExpressionWrapper, F, FilteredRelation, IntegerField, OuterRef, Q,
+    Subquery, Sum, Value, When,
 )
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from grants.indicators.definitions import PIPELINE_STAGES, S, TRANSITIONS, Period, local_tz
+from grants.indicators.definitions import PIPELINE_STAGES, S, SURVEY_TARGET, TRANSITIONS, Period, local_tz
 from grants.indicators.records import _in, _transition_q, collaboration_ids, decisions_in_force, status_at
-from grants.models import Application, Decision, Event
+from grants.models import Application, Decision, Event, FinalReport
 
 OPEN_GRANTED = (S.GRANTED, S.REPORT_SUBMITTED)
 REPORT_DUE_STAGES = (S.GRANTED, S.REPORT_SUBMITTED, S.CARRIED_OUT)
@@ -109,28 +109,38 @@ def _transition_key():
 # The amount granted to the applications with these status changes in the year: key -> figure.
 AMOUNT_KEYS = {"granted": "amount_granted", "carried_out": "amount_granted_carried_out",
                "ended": "amount_granted_ended"}
+# The approved final reports of the applications carried out in the year: figure -> FinalReport field.
+REPORT_SUMS = {"women": "participants_women", "men": "participants_men", "other": "participants_other",
+               "newcomers": "participants_newcomers", "established": "participants_established",
+               "trainers_women": "trainers_women", "trainers_men": "trainers_men"}
 
 
 def empty_status_changes() -> dict:
     return {**dict.fromkeys(TRANSITIONS, 0), "collaboration_projects": 0, "granted_per_month": [0] * 12,
-            "carried_out_per_month": [0] * 12, **dict.fromkeys(AMOUNT_KEYS.values(), Decimal("0"))}
+            "carried_out_per_month": [0] * 12, **dict.fromkeys(AMOUNT_KEYS.values(), Decimal("0")),
+            "reports": {**dict.fromkeys(REPORT_SUMS, 0), "reports": 0, "meeting": 0, "weighted": 0}}
 
 
 def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts: bool = True) -> dict[int, dict]:
     """The applications with each status change (TRANSITIONS) in the year, counted once per fund and key, and
-    once per month for granted and carried out; the collaboration projects among those carried out; with
-    `amounts`, the amount granted (the grants in force as of the day) to those granted, carried out and ended.
+    once per month for granted and carried out; the collaboration projects among those carried out and the
+    sums of their approved final reports; with `amounts`, the amount granted (the grants in force as of the
+    day) to those granted, carried out and ended.
 
     One query: the distinct (fund, key, application, month) of the year's status changes, read through the
-    index on (to_status, created_at); Python counts them (a few hundred rows per fund and year).
+    index on (to_status, created_at), each with its application's approved final reports; Python counts them (a
+    few hundred rows per fund and year).
     """
     to_statuses = {TRANSITIONS[key][1] for key in keys}
     events = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
                                    created_at__gte=period.start, created_at__lt=period.cutoff)
               .annotate(key=_transition_key()).filter(key__in=keys)
               .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
-                        partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids()))))
-    fields = ["application__call__fund_id", "key", "application_id", "month", "partner"]
+                        partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids())),
+                        report=FilteredRelation("application__final_reports", condition=Q(
+                            application__final_reports__outcome=FinalReport.Outcome.APPROVED))))
+    report_fields = ["report__pk", "report__survey_share", *(f"report__{name}" for name in REPORT_SUMS.values())]
+    fields = ["application__call__fund_id", "key", "application_id", "month", "partner", *report_fields]
     if amounts:
         # Today the grants in force are simply the effective ones (a correction supersedes the one it corrects).
         in_force = (decisions_in_force(period.known_by) if period.reconstructs else Decision.objects.filter(
@@ -142,14 +152,18 @@ def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts
         fields.append("amount")
     apps: dict[tuple, set] = defaultdict(set)
     granted_to: dict[tuple, Decimal] = {}
-    for fund_id, key, application_id, month, partner, *amount in events.values_list(*fields).order_by().distinct():
+    reports: dict[tuple, tuple] = {}
+    for fund_id, key, application_id, month, partner, report_id, survey_share, *rest in (
+            events.values_list(*fields).order_by().distinct()):
         apps[fund_id, key].add(application_id)
         if key in ("granted", "carried_out"):
             apps[fund_id, key, month].add(application_id)
         if partner:
             apps[fund_id, "collaboration_projects"].add(application_id)
-        if amount and key in AMOUNT_KEYS:
-            granted_to[fund_id, key, application_id] = amount[0] or Decimal("0")
+        if key == "carried_out" and report_id is not None:
+            reports[fund_id, report_id] = (survey_share, rest[:len(REPORT_SUMS)])
+        if amounts and key in AMOUNT_KEYS:
+            granted_to[fund_id, key, application_id] = rest[len(REPORT_SUMS)] or Decimal("0")
     result: dict[int, dict] = {}
     for (fund_id, key, *month), ids in apps.items():
         counts = result.get(fund_id) or result.setdefault(fund_id, empty_status_changes())
@@ -159,4 +173,12 @@ def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts
             counts[key] = len(ids)
     for (fund_id, key, _application_id), amount in granted_to.items():
         result[fund_id][AMOUNT_KEYS[key]] += amount
+    for (fund_id, _report_id), (survey_share, values) in reports.items():
+        sums = result[fund_id]["reports"]
+        for name, value in zip(REPORT_SUMS, values):
+            sums[name] += value
+        sums["reports"] += 1
+        sums["meeting"] += survey_share >= SURVEY_TARGET
+        figures = dict(zip(REPORT_SUMS, values))
+        sums["weighted"] += survey_share * (figures["women"] + figures["men"] + figures["other"])
     return result
