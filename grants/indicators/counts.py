@@ -64,7 +64,7 @@ def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict
         "submitted_known": _flag(Q(submitted_at__lt=known_by)),
         "due_in_year": _flag(Q(report_due_on__lte=date(period.year, 12, 31))),
         "due_by": _flag(Q(report_due_on__lt=as_of)),
-        "partner": _flag(Q(stage__in=OPEN_GRANTED) & Q(pk__in=collaboration_ids())),
+        "partner": _flag(Q(pk__in=collaboration_ids())),  # (not on the stage: as of a past day, that is a subquery)
     }
     if detail:  # passed the check: a status change from submitted to review recorded by the as-of day (never
         # before the first submission, so never before the year's start for an application received in the year)
