@@ -169,7 +169,7 @@ def behind_warning_send(day=None) -> int:
     if not people:
         return 0
     queued = 0
-    for ind in compute_all(day.year, as_of=day):
+    for ind in compute_all(day.year, as_of=day, detail=False):  # the targets only
         for key, target in ind.targets.items():
             if target.status != "behind":
                 continue
