@@ -89,6 +89,7 @@ def page_plan():
         ("fund budget", secretary, reverse("grants:fund_budget", args=[fund_year.pk])),
         ("indicators, all funds", steering, reverse("grants:indicators") + f"?year={year}"),
         ("indicators, one fund", steering, reverse("grants:indicators") + f"?fund={fund.slug}&year={year}"),
+        ("indicators, one fund-year", steering, reverse("grants:indicators_export", args=[fund.slug, year, "json"])),
         ("export CSV", steering, reverse("grants:indicators_export", args=[fund.slug, year, "csv"])),
         ("export XLSX", steering, reverse("grants:indicators_export", args=[fund.slug, year, "xlsx"])),
         ("export PDF", steering, reverse("grants:indicators_export", args=[fund.slug, year, "pdf"])),

@@ -318,7 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     "digest": {"task": "notifications.tasks.digest_send", "schedule": 3600.0},
     "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
 }
-# Indicator mails (grants/indicator_mail.py): daily at 07:00; each mail goes at most once per period.
+# Indicator mails (grants/indicators/mail.py): daily at 07:00; each mail goes at most once per period.
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE |= {

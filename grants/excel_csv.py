@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from common.formatting import excel_cell
-from grants.indicator_reports import sections
+from grants.indicators.exports import sections
 
 
 def to_excel_csv(ind) -> str:

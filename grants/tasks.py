@@ -11,11 +11,11 @@ def attachments_sweep() -> int:
     return len(attachment_orphans_delete(older_than=timedelta(hours=1), dry_run=False))
 
 
-# Indicator mails (grants/indicator_mail.py). Beat runs each daily; each mail goes at most once per period.
+# Indicator mails (grants/indicators/mail.py). Beat runs each daily; each mail goes at most once per period.
 @shared_task
 def indicators_monthly_status(day: str | None = None) -> int:
     """Beat, daily: the steering group's monthly status, on the first working day of February–December."""
-    from grants.indicator_mail import monthly_status_send
+    from grants.indicators.mail import monthly_status_send
 
     return monthly_status_send(day)
 
@@ -23,7 +23,7 @@ def indicators_monthly_status(day: str | None = None) -> int:
 @shared_task
 def indicators_yearly_report(day: str | None = None) -> int:
     """Beat, daily: the previous year's report with its PDF, on the first working day of January."""
-    from grants.indicator_mail import yearly_report_send
+    from grants.indicators.mail import yearly_report_send
 
     return yearly_report_send(day)
 
@@ -31,7 +31,7 @@ def indicators_yearly_report(day: str | None = None) -> int:
 @shared_task
 def indicators_behind_warning(day: str | None = None) -> int:
     """Beat, daily: warn the staff when a target of the year falls behind (once per target and month)."""
-    from grants.indicator_mail import behind_warning_send
+    from grants.indicators.mail import behind_warning_send
 
     return behind_warning_send(day)
 

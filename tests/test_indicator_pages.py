@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from grants import tasks
-from grants.indicator_mail import first_working_day, is_working_day, swedish_holidays
-from grants.indicator_reports import to_pdf, to_xlsx
+from grants.indicators.exports import to_pdf, to_xlsx
+from grants.indicators.mail import first_working_day, is_working_day, swedish_holidays
 from grants.indicators import compute
 from notifications.models import OutboxMessage
 from tests.factories import MembershipFactory, UserFactory

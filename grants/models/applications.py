@@ -160,6 +160,12 @@ class Application(models.Model):
             ("approve_final_report", _("Can approve final reports")),
             ("view_indicators", _("Can see indicators and reports")),
         ]
+        indexes = [
+            # The indicators' count of every application per call and stage (grants/indicators/counts.py), read
+            # from the index alone on PostgreSQL.
+            models.Index(fields=["call", "status", "submitted_at", "report_due_on", "requested_amount", "id"],
+                         name="application_indicator_counts"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),

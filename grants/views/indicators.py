@@ -12,13 +12,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from grants import charts
 from grants.excel_csv import to_excel_csv
-from grants.indicator_reports import (
-    CHARTS, chart_for, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
+from grants.indicators import charts
+from grants.indicators.compute import compute, compute_all, compute_many
+from grants.indicators.definitions import PIPELINE_STAGES, today
+from grants.indicators.exports import (
+    CHARTS, chart_for, fmt_int, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
-from grants.indicator_reports import fmt_int
-from grants.indicators import DRILL_DOWN, PIPELINE_STAGES, compute, compute_all, compute_many, today
+from grants.indicators.records import DRILL_DOWN
 from grants.models import Application, Fund, FundYear
 
 EXPORTS = {
@@ -68,10 +69,14 @@ def dashboard(request):
     year = _year(request)
     as_of = _as_of(request)
     years = sorted(set(FundYear.objects.values_list("year", flat=True)) | {today().year}, reverse=True)
-    overview = compute_all(year, as_of=as_of)
+    # Every fund's targets (what the overview shows), then every figure of the fund shown in full.
+    overview = compute_all(year, as_of=as_of, detail=False)
     selected = next((ind for ind in overview if ind.fund.slug == request.GET.get("fund")), None)
     if selected is None and overview:
         selected = overview[0]
+    if selected is not None:
+        selected = compute_many([selected.fund], year, as_of=as_of,
+                                fund_years={selected.fund.pk: selected.fund_year})[selected.fund.pk]
     may_see_cases = request.user.has_perm("grants.view_all_applications")
     context = {
         "year": year, "years": years, "as_of": as_of, "overview": [(ind, target_rows(ind)) for ind in overview],

@@ -9,8 +9,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.indicator_reports import to_csv
-from grants.indicators import compute
+from grants.indicators.compute import compute
+from grants.indicators.exports import to_csv
 from grants.models import Fund
 
 

@@ -24,7 +24,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from accounts import roles
-from grants.indicators import compute_all, today
+from grants.indicators.compute import compute_all
+from grants.indicators.definitions import today
+from grants.indicators.exports import target_rows, to_pdf
 
 KIND_MONTHLY = "indicators_monthly"
 KIND_YEARLY = "indicators_yearly"
@@ -88,8 +90,6 @@ def _people(*role_names):
 
 def _summary(indicators) -> list[dict]:
     """Plain data for the mail templates (rendered in each recipient's language)."""
-    from grants.indicator_reports import target_rows
-
     return [{"fund": ind.fund.name, "slug": ind.fund.slug, "applications": ind.applications, "amounts": ind.amounts,
              "targets": target_rows(ind)} for ind in indicators]
 
@@ -137,8 +137,6 @@ def previous_year(year: int) -> dict:
 
 def yearly_report_store(year: int) -> str:
     """The stored PDF of `year` (made the first time; what was mailed is kept). Returns its storage name."""
-    from grants.indicator_reports import to_pdf
-
     name = yearly_report_name(year)
     if not default_storage.exists(name):
         pdf = to_pdf(compute_all(year, as_of=date(year, 12, 31)), year=year, previous=previous_year(year))
@@ -171,7 +169,7 @@ def behind_warning_send(day=None) -> int:
     if not people:
         return 0
     queued = 0
-    for ind in compute_all(day.year, as_of=day):
+    for ind in compute_all(day.year, as_of=day, detail=False):  # the targets only
         for key, target in ind.targets.items():
             if target.status != "behind":
                 continue

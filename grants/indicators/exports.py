@@ -19,11 +19,39 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from common.formatting import money
-from grants import charts
-from grants.indicators import (
+from grants.indicators import charts
+from grants.indicators.definitions import (
     AMOUNT_LABELS, APPLICATION_LABELS, BUDGET_LABELS, ENDED_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS,
-    STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, Indicators, csv_rows, days_in_month,
+    STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, days_in_month,
 )
+from grants.indicators.results import Indicators
+
+
+# -- flat figures for CSV, Excel and the PDF -------------------------------------------------------------
+
+def flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """The JSON shape as (dotted key, value) rows, in order: what the CSV export prints."""
+    rows = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += flatten(value, f"{dotted}.")
+        else:
+            rows.append((dotted, value))
+    return rows
+
+
+def csv_rows(indicators: Indicators) -> list[list]:
+    """Header and one row per figure: fund, year, indicator (the JSON's dotted key), value."""
+    data = indicators.as_json()
+    rows = [["fund", "year", "indicator", "value"]]
+    for key, value in flatten({k: v for k, v in data.items() if k not in ("fund", "year")}):
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
+            value = ""
+        rows.append([data["fund"], data["year"], key, value])
+    return rows
 
 
 # -- formatting ------------------------------------------------------------------------------------------

@@ -1,0 +1,229 @@
+"""Every indicator of any number of funds for a year, from the records (the definitions are in
+`grants.indicators.definitions`)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+
+from grants.indicators.counts import (
+    application_counts, empty_application_counts, empty_status_changes, status_changes,
+)
+from grants.indicators.definitions import (
+    DEFAULT_SUBMIT_RATE, TARGET_FIELDS, TRANSITIONS, Period, cut_percent, share_of_year, today,
+)
+from grants.indicators.medians import _no_medians, median_days
+from grants.indicators.records import ledger_dated, transitioned
+from grants.indicators.results import Indicators, ShareTarget, Target
+from grants.models import BudgetChange, Fund, FundYear, LedgerEntry, Repayment
+from grants.selectors import LEDGER_SUMS, money_figures
+
+
+def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dict | None = None,
+                 detail: bool = True) -> dict[int, Indicators]:
+    """Every indicator of each fund in `year`, as of the end of `as_of` (default today), keyed by fund id.
+
+    A fixed number of queries (one GROUP BY per kind of record), however many funds and applications. With
+    `detail=False` only what the targets need (the dashboard's overview of every fund, three queries): the
+    received, carried out and collaboration counts, the forecast's inputs and the final reports; the other
+    figures are left empty and `as_json` refuses such a result. The targets are the same either way (tested).
+    """
+    with planner_settings():
+        return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail)
+
+
+# What PostgreSQL's planner is told while the indicators are computed. Its default cost of a random read (4,
+# from spinning disks) makes it scan whole tables where the indicators read a few ranges of indexes whose pages
+# are in memory; more work_mem lets the GROUP BYs hash in memory instead of sorting on disk; JIT compilation
+# costs more than these queries take.
+PLANNER_SETTINGS = {"random_page_cost": "1.1", "work_mem": "32MB", "jit": "off"}
+
+
+@contextmanager
+def planner_settings():
+    """PLANNER_SETTINGS for the queries inside the block, on PostgreSQL: one query, SET LOCAL in a transaction
+    (no savepoint), so they end with it; inside an outer transaction they last until that one ends."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _name in PLANNER_SETTINGS),
+                           [item for pair in PLANNER_SETTINGS.items() for item in pair])
+        yield
+
+
+def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) -> dict[int, Indicators]:
+    as_of = as_of or today()
+    period = Period(year, as_of)
+    start, cutoff, known_by = period.start, period.cutoff, period.known_by
+    fund_ids = [f.pk for f in funds]
+    if fund_years is None:
+        fund_years = {fy.fund_id: fy for fy in FundYear.objects.filter(year=year, fund_id__in=fund_ids)}
+    if not funds:
+        return {}
+    upto_month = 0 if cutoff <= start else (12 if cutoff >= period.year_end else as_of.month)
+
+    # 1. Applications: received and requested, per month; the pipeline and the forecast's history.
+    apps = application_counts(fund_ids, period, detail=detail)
+    # 2. The audit trail's status changes: the counts of the year and per month, the amounts granted, and the
+    #    approved final reports of the projects carried out in the year.
+    counts = (status_changes(fund_ids, period) if detail else
+              status_changes(fund_ids, period, keys=("carried_out",), amounts=False))
+    # 3.–5. The money: the ledger, the repayments and the budget changes.
+    money = _money(funds, fund_ids, fund_years, period, counts) if detail else {}
+    # 6. Time per stage.
+    medians = median_days(fund_ids, start, cutoff) if detail else {}
+
+    share = share_of_year(year, as_of)
+    result = {}
+    for fund in funds:
+        a = apps.get(fund.pk) or empty_application_counts()
+        c = counts.get(fund.pk) or empty_status_changes()
+        r = c["reports"]
+        fund_year = fund_years.get(fund.pk)
+        people = r["women"] + r["men"] + r["other"]
+        survey_percent = cut_percent(r["weighted"], 100 * people)
+        submit_rate = (a["history_submitted"] / a["history_all"]) if a["history_all"] else DEFAULT_SUBMIT_RATE
+        completion_rate = (a["due_reported"] / a["due_all"]) if a["due_all"] else 1.0
+        ind = Indicators(
+            fund=fund, year=year, as_of=as_of, fund_year=fund_year,
+            applications={"received": a["received"], "eligible": a["eligible"],
+                          **{key: c[key] for key in TRANSITIONS if key != "ended"},
+                          "collaboration_projects": c["collaboration_projects"], "ended": c["ended"]},
+            amounts={}, ended={}, budget=None,
+            participants={"women": r["women"], "men": r["men"], "other": r["other"], "total": people,
+                          "newcomers": r["newcomers"], "established": r["established"]},
+            trainers={"women": r["trainers_women"], "men": r["trainers_men"]},
+            survey={"reports": r["reports"], "participants": people, "percent": survey_percent,
+                    "projects_meeting_target": r["meeting"],
+                    "projects_percent": round(100 * r["meeting"] / r["reports"], 1) if r["reports"] else None},
+            median_days=medians.get(fund.pk) or _no_medians(),
+            per_month={
+                "received": [n if m <= upto_month else None for m, n in enumerate(a["received_per_month"], 1)],
+                "granted": [n if m <= upto_month else None for m, n in enumerate(c["granted_per_month"], 1)],
+                "carried_out": [n if m <= upto_month else None
+                                for m, n in enumerate(c["carried_out_per_month"], 1)],
+            },
+            pipeline=dict(a["pipeline"]),
+            detail=detail,
+        )
+        if detail:
+            ind.amounts = {"requested": a["requested"], **money[fund.pk]["amounts"]}
+            ind.ended = {"grants": c["ended"], **money[fund.pk]["ended"]}
+            ind.budget = money[fund.pk]["budget"]
+
+        def target(key):
+            return getattr(fund_year, TARGET_FIELDS[key]) if fund_year else 0
+
+        pb, tb = ind.participant_balance, ind.trainer_balance
+        survey_met = None if not people else r["weighted"] >= target("survey_participants") * people
+        ind.targets = {
+            "applications": Target(
+                key="applications", target=target("applications"), actual=ind.applications["received"],
+                share=share, pipeline=a["drafts_open"] * submit_rate, rate=submit_rate),
+            "carried_out": Target(
+                key="carried_out", target=target("carried_out"), actual=ind.applications["carried_out"],
+                share=share, pipeline=a["granted_open_due"] * completion_rate, rate=completion_rate),
+            "collaboration_projects": Target(
+                key="collaboration_projects", target=target("collaboration_projects"),
+                actual=ind.applications["collaboration_projects"], share=share,
+                pipeline=a["collaboration_open_due"] * completion_rate, rate=completion_rate),
+            "participants_balance": ShareTarget(key="participants_balance", target=target("participants_balance"),
+                                                actual=pb.smaller_percent, actual_met=pb.met),
+            "trainers_balance": ShareTarget(key="trainers_balance", target=target("trainers_balance"),
+                                            actual=tb.smaller_percent, actual_met=tb.met),
+            "survey_participants": ShareTarget(key="survey_participants", target=target("survey_participants"),
+                                               actual=survey_percent, actual_met=survey_met),
+        }
+        result[fund.pk] = ind
+    return result
+
+
+def _money(funds, fund_ids, fund_years, period: Period, counts) -> dict[int, dict]:
+    """Per fund: the amounts granted (in force as of the day; from `counts`), the year's paid and returned, the
+    ended grants' money and the fund year's budget block."""
+    known_by, as_of, year = period.known_by, period.as_of, period.year
+    # The grants ended in the year (a subquery over every fund, read through the index on the status changes;
+    # the outer queries keep the funds asked for).
+    ended = transitioned("ended", period.start, period.cutoff)
+
+    def grouped(queryset, key, **aggregates):
+        return {row.pop(key): row for row in queryset.values(key).order_by(key).annotate(**aggregates)}
+
+    # 3. The ledger: the year's paid and returned (each entry by its own date), the ended grants' released
+    #    money, and the balance of the fund year (everything recorded by the as-of day).
+    dated = ledger_dated(period)
+    recorded = Q(created_at__lt=known_by)
+    this_year = Q(fund_year__year=year)
+    ledger = grouped(
+        LedgerEntry.objects.filter(fund_year__fund_id__in=fund_ids, created_at__lt=known_by), "fund_year__fund_id",
+        **{f"year_{kind}": LEDGER_SUMS[kind](dated[kind]) for kind in LEDGER_SUMS},
+        **{f"budget_{kind}": LEDGER_SUMS[kind](this_year & recorded) for kind in LEDGER_SUMS},
+        ended_released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE, note="close",
+                                              application__in=ended), default=Decimal("0")),
+    )
+
+    # 4. What was claimed back from the grants ended in the year, and how much of it came back by the day.
+    claims = grouped(
+        Repayment.objects.filter(application__call__fund_id__in=fund_ids, application__in=ended,
+                                 claimed_at__lt=known_by),
+        "application__call__fund_id",
+        claimed_back=Sum("amount", default=Decimal("0")),
+        paid_back=Sum("amount", filter=Q(received_on__lte=as_of), default=Decimal("0")),
+    )
+
+    # 5. The budgets as of the day: a later change is undone with its "previous budget".
+    budgets = {fy.pk: fy.budget for fy in fund_years.values()}
+    if period.reconstructs and budgets:
+        for change in (BudgetChange.objects.filter(fund_year_id__in=list(budgets), changed_at__gte=known_by)
+                       .order_by("-changed_at", "-pk").values("fund_year_id", "previous_budget")):
+            budgets[change["fund_year_id"]] = change["previous_budget"]  # the earliest one wins: written last
+
+    result = {}
+    for fund in funds:
+        c = counts.get(fund.pk) or empty_status_changes()
+        g = {"granted": c["amount_granted"], "granted_carried_out": c["amount_granted_carried_out"],
+             "granted_ended": c["amount_granted_ended"]}
+        entries = ledger.get(fund.pk) or {}
+        year_money = money_figures(budget=Decimal("0"), **{kind: entries.get(f"year_{kind}") or Decimal("0")
+                                                           for kind in LEDGER_SUMS})
+        fund_year = fund_years.get(fund.pk)
+        budget = None
+        if fund_year is not None:
+            budget = money_figures(budget=budgets[fund_year.pk],
+                                   **{kind: entries.get(f"budget_{kind}") or Decimal("0") for kind in LEDGER_SUMS})
+        result[fund.pk] = {
+            "amounts": {"granted": g["granted"], "granted_carried_out": g["granted_carried_out"],
+                        "granted_ended": g["granted_ended"], "paid": year_money["paid"],
+                        "returned": year_money["returned"]},
+            "ended": {"granted": g["granted_ended"], "released": entries.get("ended_released") or Decimal("0"),
+                      **(claims.get(fund.pk) or {"claimed_back": Decimal("0"), "paid_back": Decimal("0")})},
+            "budget": budget,
+        }
+    return result
+
+
+def compute(fund: Fund, year: int, *, as_of: date | None = None, fund_year: FundYear | None = None,
+            fund_year_known: bool = False) -> Indicators:
+    """Every indicator of `fund` in `year`, counting what was recorded up to the end of `as_of` (default today)."""
+    fund_years = ({fund.pk: fund_year} if fund_year is not None else {}) if fund_year_known else None
+    return compute_many([fund], year, as_of=as_of, fund_years=fund_years)[fund.pk]
+
+
+def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: bool = True) -> list[Indicators]:
+    """Indicators of every fund (or the given ones) that has a fund year in `year`, by fund name (`detail`:
+    see `compute_many`)."""
+    years = FundYear.objects.filter(year=year).select_related("fund").order_by("fund__name", "fund_id")
+    if funds is not None:
+        years = years.filter(fund__in=[f.pk for f in funds])
+    fund_years = {fy.fund_id: fy for fy in years}
+    ordered = [fy.fund for fy in fund_years.values()]
+    if funds is not None:  # the given funds, also those without a fund year, in their order
+        ordered = list(funds)
+    computed = compute_many(ordered, year, as_of=as_of, fund_years=fund_years, detail=detail)
+    return [computed[f.pk] for f in ordered]

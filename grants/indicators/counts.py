@@ -1,0 +1,184 @@
+"""The counts behind the indicators, per fund, each in one GROUP BY over all the funds asked for.
+
+Each function returns {fund id: figures}. The database groups the rows by a handful of small columns
+(the stage, a few yes/no flags, the month) and Python adds the groups up: one pass over the rows instead of
+one filtered aggregate per figure, which is what keeps 100,000 applications fast. The figures are exactly
+those of the definitions (`grants.indicators.definitions`): tests/test_indicator_scale.py checks them against
+a plain recomputation from the records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField, Case, Count, DecimalField, Exists, ExpressionWrapper, F, FilteredRelation, IntegerField, OuterRef, Q,
+    Subquery, Sum, Value, When,
+)
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from grants.indicators.definitions import PIPELINE_STAGES, S, SURVEY_TARGET, TRANSITIONS, Period, local_tz
+from grants.indicators.records import _in, _transition_q, collaboration_ids, decisions_in_force, status_at
+from grants.models import Application, Decision, Event, FinalReport
+
+OPEN_GRANTED = (S.GRANTED, S.REPORT_SUBMITTED)
+REPORT_DUE_STAGES = (S.GRANTED, S.REPORT_SUBMITTED, S.CARRIED_OUT)
+# The fields of `application_counts`, zero for a fund without applications.
+APPLICATION_FIELDS = ("received", "eligible", "drafts_open", "history_all", "history_submitted", "granted_open_due",
+                      "collaboration_open_due", "due_all", "due_reported")
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def empty_application_counts() -> dict:
+    return {**dict.fromkeys(APPLICATION_FIELDS, 0), "requested": Decimal("0"), "received_per_month": [0] * 12,
+            "pipeline": dict.fromkeys(PIPELINE_STAGES, 0)}
+
+
+def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict[int, dict]:
+    """Received and requested, the pipeline (the stage of every application) and the forecast's inputs, in one
+    query grouped by fund, stage and a few yes/no flags; with `detail`, received per month and the applications
+    received in the year that passed the ex-ante check by the as-of day (else received_per_month stays 0).
+
+    As of a past day the stage is rebuilt from the audit trail and only the applications created by then count.
+    """
+    start, cutoff, known_by, as_of = period.start, period.cutoff, period.known_by, period.as_of
+    now = min(timezone.now(), cutoff)  # "now" as of that day
+    applications = Application.objects.filter(call__fund_id__in=fund_ids)
+    if period.reconstructs:
+        applications = applications.filter(created_at__lt=known_by).annotate(stage=status_at(known_by))
+    else:
+        applications = applications.annotate(stage=F("status"))
+    received = _in("submitted_at", start, cutoff)
+    flags = {
+        # 1–12: received in that month (Swedish time); 0: not received in the year. Without detail, 1: received.
+        "month": Case(When(received, then=ExtractMonth("submitted_at", tzinfo=local_tz()) if detail else Value(1)),
+                      default=Value(0), output_field=IntegerField()),
+        "call_closed": _flag(Q(call__closes_at__lte=now)),
+        "call_open_for_drafts": _flag(Q(call__closes_at__gt=now, call__opens_at__lt=period.year_end)),
+        "submitted_known": _flag(Q(submitted_at__lt=known_by)),
+        "due_in_year": _flag(Q(report_due_on__lte=date(period.year, 12, 31))),
+        "due_by": _flag(Q(report_due_on__lt=as_of)),
+        "partner": _flag(Q(pk__in=collaboration_ids())),  # (not on the stage: as of a past day, that is a subquery)
+    }
+    if detail:  # passed the check: a status change from submitted to review recorded by the as-of day (never
+        # before the first submission, so never before the year's start for an application received in the year)
+        passed = Event.objects.filter(application_id=OuterRef("pk"), to_status=S.REVIEW, from_status=S.SUBMITTED,
+                                      created_at__gte=start, created_at__lt=known_by)
+        flags["passed"] = Case(When(received, then=Exists(passed)), default=Value(False), output_field=BooleanField())
+    rows = applications.annotate(**flags).values("call__fund_id", "stage", *flags).order_by().annotate(
+        n=Count("pk"), requested=Sum("requested_amount"))
+
+    result: dict[int, dict] = {}
+    for row in rows:
+        fund_id = row["call__fund_id"]
+        a = result.get(fund_id) or result.setdefault(fund_id, empty_application_counts())
+        n, stage = row["n"], row["stage"]
+        if row["month"]:
+            a["received"] += n
+            if detail:
+                a["received_per_month"][row["month"] - 1] += n
+            a["requested"] += row["requested"] or Decimal("0")
+            a["eligible"] += n if row.get("passed") else 0
+        if stage == S.DRAFT and row["call_open_for_drafts"]:
+            a["drafts_open"] += n
+        if row["call_closed"]:
+            a["history_all"] += n
+            a["history_submitted"] += n if row["submitted_known"] else 0
+        if stage in OPEN_GRANTED and row["due_in_year"]:
+            a["granted_open_due"] += n
+            a["collaboration_open_due"] += n if row["partner"] else 0
+        if stage in REPORT_DUE_STAGES and row["due_by"]:
+            a["due_all"] += n
+            a["due_reported"] += n if stage != S.GRANTED else 0
+        if stage in a["pipeline"]:
+            a["pipeline"][stage] += n
+    return result
+
+
+def _transition_key():
+    """Expression: which of TRANSITIONS a status change is (each to_status belongs to at most one)."""
+    return Case(*[When(_transition_q(key), then=Value(key)) for key in TRANSITIONS], default=Value(""))
+
+
+# The amount granted to the applications with these status changes in the year: key -> figure.
+AMOUNT_KEYS = {"granted": "amount_granted", "carried_out": "amount_granted_carried_out",
+               "ended": "amount_granted_ended"}
+# The approved final reports of the applications carried out in the year: figure -> FinalReport field.
+REPORT_SUMS = {"women": "participants_women", "men": "participants_men", "other": "participants_other",
+               "newcomers": "participants_newcomers", "established": "participants_established",
+               "trainers_women": "trainers_women", "trainers_men": "trainers_men"}
+
+
+def empty_status_changes() -> dict:
+    return {**dict.fromkeys(TRANSITIONS, 0), "collaboration_projects": 0, "granted_per_month": [0] * 12,
+            "carried_out_per_month": [0] * 12, **dict.fromkeys(AMOUNT_KEYS.values(), Decimal("0")),
+            "reports": {**dict.fromkeys(REPORT_SUMS, 0), "reports": 0, "meeting": 0, "weighted": 0}}
+
+
+def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts: bool = True) -> dict[int, dict]:
+    """The applications with each status change (TRANSITIONS) in the year, counted once per fund and key, and
+    once per month for granted and carried out; the collaboration projects among those carried out and the
+    sums of their approved final reports; with `amounts`, the amount granted (the grants in force as of the
+    day) to those granted, carried out and ended.
+
+    One query: the distinct (fund, key, application, month) of the year's status changes, read through the
+    index on (to_status, created_at), each with its application's approved final reports; Python counts them (a
+    few hundred rows per fund and year).
+    """
+    to_statuses = {TRANSITIONS[key][1] for key in keys}
+    events = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
+                                   created_at__gte=period.start, created_at__lt=period.cutoff)
+              .annotate(key=_transition_key()).filter(key__in=keys)
+              .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
+                        partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids())),
+                        report=FilteredRelation("application__final_reports", condition=Q(
+                            application__final_reports__outcome=FinalReport.Outcome.APPROVED))))
+    report_fields = ["report__pk", "report__survey_share", *(f"report__{name}" for name in REPORT_SUMS.values())]
+    fields = ["application__call__fund_id", "key", "application_id", "month", "partner", *report_fields]
+    if amounts:
+        # Today the grants in force are simply the effective ones (a correction supersedes the one it corrects).
+        in_force = (decisions_in_force(period.known_by) if period.reconstructs else Decision.objects.filter(
+            outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
+        granted = (in_force.filter(application_id=OuterRef("application_id")).order_by().values("application_id")
+                   .annotate(total=Sum("amount")).values("total"))
+        events = events.annotate(amount=Case(When(key__in=AMOUNT_KEYS, then=Subquery(granted)), default=Value(None),
+                                             output_field=DecimalField()))
+        fields.append("amount")
+    apps: dict[tuple, set] = defaultdict(set)
+    granted_to: dict[tuple, Decimal] = {}
+    reports: dict[tuple, tuple] = {}
+    for fund_id, key, application_id, month, partner, report_id, survey_share, *rest in (
+            events.values_list(*fields).order_by().distinct()):
+        apps[fund_id, key].add(application_id)
+        if key in ("granted", "carried_out"):
+            apps[fund_id, key, month].add(application_id)
+        if partner:
+            apps[fund_id, "collaboration_projects"].add(application_id)
+        if key == "carried_out" and report_id is not None:
+            reports[fund_id, report_id] = (survey_share, rest[:len(REPORT_SUMS)])
+        if amounts and key in AMOUNT_KEYS:
+            granted_to[fund_id, key, application_id] = rest[len(REPORT_SUMS)] or Decimal("0")
+    result: dict[int, dict] = {}
+    for (fund_id, key, *month), ids in apps.items():
+        counts = result.get(fund_id) or result.setdefault(fund_id, empty_status_changes())
+        if month:
+            counts[f"{key}_per_month"][month[0] - 1] = len(ids)
+        else:
+            counts[key] = len(ids)
+    for (fund_id, key, _application_id), amount in granted_to.items():
+        result[fund_id][AMOUNT_KEYS[key]] += amount
+    for (fund_id, _report_id), (survey_share, values) in reports.items():
+        sums = result[fund_id]["reports"]
+        for name, value in zip(REPORT_SUMS, values):
+            sums[name] += value
+        sums["reports"] += 1
+        sums["meeting"] += survey_share >= SURVEY_TARGET
+        figures = dict(zip(REPORT_SUMS, values))
+        sums["weighted"] += survey_share * (figures["women"] + figures["men"] + figures["other"])
+    return result
