@@ -13,6 +13,10 @@ Deadlines are calendar days in the local time zone. "due" goes from N days befor
 deadline until the deadline day (once per object, whatever N is now); "overdue-k" goes on day
 1, 1 + every, 1 + 2·every … after it, at most `overdue_max` times. A sweep that missed a day
 catches up with the current stage only.
+
+On PostgreSQL the sweep is set-based: the same rules as one SELECT, and one INSERT … SELECT that drops
+what is queued, joins the recipients and writes every row (`_due_query`, `_insert_due`); the Python rules
+stay the reference (and SQLite's path), and tests/test_reminders_sql.py holds the two equal.
 """
 
 from dataclasses import dataclass, field
