@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import HIDEABLE_FIELDS, TEXT_FIELDS, Practice
 from grants.models import Application, Event, FinalReport
-from grants.services import EditConflict, NotAllowed, event_record
+from grants.services.applications import EditConflict, NotAllowed, event_record
 from reviewers.models import Criterion, Score
 
 # A criterion "scored well" when the submitted reviews' mean score on it is at least this (of 5).

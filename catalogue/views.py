@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from catalogue import opendata, selectors, services
 from catalogue.forms import PracticeForm, SearchForm, UnpublishForm
 from catalogue.models import Practice
-from grants.forms import add_service_errors
-from grants.services import NotAllowed
+from grants.forms.applications import add_service_errors
+from common.errors import NotAllowed
 
 PER_PAGE = 20
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.mfa import ActivateTOTPView
-from grants import views as grant_views
+from grants.views import applicant as grant_views
 
 # The admin logs in through allauth (password, then the second factor), never through its own form.
 admin.site.login = secure_admin_login(admin.site.login)

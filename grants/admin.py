@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from grants import models, selectors
-from grants.checklist import checklist_ensure_default
+from grants.services.checklist import checklist_ensure_default
 
 
 class RecordAdmin(admin.ModelAdmin):

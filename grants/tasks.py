@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from grants.attachments import attachment_orphans_delete
+from grants.services.attachments import attachment_orphans_delete
 
 
 @shared_task

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from grants import attachment_views, indicator_views, money_views, organisation_views, views
+from grants.views import attachments as attachment_views
+from grants.views import indicators as indicator_views
+from grants.views import money as money_views
+from grants.views import organisations as organisation_views
+from grants.views import applicant as views
 
 app_name = "grants"
 urlpatterns = [

@@ -31,7 +31,7 @@ IMMEDIATE_KINDS = frozenset({
     "reminder_draft", "reminder_completion_due", "reminder_completion_overdue", "reminder_review_due",
     "reminder_review_overdue", "reminder_report_due", "reminder_report_overdue",
 })
-# Answers about a person's own access to an organisation (grants.organisations).
+# Answers about a person's own access to an organisation (grants.services.organisations).
 IMMEDIATE_KINDS |= {"join_approved", "join_declined", "contact_added", "contact_removed"}
 
 

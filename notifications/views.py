@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grants.paging import page_of
+from common.paging import page_of
 from grants.selectors import application_get_for_staff
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications import selectors, services
 from notifications.forms import EmailSettingsForm
 from notifications.models import OutboxMessage

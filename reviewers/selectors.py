@@ -16,7 +16,7 @@ def assignments_for_reviewer(*, user, request):
     """The reviewer's own page: to do (due soon and overdue flagged and counted) and done, each in pages
     of 50 (parameters `todo` and `done`), earliest deadline first. Nothing else. Four queries, however
     many assignments there are: the counts, and the rows of each page."""
-    from grants.paging import page_of
+    from common.paging import page_of
 
     today = timezone.localdate()
     soon = today + timedelta(days=3)

@@ -15,7 +15,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 
 from accounts import roles
 from grants.models import Application, Event, Membership
-from grants.services import NotAllowed, event_record
+from grants.services.applications import NotAllowed, event_record
 from reviewers.models import Assignment, Review, ReviewRevision, ReviewSettings, Rubric, Score
 
 

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from common.formatting import excel_cell
-from grants.forms import add_service_errors
+from grants.forms.applications import add_service_errors
 from grants.selectors import application_get_for_staff
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from reviewers import selectors, services
 from reviewers.forms import AssignForm, DeadlineForm, DeclarationForm, ReviewForm
 from reviewers.models import Assignment

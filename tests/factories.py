@@ -57,7 +57,7 @@ class FundFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def checklist(self, create, extracted, **kwargs):
         if create:
-            from grants.checklist import checklist_ensure_default
+            from grants.services.checklist import checklist_ensure_default
 
             checklist_ensure_default(self)
 

@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from grants.models import ChecklistItem
-from grants.services import application_submit
+from grants.services.applications import application_submit
 from workflows import services
 
 

@@ -146,7 +146,7 @@ def test_another_organisations_applicant_gets_404_on_every_applicant_url(client,
                                                                           settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from grants.attachments import attachment_add
+    from grants.services.attachments import attachment_add
     from tests.factories import application_post_data
 
     settings.MEDIA_ROOT = tmp_path

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from grants import ledger
+from grants.services import ledger
 from grants.models import (
     Application, BudgetChange, BudgetLine, Call, CheckItemResult, Decision, Event, ExAnteCheck, FinalReport, Fund,
     LedgerEntry, Payment, Repayment, Theme,

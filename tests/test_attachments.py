@@ -21,9 +21,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import attachments
+from grants.services import attachments
+from grants.uploads.detect import inspect_upload
+from grants.uploads.names import clean_filename
 from grants.models import Application, Attachment, Event
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from tests.attachment_files import HOSTILE, VALID, multipart, pdf_bytes, png_bytes
 from tests.factories import ApplicationFactory
 
@@ -130,7 +132,7 @@ def test_a_hostile_file_is_refused_without_javascript_with_a_message(case, clien
 @pytest.mark.parametrize("case", [c for c in HOSTILE if not c.settings], ids=[c.id for c in HOSTILE if not c.settings])
 def test_the_check_itself_refuses_every_hostile_file_with_its_code(case):
     with pytest.raises(ValidationError) as refused:
-        attachments.inspect_upload(SimpleUploadedFile("x", case.build()), name=case.filename)
+        inspect_upload(SimpleUploadedFile("x", case.build()), name=case.filename)
     assert refused.value.error_list[0].code == case.code
 
 
@@ -180,7 +182,7 @@ def test_a_failure_after_the_file_was_stored_removes_the_object(applicant, draft
     def broken(**kwargs):
         raise RuntimeError("the audit trail is down")
 
-    monkeypatch.setattr("grants.services.event_record", broken)
+    monkeypatch.setattr("grants.services.applications.event_record", broken)
     with pytest.raises(RuntimeError):
         add(draft, applicant)
     assert Attachment.objects.count() == 0
@@ -281,8 +283,8 @@ def test_a_valid_file_with_a_strange_name_is_kept_under_a_clean_display_name(sen
     ("y" * 300, "y" * 255),
 ])
 def test_clean_filename(name, clean):
-    assert attachments.clean_filename(name) == clean
-    assert len(attachments.clean_filename(name)) <= 255
+    assert clean_filename(name) == clean
+    assert len(clean_filename(name)) <= 255
 
 
 def test_an_application_holds_at_most_the_configured_number_of_files(client, applicant, draft, media, monkeypatch):

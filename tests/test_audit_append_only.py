@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.formatting import money
-from grants import ledger
+from grants.services import ledger
 from grants.models import BudgetChange, Decision, Event, LedgerEntry, Payment
 from notifications.models import OutboxMessage
 from tests.flow_helpers import to_stage

@@ -28,7 +28,8 @@ from viewflow.workflow.models import Process, Task
 
 from accounts import roles
 from accounts.models import User
-from grants import attachments, organisations
+from grants.services import attachments
+from grants.services import organisations
 from grants.models import (
     Application, Attachment, BudgetChange, Decision, Event, ExAnteCheck, FinalReport, FundYear, Invitation,
     JoinRequest, LedgerEntry, Membership, Organisation, OrganisationEvent, Payment, Repayment,

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from grants import ledger
+from grants.services import ledger
 from grants.models import (
     Application, BudgetChange, CheckItemResult, Decision, Event, ExAnteCheck, LedgerEntry, Payment,
 )
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from tests.factories import UserFactory
 from tests.flow_helpers import all_points, open_task, report, submit, to_stage

@@ -18,7 +18,7 @@ from catalogue import services
 from catalogue.models import Practice
 from catalogue.selectors import map_data
 from grants.models import Event, Municipality
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from tests.auth_helpers import login, login_with_second_factor
 from tests.catalogue_helpers import carry_out, published_practice
 from tests.factories import FundFactory

@@ -13,7 +13,7 @@ from accounts import roles
 from catalogue import services as catalogue
 from catalogue.models import Practice
 from grants.models import ActivityLine, Application, BudgetLine, Partner
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from reviewers.models import Assignment
 from reviewers.services import assignment_declare, review_save
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory

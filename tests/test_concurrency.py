@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from grants.models import Application, Decision, Event, LedgerEntry
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed, application_submit
+from grants.services.applications import NotAllowed, application_submit
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory
 from tests.flow_helpers import open_task, to_stage
@@ -78,7 +78,7 @@ def test_twenty_concurrent_submissions_get_twenty_case_numbers_without_gaps(call
 
 def test_closing_a_case_twice_at_once_returns_its_money_once(draft, applicant, case_officer, reviewer, secretary,
                                                             fund_year):
-    from grants import ledger
+    from grants.services import ledger
     from grants.models import Payment
 
     task = to_stage(draft, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,

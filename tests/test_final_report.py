@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import reports
+from grants.services import reports
 from grants.models import Application, Attachment, Event, FinalReport, FinalReportActivity, FinalReportDraft
 from notifications.models import OutboxMessage
 from tests.attachment_files import MZ, pdf_bytes

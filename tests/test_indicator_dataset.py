@@ -17,11 +17,11 @@ import time_machine
 from django.urls import reverse
 
 from accounts import roles
-from grants import ledger
+from grants.services import ledger
 from grants.indicators import compute
 from grants.models import Call, FundYear, Partner, Payment, Repayment
 from grants.selectors import fund_year_balance
-from grants.services import application_withdraw
+from grants.services.applications import application_withdraw
 from tests.factories import ApplicationFactory, FundFactory, MembershipFactory, UserFactory
 from tests.flow_helpers import all_points, check_pass, grant, open_task, report, review, submit
 from workflows import services

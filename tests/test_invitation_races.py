@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from grants import organisations
+from grants.services import organisations
 from grants.models import Invitation, Membership
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from tests.factories import UserFactory
 from tests.threads import run_together

@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import organisations
+from grants.services import organisations
 from allauth.account.models import EmailAddress
 
 from grants.models import Invitation, Membership, OrganisationEvent
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from tests.auth_helpers import confirmation_link, link_in, logged_in_user_id
 from tests.factories import ApplicationFactory, UserFactory

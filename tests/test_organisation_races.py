@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from grants import organisations
+from grants.services import organisations
 from grants.models import JoinRequest, Membership, Municipality, Organisation, OrganisationEvent
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from tests.factories import UserFactory
 from tests.test_organisations import org_number
 from tests.threads import run_together

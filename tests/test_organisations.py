@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import organisations
+from grants.services import organisations
 from grants.models import Invitation, JoinRequest, Membership, Municipality, Organisation, OrganisationEvent
 from notifications.models import OutboxMessage
 from grants.validators import luhn_ok

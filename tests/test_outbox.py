@@ -16,7 +16,7 @@ from notifications import delivery, tasks
 from notifications.delivery import MAX_ATTEMPTS, TransientDeliveryError, outbox_send, outbox_stuck_ids
 from notifications.digest import digests_send
 from notifications.models import OutboxMessage
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.services import notification_queue, outbox_resend
 from tests.factories import UserFactory
 from tests.flow_helpers import submit

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import PersonalDataErasure, User
-from grants import attachments
+from grants.services import attachments
 from grants.models import Application, Attachment, Event, FinalReportDraft, Invitation, Membership
-from grants.services import application_withdraw
+from grants.services.applications import application_withdraw
 from grants.tasks import privacy_retention
 from notifications.models import OutboxMessage
 from notifications.tasks import outbox_bodies_purge

@@ -361,7 +361,7 @@ def test_the_beat_task_sweeps_in_the_daytime_only(draft, applicant):
 
 
 def test_a_withdrawn_application_reminds_nobody(draft, applicant, case_officer, reviewer, secretary):
-    from grants.services import application_withdraw
+    from grants.services.applications import application_withdraw
 
     to_stage(draft, "review", applicant=applicant, officer=case_officer, reviewer=reviewer, secretary=secretary)
     deadline = Assignment.objects.get(application=draft).deadline

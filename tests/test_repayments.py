@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
-from grants import ledger
+from grants.services import ledger
 from grants.indicators import compute
 from grants.models import Application, Decision, Event, LedgerEntry, Payment, Repayment
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory, UserFactory
 from tests.flow_helpers import REPORT, open_task, to_stage
@@ -42,7 +42,7 @@ def report_with_costs(application, applicant, costs):
     """Send a final report whose actual costs (FinalReport.costs_total) come to `costs`."""
     data = dict(REPORT)
     try:
-        from grants.reports import REPORT_FIELDS
+        from grants.services.reports import REPORT_FIELDS
     except ImportError:  # the report with one total
         REPORT_FIELDS = ("costs_total",)
     if "costs_total" in REPORT_FIELDS:

@@ -219,7 +219,7 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_a
         client, applicant, organisation, case_officer, reviewer, secretary, call, one_try_lock):
     from decimal import Decimal
 
-    from grants import ledger
+    from grants.services import ledger
     from workflows import services as workflow_services
 
     # given: a grant in a fund where more than 10 000 needs two secretaries, and a pending correction to 18 000

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.models import Application, Event, Membership
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from reviewers import services
 from reviewers.models import Assignment, Criterion, Review, ReviewRevision, ReviewSettings, Rubric
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory

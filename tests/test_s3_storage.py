@@ -16,7 +16,7 @@ import boto3
 import pytest
 from django.urls import reverse
 
-from grants import attachments
+from grants.services import attachments
 from grants.models import Attachment
 from tests.attachment_files import HOSTILE, multipart, pdf_bytes
 from tests.real_services import free_port
@@ -214,7 +214,7 @@ def test_a_failure_after_the_put_deletes_the_object(s3, applicant, draft, monkey
     def broken(**kwargs):
         raise RuntimeError("the audit trail is down")
 
-    monkeypatch.setattr("grants.services.event_record", broken)
+    monkeypatch.setattr("grants.services.applications.event_record", broken)
     with pytest.raises(RuntimeError):
         attachments.attachment_add(application_id=draft.pk, user=applicant,
                                    upload=SimpleUploadedFile("budget.pdf", pdf_bytes()))

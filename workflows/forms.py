@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.formatting import money
-from grants.forms import MoneyField
+from grants.forms.applications import MoneyField
 from grants.models import Application, CheckItemResult, Decision, ExAnteCheck
 
 

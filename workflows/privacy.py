@@ -38,7 +38,7 @@ from grants.models import (
     Application, AppendOnlyQuerySet, Attachment, Decision, ExAnteCheck, FinalReport, FinalReportDraft, Fund,
     Invitation, Membership,
 )
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review, ReviewSettings
 

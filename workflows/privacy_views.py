@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from workflows import privacy
 
 

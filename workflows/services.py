@@ -21,13 +21,13 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from common.formatting import money
-from grants import ledger
-from grants.letters import decision_letter_attach as letter_attach
+from grants.services import ledger
+from grants.services.letters import decision_letter_attach as letter_attach
 from grants.models import (
     Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, LedgerEntry, Membership,
     Payment, Repayment,
 )
-from grants.services import EditConflict, NotAllowed, application_write_changes, event_record, submission_errors
+from grants.services.applications import EditConflict, NotAllowed, application_write_changes, event_record, submission_errors
 from notifications.services import notification_queue
 from reviewers.services import assignments_fill
 
@@ -359,7 +359,7 @@ def _take_effect(application, decision, user):
 
 
 def correction_takes_effect(*, application, old, new, fund_year, delta, paid, user):
-    """Store a correcting decision with its letter; move the money and re-plan the advance (grants.ledger)."""
+    """Store a correcting decision with its letter; move the money and re-plan the advance (grants.services.ledger)."""
     paid_advance = sum((p.amount for p in application.payments.filter(kind=Payment.Kind.ADVANCE,
                                                                       status=Payment.Status.PAID)), Decimal("0"))
     advance = max(ledger.advance_amount(application.call.fund, new.amount) - paid_advance, Decimal("0"))
@@ -367,7 +367,7 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
         letter_attach(new, advance=advance)
         if new.pk is None:
             new.save()
-        else:  # a correction approved by a second secretary (grants.ledger.correction_approval_record)
+        else:  # a correction approved by a second secretary (grants.services.ledger.correction_approval_record)
             new.save(update_fields=["status", "approved_by", "approved_at", "letter", "letter_sha256"])
         old.status = Decision.Status.SUPERSEDED
         old.save(update_fields=["status"])
@@ -426,8 +426,8 @@ def second_approval_record(*, task_pk: int, user, approve: bool, comment: str = 
 
 
 def final_report_submit(*, task_pk: int, user, data: dict) -> FinalReport:
-    """Send the final report: checked as a whole, written with its cost and activity lines (grants.reports)."""
-    from grants.reports import report_create
+    """Send the final report: checked as a whole, written with its cost and activity lines (grants.services.reports)."""
+    from grants.services.reports import report_create
 
     def apply(task, application):
         report = report_create(application=application, user=user, data=data)

@@ -11,12 +11,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grants import reports
-from grants.forms import ApplicationEditor, add_service_errors
+from grants.services import reports
+from grants.forms.applications import ApplicationEditor, add_service_errors
 from grants.models import Attachment, CheckItemResult, ChecklistItem
-from grants.report_forms import FinalReportEditor
+from grants.forms.reports import FinalReportEditor
 from grants.selectors import fund_year_balance
-from grants.services import EditConflict, NotAllowed
+from common.errors import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
 

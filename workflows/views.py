@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
-from grants.paging import page_of
+from common.paging import page_of
 from grants.selectors import application_get_for_staff
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from workflows import selectors, services
 from workflows.models import ApplicationProcess
 

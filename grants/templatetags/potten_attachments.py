@@ -6,20 +6,20 @@ from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 
-from grants import attachments
+from grants.uploads import rules as upload_rules
 
 register = template.Library()
 
 
 @register.simple_tag
 def attachment_limits() -> dict:
-    """What the upload form tells the applicant, read from settings and grants.attachments."""
+    """What the upload form tells the applicant, read from settings and grants.uploads.rules."""
     return {
-        "accept": attachments.accept_attribute(),
-        "allowed": attachments.allowed_types_text(),
-        "max_size": filesizeformat(attachments.upload_limit()),
-        "max_files": attachments.MAX_FILES_PER_APPLICATION,
-        "max_description": attachments.MAX_DESCRIPTION_LENGTH,
+        "accept": upload_rules.accept_attribute(),
+        "allowed": upload_rules.allowed_types_text(),
+        "max_size": filesizeformat(upload_rules.upload_limit()),
+        "max_files": upload_rules.MAX_FILES_PER_APPLICATION,
+        "max_description": upload_rules.MAX_DESCRIPTION_LENGTH,
     }
 
 
@@ -34,7 +34,7 @@ def kb(size) -> str:
 @register.filter
 def attachment_kind(content_type: str) -> str:
     """The short name of a detected type: 'PDF', 'Word (DOCX)', …"""
-    for kind in attachments.KINDS.values():
+    for kind in upload_rules.KINDS.values():
         if kind.content_type == content_type:
             return str(kind.label)
     return content_type

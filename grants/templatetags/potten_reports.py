@@ -2,7 +2,7 @@
 
 from django import template
 
-from grants import reports
+from grants.services import reports
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from grants.attachments import attachment_orphans_delete
+from grants.services.attachments import attachment_orphans_delete
 
 
 class Command(BaseCommand):

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
-from grants.checklist import checklist_ensure_default
+from grants.services.checklist import checklist_ensure_default
 from grants.models import (
     ActivityLine, Application, BudgetLine, CaseNumberCounter, Call, Decision, Event, ExAnteCheck, FinalReport,
     Fund, FundYear, LedgerEntry, Membership, Municipality, Organisation, Payment, Repayment,

@@ -19,8 +19,8 @@ from django.utils import timezone
 from accounts import roles
 from accounts.mfa import DEMO_TOTP_SECRET, give_totp, requires_second_factor
 from accounts.models import User
-from grants import services as grant_services
-from grants.checklist import checklist_ensure_default
+from grants.services import applications as grant_services
+from grants.services.checklist import checklist_ensure_default
 from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme
 from reviewers import services as review_services
 from reviewers.models import Assignment, Review

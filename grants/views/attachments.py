@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from grants import attachments, selectors
-from grants.services import NotAllowed
+from grants import selectors
+from grants.services import attachments
+from grants.uploads import rules as upload_rules
+from common.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def __init__(self, request=None):
         super().__init__(request)
-        self.limit = attachments.upload_limit()
+        self.limit = upload_rules.upload_limit()
         self.too_large = False
 
     def new_file(self, *args, **kwargs):
@@ -103,7 +105,7 @@ def _attachment_add(request, pk: int, handler):
     if handler is not None and handler.too_large:
         return _refused(request, application, _(
             "The file is larger than %(limit)s. Make it smaller or split it into several files."
-        ) % {"limit": filesizeformat(attachments.upload_limit())}, "too_large")
+        ) % {"limit": filesizeformat(upload_rules.upload_limit())}, "too_large")
     if not uploads:
         return _refused(request, application, _("Choose a file to attach."), "no_file")
     if len(uploads) > 1:

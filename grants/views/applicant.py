@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from grants import organisations, selectors, services
-from grants.paging import page_of
-from grants.forms import (
+from grants import selectors
+from grants.services import organisations
+from grants.services import applications as services
+from common.paging import page_of
+from grants.forms.applications import (
     ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
 )
 from grants.models import Application, Decision

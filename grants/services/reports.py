@@ -7,7 +7,7 @@ FinalReport with its cost lines and activity lines (`report_create`, called by
 workflows.services.final_report_submit under the process lock); the draft is then deleted.
 
 `FinalReport.costs_total` is never typed: it is the sum of the report's cost lines, written together
-with them, so the money owed after approval (grants.ledger) always agrees with the lines.
+with them, so the money owed after approval (grants.services.ledger) always agrees with the lines.
 
 The data of a report, as the form hands it to the services:
 
@@ -192,7 +192,7 @@ def report_create(*, application: Application, user, data: dict) -> FinalReport:
 # -- the draft -------------------------------------------------------------------------------------------
 
 def _clean_draft_data(data: dict) -> dict:
-    from grants.services import NotAllowed
+    from common.errors import NotAllowed
 
     if not isinstance(data, dict) or len(data) > DRAFT_MAX_KEYS:
         raise NotAllowed(_("The report is too large to be saved."))
@@ -217,7 +217,7 @@ def final_report_draft_save(*, task_pk: int, user, data: dict, version: int | No
     Only while the report step is open. Refused when the form is older than the stored draft (another
     tab or a colleague saved in between): `version` is the draft's version the form was loaded with,
     0 when there was none; None skips the check."""
-    from grants.services import EditConflict, NotAllowed
+    from common.errors import EditConflict, NotAllowed
     from workflows.services import user_may_do_task
     from viewflow.workflow.models import Task
 

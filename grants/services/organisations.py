@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from grants.models import Invitation, JoinRequest, Membership, Organisation, OrganisationEvent
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 from grants.validators import normalise_org_number
 
 INVITATION_VALID_FOR = timedelta(days=14)

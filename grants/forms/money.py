@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.forms import MoneyField
+from grants.forms.applications import MoneyField
 
 
 class BudgetChangeForm(forms.Form):

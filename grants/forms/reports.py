@@ -13,9 +13,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.text import SingleLineFieldsMixin
-from grants.forms import DATE_WIDGET, LineFormSet, MoneyField
+from grants.forms.applications import DATE_WIDGET, LineFormSet, MoneyField
 from grants.models import FinalReport, FinalReportActivity
-from grants.reports import PLANNED_STATUSES, REPORT_FIELDS
+from grants.services.reports import PLANNED_STATUSES, REPORT_FIELDS
 
 FIELD_HELP = {
     "started_on": _("The day the project really started. Change it if it is not the date you planned."),
@@ -201,7 +201,7 @@ class FinalReportEditor:
         return out
 
     def report_data(self) -> dict:
-        """What parsed, in the shape grants.reports expects (None where a value could not be read)."""
+        """What parsed, in the shape grants.services.reports expects (None where a value could not be read)."""
         self.is_valid()
         cleaned = self.form.cleaned_data
         data = {name: cleaned.get(name) for name in REPORT_FIELDS}

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants.organisations import INVITATION_VALID_FOR
+from grants.services.organisations import INVITATION_VALID_FOR
 
 
 class InvitationForm(forms.Form):

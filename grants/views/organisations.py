@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from grants import organisations
-from grants.organisation_forms import (
+from grants.services import organisations
+from grants.forms.organisations import (
     ContactsChangeForm, InvitationForm, JoinDecisionForm, OrganisationFilterForm, VerifyForm,
 )
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 
 PAGE_SIZE = 50
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from common.formatting import money
 from grants.models import Application, BudgetChange, Decision, Event, FundYear, LedgerEntry, Payment, Repayment
 from grants.selectors import fund_year_balance
-from grants.services import NotAllowed, event_record
+from grants.services.applications import NotAllowed, event_record
 
 
 def fund_year_for(application: Application, *, lock: bool = False) -> FundYear:

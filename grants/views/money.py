@@ -13,15 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from grants import ledger, selectors
-from grants.forms import add_service_errors
-from grants.paging import page_of
+from grants import selectors
+from grants.services import ledger
+from grants.forms.applications import add_service_errors
+from common.paging import page_of
 from grants.models import Decision, FundYear, Membership, Payment, Repayment
-from grants.money_forms import (
+from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
 )
-from grants.services import NotAllowed
+from common.errors import NotAllowed
 
 
 def _require_staff(user):

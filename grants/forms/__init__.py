@@ -1,0 +1,1 @@
+"""grants' forms: applications, money, organisations and final reports."""
