@@ -15,12 +15,12 @@ of a wait for the disk, which on a busy machine is most of its time.
 
 import atexit
 import logging
-from contextlib import contextmanager, nullcontext
 import random
 import smtplib
 import socket
 import ssl
 import threading
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -180,18 +180,23 @@ def _send_email(email) -> None:
         raise
 
 
+_relaxed = threading.local()
+
+
 @contextmanager
 def _relaxed_commits():
     """On PostgreSQL, outside a transaction: this connection's commits do not wait for the disk until the
-    block ends (see the module's docstring for why a delivery may). Anything else runs as it is."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    (outermost) block ends (see the module's docstring for why a delivery may). Anything else runs as it is."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or getattr(_relaxed, "on", False):
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
+    _relaxed.on = True
     try:
         yield
     finally:
+        _relaxed.on = False
         try:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
