@@ -25,9 +25,9 @@ class OutboxMessage(models.Model):
         FAILED = "failed", _("Failed")
 
     # (recipient, kind, object, stage): each notification exists at most once.
-    dedupe_key = models.CharField(_("key"), max_length=255, unique=True)
+    dedupe_key = models.CharField(_("key"), max_length=255)  # unique: Meta.constraints
     # (kind, object, stage) without the recipient: one occurrence of a reminder, whoever it went to.
-    occurrence = models.CharField(_("occurrence"), max_length=255, blank=True, db_index=True)
+    occurrence = models.CharField(_("occurrence"), max_length=255, blank=True)  # indexed: Meta.indexes
     recipient = models.EmailField(_("recipient"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))
@@ -45,8 +45,7 @@ class OutboxMessage(models.Model):
     context = models.JSONField(_("context"), default=dict, blank=True)
     # Stored files sent along: [{"name": storage name, "filename": shown name, "content_type": …}].
     files = models.JSONField(_("attached files"), default=list, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -58,15 +57,28 @@ class OutboxMessage(models.Model):
     body_purged_at = models.DateTimeField(_("text removed"), null=True, blank=True)
     # A held row is bundled into one daily digest; it is marked sent when that digest is sent.
     digest = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="bundled",
-                               verbose_name=_("sent in digest"))
+                               db_index=False, verbose_name=_("sent in digest"))
     # A resend copies the rendered message into a new row; who asked for it is kept here.
     resent_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="resends", verbose_name=_("resend of"))
+                                    related_name="resends", db_index=False, verbose_name=_("resend of"))
     queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("resent by"))
+                                  related_name="+", db_index=False, verbose_name=_("resent by"))
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # Every index is paid for by each row a reminder sweep writes and by each status change of a delivery
+        # (a changed indexed column updates every index of the row). So: no second `varchar_pattern_ops`
+        # index for LIKE (the outbox is never searched by prefix), and the three links set on few rows
+        # (digest, resend) are indexed only where they are set, which is all their lookups need.
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_key_unique")]
+        indexes = [
+            models.Index(fields=["occurrence"], name="outbox_occurrence"),
+            models.Index(fields=["status"], name="outbox_status"),
+            models.Index(fields=["digest"], name="outbox_digest_set", condition=models.Q(digest__isnull=False)),
+            models.Index(fields=["resent_from"], name="outbox_resent_from_set",
+                         condition=models.Q(resent_from__isnull=False)),
+            models.Index(fields=["queued_by"], name="outbox_queued_by_set", condition=models.Q(queued_by__isnull=False)),
+        ]
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
 
