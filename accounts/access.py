@@ -30,9 +30,9 @@ def load_access(user) -> None:
     if not getattr(user, "is_authenticated", False) or user.pk is None or hasattr(user, ROLES_ATTR):
         return
     own = Permission.objects.filter(user=user).values_list(
-        Value(None, output_field=CharField()), "content_type__app_label", "codename")
+        Value(None, output_field=CharField()), "content_type__app_label", "codename").order_by()
     by_groups = Group.objects.filter(user=user).values_list(
-        "name", "permissions__content_type__app_label", "permissions__codename")
+        "name", "permissions__content_type__app_label", "permissions__codename").order_by()
     group_names, own_perms, group_perms = set(), set(), set()
     for group_name, app_label, codename in own.union(by_groups, all=True):
         if group_name is None:
