@@ -108,7 +108,9 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and requires_second_factor(user) and not passed_second_factor(request, user):
+        # The session's record first: it is read from the session alone, so a session that passed the second
+        # factor costs no query here (the roles are read only for one that has not).
+        if user.is_authenticated and not passed_second_factor(request, user) and requires_second_factor(user):
             refusal = self.refuse(request, user)
             if refusal is not None:
                 return refusal

@@ -71,13 +71,14 @@ def users_with_role(role: str):
 
 
 def user_roles(user) -> set[str]:
+    """The names of the user's groups, read once per request together with their permissions
+    (accounts.access.load_access)."""
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_potten_roles", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._potten_roles = cached
-    return cached
+    from accounts.access import ROLES_ATTR, load_access
+
+    load_access(user)
+    return getattr(user, ROLES_ATTR)
 
 
 def has_role(user, role: str) -> bool:

@@ -180,6 +180,10 @@ class Application(models.Model):
                 name="application_submitted_has_time",
             ),
         ]
+        indexes = [
+            # The case list's counts per stage for one call or fund: an index-only count (grants 0021).
+            models.Index(fields=["call", "status"], name="grants_app_call_status"),
+        ]
 
     def __str__(self):
         return self.title or str(_("Untitled application"))
