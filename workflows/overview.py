@@ -151,7 +151,7 @@ def overview_sort(queryset, sort: str):
 def stage_counts(queryset) -> dict:
     """{status: count} for every stage but draft, in one GROUP BY query. COUNT(*), not COUNT(id): the rows are
     the same (the key is never NULL), and the count needs no column but the status, so PostgreSQL counts from
-    the narrow status index alone, or from (call, status) when a call or fund is chosen (grants 0021)."""
+    the narrow status index alone, or from the (call, status, …) index when a call or fund is chosen (grants 0019)."""
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("*")))
     return {value: counts.get(value, 0) for value, _label in STAGES}
 

@@ -161,8 +161,8 @@ class Application(models.Model):
             ("view_indicators", _("Can see indicators and reports")),
         ]
         indexes = [
-            # The indicators' count of every application per call and stage (grants/indicators/counts.py), read
-            # from the index alone on PostgreSQL.
+            # The indicators' count of every application per call and stage (grants/indicators/counts.py), and
+            # the case list's counts per stage for one call or fund: both read from the index alone on PostgreSQL.
             models.Index(fields=["call", "status", "submitted_at", "report_due_on", "requested_amount", "id"],
                          name="application_indicator_counts"),
         ]
@@ -179,10 +179,6 @@ class Application(models.Model):
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
                 name="application_submitted_has_time",
             ),
-        ]
-        indexes = [
-            # The case list's counts per stage for one call or fund: an index-only count (grants 0021).
-            models.Index(fields=["call", "status"], name="grants_app_call_status"),
         ]
 
     def __str__(self):
