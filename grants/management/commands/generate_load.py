@@ -37,7 +37,6 @@ from grants.models import (
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review, Score
 from reviewers.services import rubric_for_fund
-from workflows.flows import ApplicationFlow
 from workflows.models import ApplicationProcess
 
 STHLM = ZoneInfo("Europe/Stockholm")
