@@ -4,6 +4,9 @@ Group names are stable machine names; what people see is the translated label.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.models import Group, Permission
+from django.db.utils import OperationalError, ProgrammingError
+from accounts.models import User
 
 APPLICANT = "applicant"
 CASE_OFFICER = "case_officer"
@@ -43,9 +46,6 @@ PERMISSIONS = {
 
 def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
     """Create or repair the role groups. Idempotent; runs after every migrate."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.utils import OperationalError, ProgrammingError
-
     try:
         for group_name, perms in PERMISSIONS.items():
             group, _created = Group.objects.using(using).get_or_create(name=group_name)
@@ -65,8 +65,6 @@ def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
 
 def users_with_role(role: str):
     """The active people holding a role (for the mails a step sends to everyone in it)."""
-    from accounts.models import User
-
     return User.objects.filter(groups__name=role, is_active=True).distinct()
 
 

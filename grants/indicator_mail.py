@@ -25,6 +25,9 @@ from django.urls import reverse
 
 from accounts import roles
 from grants.indicators import compute_all, today
+from accounts.models import User
+from grants.indicator_reports import target_rows, to_pdf
+from notifications.services import notification_queue
 
 KIND_MONTHLY = "indicators_monthly"
 KIND_YEARLY = "indicators_yearly"
@@ -81,15 +84,11 @@ def first_working_day(year: int, month: int) -> date:
 # -- recipients and content ------------------------------------------------------------------------------------
 
 def _people(*role_names):
-    from accounts.models import User
-
     return User.objects.filter(groups__name__in=role_names, is_active=True).distinct().order_by("pk")
 
 
 def _summary(indicators) -> list[dict]:
     """Plain data for the mail templates (rendered in each recipient's language)."""
-    from grants.indicator_reports import target_rows
-
     return [{"fund": ind.fund.name, "slug": ind.fund.slug, "applications": ind.applications, "amounts": ind.amounts,
              "targets": target_rows(ind)} for ind in indicators]
 
@@ -105,8 +104,6 @@ def _day(day) -> date:
 
 
 def _queue(people, **kwargs) -> int:
-    from notifications.services import notification_queue
-
     return sum(notification_queue(user=person, **kwargs) is not None for person in people)
 
 
@@ -137,8 +134,6 @@ def previous_year(year: int) -> dict:
 
 def yearly_report_store(year: int) -> str:
     """The stored PDF of `year` (made the first time; what was mailed is kept). Returns its storage name."""
-    from grants.indicator_reports import to_pdf
-
     name = yearly_report_name(year)
     if not default_storage.exists(name):
         pdf = to_pdf(compute_all(year, as_of=date(year, 12, 31)), year=year, previous=previous_year(year))

@@ -24,6 +24,12 @@ from grants.indicators import (
     AMOUNT_LABELS, APPLICATION_LABELS, BUDGET_LABELS, ENDED_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS,
     STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, Indicators, csv_rows, days_in_month,
 )
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 
 # -- formatting ------------------------------------------------------------------------------------------
@@ -216,9 +222,6 @@ def to_csv(ind: Indicators) -> str:
 
 def to_xlsx(ind: Indicators) -> bytes:
     """A workbook: the figures (label, key, value) and the figures per month."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = _("Indicators")[:31]
@@ -278,11 +281,6 @@ def to_pdf(indicators: list[Indicators], *, year: int, previous: dict | None = N
     """The yearly report: per fund the targets, the tables and the charts, each figure beside the same figure
     of the year before (`previous`: {fund id: that year's Indicators}). Always in Swedish."""
     previous = previous or {}
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     with translation.override("sv"):
         styles = getSampleStyleSheet()
         body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10, leading=13)

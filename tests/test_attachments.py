@@ -182,7 +182,7 @@ def test_a_failure_after_the_file_was_stored_removes_the_object(applicant, draft
     def broken(**kwargs):
         raise RuntimeError("the audit trail is down")
 
-    monkeypatch.setattr("grants.services.applications.event_record", broken)
+    monkeypatch.setattr("grants.services.attachments.event_record", broken)
     with pytest.raises(RuntimeError):
         add(draft, applicant)
     assert Attachment.objects.count() == 0

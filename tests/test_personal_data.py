@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import PersonalDataErasure, User
 from grants.services import attachments
 from grants.models import Application, Event, FinalReportDraft, Invitation, Membership
-from grants.services.applications import application_withdraw
+from workflows.services import application_withdraw
 from grants.tasks import privacy_retention
 from notifications.models import OutboxMessage
 from notifications.tasks import outbox_bodies_purge

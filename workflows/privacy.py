@@ -41,6 +41,8 @@ from grants.models import (
 from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review, ReviewSettings
+from django.http import Http404
+from django.core.paginator import Paginator
 
 logger = logging.getLogger(__name__)
 
@@ -212,8 +214,6 @@ def may_manage_personal_data(user) -> bool:
 
 
 def person_get_for_staff(*, user, pk: int) -> User:
-    from django.http import Http404
-
     if not may_manage_personal_data(user):
         raise Http404
     person = User.objects.filter(pk=pk).first()
@@ -223,8 +223,6 @@ def person_get_for_staff(*, user, pk: int) -> User:
 
 
 def people_for_staff(*, user, query: str = ""):
-    from django.http import Http404
-
     if not may_manage_personal_data(user):
         raise Http404
     people = User.objects.order_by("email", "pk")
@@ -385,8 +383,6 @@ def _prefetches(rows) -> bool:
 
 def person_sections(person: User, page_numbers: dict[str, str], per_page: int = 25) -> list[dict]:
     """The export as the readable page shows it: each section one page of `per_page` items."""
-    from django.core.paginator import Paginator
-
     labels = section_labels()
     result = []
     for key, rows, item in _sections(person):

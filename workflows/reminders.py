@@ -17,7 +17,7 @@ catches up with the current stage only.
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -30,9 +30,12 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from accounts.models import User
+from common.time import day_start
 from grants.models import Application, ExAnteCheck, Fund, Membership
 from notifications.models import OutboxMessage, ReminderSettings
 from notifications.services import delivery_schedule, outbox_context_encode, outbox_status_for
+from reviewers.models import Assignment
+from workflows.flows import ApplicationFlow
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -80,11 +83,6 @@ def reminder_settings_by_fund() -> dict[int, ReminderSettings]:
                                              ignore_conflicts=True)
         found = {s.fund_id: s for s in ReminderSettings.objects.all()}
     return found
-
-
-def day_start(day: date) -> datetime:
-    """Local midnight at the start of `day`."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def deadline_window(*, today: date, days_before: int | None, every: int, max_times: int):
@@ -145,8 +143,6 @@ def review_deadlines(*, since: date, until: date) -> list[ReviewDeadline]:
     declaration, or reviewing); its deadline was set when it was assigned, from the fund's review
     settings. Reminders are keyed per assignment and go to its reviewer only.
     """
-    from reviewers.models import Assignment
-
     rows = Assignment.objects.filter(status__in=Assignment.OPEN, deadline__range=(since, until),
                                      application__status=Application.Status.REVIEW).values_list(
         "pk", "application_id", "application__call__fund_id", "deadline", "reviewer_id")
@@ -176,8 +172,6 @@ def draft_reminders(*, now, today, by_fund):
 
 def completion_reminders(*, now, today, by_fund):
     """A completion not answered: before its deadline and when overdue, to the organisation's contacts."""
-    from workflows.flows import ApplicationFlow
-
     windows = {fund_id: deadline_window(today=today, days_before=s.completion_days_before,
                                         every=s.overdue_every_days, max_times=s.overdue_max)
                for fund_id, s in by_fund.items()}
@@ -239,15 +233,11 @@ def _waiting_reminders(*, today, by_fund, nodes, kind, role, days_attr):
 
 
 def check_waiting_reminders(*, now, today, by_fund):
-    from workflows.flows import ApplicationFlow
-
     yield from _waiting_reminders(today=today, by_fund=by_fund, nodes=[ApplicationFlow.exante_check],
                                   kind=CHECK_WAITING, role=roles.CASE_OFFICER, days_attr="check_waiting_days")
 
 
 def decision_waiting_reminders(*, now, today, by_fund):
-    from workflows.flows import ApplicationFlow
-
     yield from _waiting_reminders(today=today, by_fund=by_fund,
                                   nodes=[ApplicationFlow.decision, ApplicationFlow.second_approval],
                                   kind=DECISION_WAITING, role=roles.SECRETARY, days_attr="decision_waiting_days")
@@ -255,8 +245,6 @@ def decision_waiting_reminders(*, now, today, by_fund):
 
 def report_reminders(*, now, today, by_fund):
     """A granted project's final report: due in N days, and overdue. To the organisation's contacts."""
-    from workflows.flows import ApplicationFlow
-
     windows = {fund_id: deadline_window(today=today, days_before=s.report_days_before,
                                         every=s.overdue_every_days, max_times=s.overdue_max)
                for fund_id, s in by_fund.items()}
