@@ -29,23 +29,9 @@ from common.errors import NotAllowed
 from tests.attachment_files import HOSTILE, VALID, multipart, pdf_bytes, png_bytes
 from tests.factories import ApplicationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 KEY = re.compile(r"^attachments/[0-9a-f]{32}$")
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """A private, empty storage folder for each test (never var/media)."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": root, "base_url": None}},
-    }
-    return root
 
 
 

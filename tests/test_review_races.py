@@ -262,3 +262,51 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_a
     assert application.status == Application.Status.GRANTED
     assert (Event.objects.count(), OutboxMessage.objects.count(),
             sorted(Decision.objects.values_list("pk", "status"))) == before
+
+
+def test_lock_contention_on_a_decision_correction_is_a_translated_message_not_a_500(
+        applicant, organisation, case_officer, reviewer, secretary, call, one_try_lock):
+    """decision_correct and correction_approval_record take the case's lock through workflows.locks: when
+    someone else holds it, the service itself answers NotAllowed with the translated "try again" (before, the
+    FlowLockFailed escaped the service and only the view turned it into a message)."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from common.errors import NotAllowed
+
+    # given: a grant of 10 000 in a fund where more than 10 000 needs two secretaries, a correction to 18 000
+    # waiting for a colleague, and someone else holding the case's lock
+    call.fund.four_eyes_above = Decimal("10000")
+    call.fund.save()
+    with_pool(call, [reviewer], 1)
+    application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
+                                     requested_amount=Decimal("20000"))
+    task = to_stage(application, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                    secretary=secretary)
+    flow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("10000"),
+                                  motivation="Delar av budgeten är för höga.")
+    pending = flow_services.decision_correct(application_id=application.pk, user=secretary,
+                                             amount=Decimal("18000"), conditions="", motivation="Lokalhyran glömdes.")
+    colleague = UserFactory(role="secretary")
+    before = (Event.objects.count(), OutboxMessage.objects.count(),
+              sorted(Decision.objects.values_list("pk", "status", "amount")))
+    release, thread = hold_process_locks([ApplicationProcess.objects.get(application=application).pk])
+    try:
+        # when: a second correction and the colleague's approval run while the lock is held, in Swedish
+        with translation.override("sv"):
+            with pytest.raises(NotAllowed) as correcting:
+                flow_services.decision_correct(application_id=application.pk, user=secretary,
+                                               amount=Decimal("12000"), conditions="", motivation="Ny rättelse.")
+            with pytest.raises(NotAllowed) as approving:
+                flow_services.correction_approval_record(decision_id=pending.pk, user=colleague, approve=True)
+            swedish = _(LOCKED)
+    finally:
+        release.set()
+        thread.join()
+
+    # then: both say "try again" in the person's language, and nothing changed
+    assert swedish != LOCKED
+    assert correcting.value.message == approving.value.message == swedish
+    assert (Event.objects.count(), OutboxMessage.objects.count(),
+            sorted(Decision.objects.values_list("pk", "status", "amount"))) == before
