@@ -53,7 +53,7 @@ def test_a_back_edge_inside_a_function_breaks_the_contract(tmp_path):
     assert "common.errors -> workflows.flows" in result.stdout
 
 
-def test_a_service_importing_a_view_layer_above_breaks_the_contract_but_a_view_may(tmp_path):
+def test_a_view_may_import_upwards_but_notifications_may_not_import_grants(tmp_path):
     # given: a view that imports the workflow (the edge may), and notifications importing grants (may not)
     copy = code_copy(tmp_path)
     with (copy / "grants" / "views" / "applicant.py").open("a") as module:
