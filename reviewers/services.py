@@ -158,11 +158,12 @@ def assignment_deadline_set(*, assignment_id: int, user, deadline) -> Assignment
     return assignment
 
 
-def assignment_declare(*, assignment_id: int, user, conflict: bool, reason: str = "") -> tuple[Assignment, Application | None]:
+def assignment_declare(*, assignment_id: int, user, conflict: bool,
+                       reason: str = "") -> tuple[Assignment, Application | None]:
     """The reviewer declares no conflict (and may then see the application) or a conflict with a reason
     (and is replaced by the next reviewer). Kept in the audit trail either way. Returns the assignment and,
-    when every asked reviewer has now answered (`all_answered`), the application (else None). The caller holds the process lock
-    (workflows.services.reviews.assignment_declare) and moves the process on."""
+    when every asked reviewer has now answered (`all_answered`), the application (else None). The caller
+    holds the process lock (workflows.services.reviews.assignment_declare) and moves the process on."""
     assignment = Assignment.objects.select_for_update().select_related("application__call__fund").get(
         pk=assignment_id)
     if assignment.reviewer_id != user.pk:
@@ -202,8 +203,9 @@ def review_save(*, assignment_id: int, user, version: int, scores: dict, recomme
     always checked: a save from a form opened on an older version (another tab, another window, or
     no version at all) is refused with ReviewConflict, so two saves never overwrite each other.
     A submitted review can change until the decision; each change keeps a revision.
-    Returns the review and, when every asked reviewer has now answered (`all_answered`), the application. The caller holds
-    the process lock (workflows.services.reviews.review_save) and moves the process on.
+    Returns the review and, when every asked reviewer has now answered (`all_answered`), the application
+    (else None). The caller holds the process lock (workflows.services.reviews.review_save) and moves the
+    process on.
     """
     assignment = Assignment.objects.select_for_update().select_related("application").get(pk=assignment_id)
     if assignment.reviewer_id != user.pk:

@@ -1,11 +1,11 @@
 """Organisations: selectors (reads) and services (writes) for registering, requests to join and verifying.
 Invitations, accepting them and staff changes to an organisation's contacts: grants.services.memberships.
 
-An organisation's contacts are its Memberships. Registering an organisation number that is already registered never makes anyone a contact: it
-sends a request to join, which a contact or a case officer answers. A first registration is
-unverified until a case officer confirms it, and staff can move an organisation to its rightful
-contacts. The registration answers the same way whether the number was registered or not, so no
-one learns from it which numbers exist. Every change is in the organisation's audit trail.
+An organisation's contacts are its Memberships. Registering an organisation number that is already registered
+never makes anyone a contact: it sends a request to join, which a contact or a case officer answers. A first
+registration is unverified until a case officer confirms it, and staff can move an organisation to its
+rightful contacts. The registration answers the same way whether the number was registered or not, so no one
+learns from it which numbers exist. Every change is in the organisation's audit trail.
 """
 
 from datetime import timedelta

@@ -192,7 +192,8 @@ def report_create(*, application: Application, user, data: dict) -> FinalReport:
 # -- the draft -------------------------------------------------------------------------------------------
 
 def draft_data_clean(data: dict) -> dict:
-    """The report draft as stored: strings, within the size limits (workflows.services.steps.final_report_draft_save)."""
+    """The report draft as stored: strings, within the size limits (for
+    workflows.services.steps.final_report_draft_save)."""
     if not isinstance(data, dict) or len(data) > DRAFT_MAX_KEYS:
         raise NotAllowed(_("The report is too large to be saved."))
     clean = {}

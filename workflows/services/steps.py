@@ -12,8 +12,10 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from common.errors import EditConflict, NotAllowed
-from grants.models import Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport
-from grants.models import FinalReportDraft, Payment, Repayment
+from grants.models import (
+    Application, CheckItemResult, ChecklistItem, Decision, Event, ExAnteCheck, FinalReport, FinalReportDraft, Payment,
+    Repayment,
+)
 from grants.services import ledger
 from grants.services.applications import application_write_changes, event_record, submission_errors
 from grants.services.contacts import contacts_notify
