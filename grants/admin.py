@@ -148,10 +148,29 @@ def _is_draft(application) -> bool:
                                    and application.submitted_at is None)
 
 
+class CallOfFundFilter(admin.SimpleListFilter):
+    """The calls of the fund chosen in the fund filter, and no list of every call of every fund and year
+    (hundreds at a large installation): shown once a fund is chosen."""
+
+    title = _("call")
+    parameter_name = "call__id__exact"
+
+    def lookups(self, request, model_admin):
+        fund = request.GET.get("call__fund__id__exact", "")
+        if not fund.isdigit():
+            return []
+        calls = models.Call.objects.filter(fund_id=int(fund)).only("title").order_by("-opens_at", "-pk")
+        return [(str(call.pk), call.title) for call in calls]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(call_id=int(value)) if value and value.isdigit() else queryset
+
+
 @admin.register(models.Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested_amount", "submitted_at"]
-    list_filter = ["status", "call__fund", "call"]
+    list_filter = ["status", "call__fund", CallOfFundFilter]
     search_fields = ["title", "organisation__name"]
     # At 100,000 applications: the rows' organisation and call in the same query, only the shown columns
     # (get_queryset), and no second count of every application next to the filtered count.
@@ -173,9 +192,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """The case list's search (title, organisation, case number; trigram indexes on PostgreSQL), every
         word of the search required."""
-        for word in search_term.split():
-            queryset = selectors.applications_matching(queryset, word)
-        return queryset, False
+        return selectors.applications_matching_every_word(queryset, search_term), False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -75,6 +75,22 @@ def applications_matching(queryset, text: str):
         Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern))
 
 
+def applications_matching_every_word(queryset, text: str):
+    """The applications of `queryset` in which every word of the text is found (each in the title, the
+    organisation or the case number, as `applications_matching`). The longest word, usually the rarest, is
+    looked up through the indexes; the other words are then checked on its matches only, so a common word
+    ("Kalmar", a tenth of all cases) never has its every match collected."""
+    words = sorted(set(text.split()), key=len, reverse=True)
+    if not words:
+        return queryset
+    queryset = applications_matching(queryset, words[0])
+    for word in words[1:]:
+        pattern = re.escape(word)
+        queryset = queryset.filter(
+            Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern))
+    return queryset
+
+
 def application_get_for_staff(*, user, pk: int) -> Application:
     application = applications_for_staff(user=user).filter(pk=pk).first()
     if application is None:

@@ -69,3 +69,28 @@ def test_every_list_takes_as_many_queries_for_a_few_rows_as_for_hundreds(client)
         # query per row: compare a part of a page with full pages
         assert rows_many >= 5 * rows_few or rows_many > 50, (name, rows_few, rows_many)
         assert queries_many == queries_few, (name, few[name], many[name])
+
+
+def test_the_budgets_page_takes_as_many_queries_for_5_fund_years_as_for_120(client, secretary):
+    """The budgets page lists fund years in pages of 50, each page's balances from one query."""
+    from tests.factories import FundFactory, FundYearFactory
+
+    def fill(total):
+        while FundYear.objects.count() < total:
+            fund = FundFactory()
+            for year in range(2022, 2026):
+                FundYearFactory(fund=fund, year=year)
+
+    client.force_login(secretary)
+    url = reverse("grants:fund_years")
+    measured = []
+    for total in (5, 120):
+        fill(total)
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        measured.append((len(queries), len(response.context["rows"]), response.context["page"].paginator.count))
+    (few, rows_few, count_few), (many, rows_many, count_many) = measured
+    assert rows_few == count_few < 50 and rows_many == 50 and count_many >= 120
+    assert few == many, measured

@@ -235,6 +235,46 @@ def test_filter_by_call(client, world, spread):
     assert names(listing(client, world.officer, call=world.call.pk), spread) == {"a", "b", "d", "h"}
 
 
+def call_options(response) -> list[str]:
+    """The values of the call list's options, in order ("" is "All calls")."""
+    select = re.search(r'<select name="call"[^>]*>(.*?)</select>', response.content.decode(), re.S)
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+
+def test_the_call_list_shows_only_the_chosen_funds_calls(client, world, spread):
+    """The call choice is bounded: no fund chosen lists no call (it says to choose a fund), a fund lists its
+    own calls, newest first, and a call named alone (a link) lists its fund's calls with it chosen; filtering
+    by any call still works, and the filter stays a labelled select."""
+    calls_a = {str(world.call.pk), str(spread.call_a2.pk)}
+    response = listing(client, world.officer)
+    assert call_options(response) == [""]
+    assert "Choose a fund and press Show to list its calls." in unescape(response.content.decode())
+    assert '<label for="id_call">' in response.content.decode()
+
+    response = listing(client, world.officer, fund=world.call.fund_id)
+    assert call_options(response)[0] == "" and set(call_options(response)[1:]) == calls_a
+    response = listing(client, world.officer, fund=spread.fund_b.pk)
+    assert call_options(response) == ["", str(spread.call_b.pk)]
+
+    response = listing(client, world.officer, call=spread.call_a2.pk)
+    assert set(call_options(response)[1:]) == calls_a
+    assert f'<option value="{spread.call_a2.pk}" selected>' in response.content.decode()
+    assert names(response, spread) == {"c"}
+    # A call of another fund than the chosen one is still shown (chosen) and filters: nothing matches both.
+    response = listing(client, world.officer, fund=world.call.fund_id, call=spread.call_b.pk)
+    assert str(spread.call_b.pk) in call_options(response)
+    assert names(response, spread) == set()
+
+
+def test_the_filter_form_reads_each_list_once(world, spread, django_assert_num_queries):
+    """The fund and call lists are read once each and the same rows validate the chosen values."""
+    data = {"fund": str(world.call.fund_id), "call": str(spread.call_a2.pk)}
+    with django_assert_num_queries(4):  # the assignees (ids, then names), the funds, the fund's calls
+        form = overview.OverviewFilterForm(data, user=world.officer)
+        assert form.filters()["call"] == spread.call_a2 and form.filters()["fund"] == world.call.fund
+    assert len(form.fields["call"].widget.choices) == 3
+
+
 def test_filter_by_one_or_several_stages(client, world, spread):
     assert names(listing(client, world.officer, stage="review"), spread) == {"c", "d"}
     assert names(listing(client, world.officer, stage=["submitted", "decision"]), spread) == {"a", "b", "e", "g", "h"}

@@ -9,27 +9,29 @@ owner) from one query for the 50 rows, and the rest is done in Python.
 """
 
 from datetime import date
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from common.formatting import day, money
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
+from workflows.selectors import flow_node
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -63,6 +65,9 @@ SORT_CHOICES = [
     ("title", _("Title, A to Z")),
     ("-title", _("Title, Z to A")),
 ]
+
+# The most calls the filter lists (those of one fund, newest first).
+CALL_CHOICES = 100
 
 ASSIGNEE_NONE = "none"
 ASSIGNEE_ME = "me"
@@ -151,7 +156,22 @@ def stage_counts(queryset) -> dict:
 
 # -- the filter form --------------------------------------------------------------------------------
 
-class CallChoiceField(forms.ModelChoiceField):
+class LoadedChoiceField(forms.ModelChoiceField):
+    """A model choice whose rows are read once per form (`load`): the same rows render the options and
+    validate the value, with no second query; only a value outside them is looked up (one query)."""
+
+    def load(self, rows):
+        self.loaded = {str(row.pk): row for row in rows}
+        self.widget.choices = [("", self.empty_label)] + [(row.pk, self.label_from_instance(row)) for row in rows]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        row = getattr(self, "loaded", {}).get(str(value))
+        return row if row is not None else super().to_python(value)
+
+
+class CallChoiceField(LoadedChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.title} ({obj.fund.name})"
 
@@ -159,8 +179,9 @@ class CallChoiceField(forms.ModelChoiceField):
 class OverviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         help_text=_("Title, organisation or case number."))
-    fund = forms.ModelChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
-                                  empty_label=_("All funds"))
+    fund = LoadedChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
+                             empty_label=_("All funds"))
+    # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
     call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
                            queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
     stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
@@ -189,6 +210,31 @@ class OverviewFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
         ] + [(str(person.pk), str(person)) for person in task_holders()]
+        self.fields["fund"].load(Fund.objects.only("name").order_by("name"))
+        self._bound_call_choices()
+
+    def _raw_id(self, name):
+        value = self.data.get(name) if self.is_bound else None
+        return int(value) if value and str(value).isdigit() and len(str(value)) < 18 else None
+
+    def _bound_call_choices(self):
+        """The call list shows the calls of the chosen fund only (or of the chosen call's fund), newest first
+        and at most CALL_CHOICES of them, never every call of every fund and year: one small query. With no
+        fund chosen it offers "All calls" and says to choose a fund first. The chosen call is always shown."""
+        field = self.fields["call"]
+        fund, call = self._raw_id("fund"), self._raw_id("call")
+        calls = Call.objects.none()
+        if fund is not None:
+            calls = Call.objects.filter(fund_id=fund)
+        elif call is not None:
+            calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
+        shown = list(calls.select_related("fund").only("title", "fund__name").order_by("-opens_at", "-pk")[
+            :CALL_CHOICES])
+        if call is not None and all(row.pk != call for row in shown):
+            shown += list(Call.objects.filter(pk=call).select_related("fund").only("title", "fund__name"))
+        field.load(shown)
+        if fund is None and call is None:
+            field.help_text = _("Choose a fund and press Show to list its calls.")
 
     def filters(self) -> dict:
         """The values of the valid fields; a field with an error filters nothing."""
@@ -216,18 +262,6 @@ def task_holders():
 
 # -- the page ----------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=128)
-def flow_node(ref):
-    """The flow node a task reference such as 'workflows/flows.ApplicationFlow.review' names (or the node
-    itself, as the task's field reads it)."""
-    if not isinstance(ref, str):
-        return ref
-    try:
-        return import_task_by_ref(ref)
-    except (ImportError, AttributeError, ValueError):
-        return None
-
-
 def days_in_stage(changed_at, *, today=None) -> int:
     today = today or timezone.now().astimezone(STOCKHOLM).date()
     return (today - changed_at.astimezone(STOCKHOLM).date()).days
@@ -237,6 +271,7 @@ def _decorate(rows, user):
     """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python."""
     today = timezone.now().astimezone(STOCKHOLM).date()
     member_of = None
+    case_url, task_url = _url_for("workflows:case_detail"), _url_for("workflows:task")
     tasks = open_tasks(row.pk for row in rows)
     for row in rows:
         task = tasks.get(row.pk)
@@ -249,6 +284,20 @@ def _decorate(rows, user):
                              else None)
         row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
         row.days_in_stage = days_in_stage(row.status_changed_at, today=today)
+        # The row's texts written here once, not through template tags and filters cell by cell.
+        since = day(row.stage_since)
+        row.stage_since_title = gettext("In this stage since %(date)s") % {"date": since}
+        row.stage_since_text = ngettext(" day, since %(date)s", " days, since %(date)s",
+                                        row.days_in_stage) % {"date": since}
+        row.amount_text = money(row.requested_amount)
+        row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
+        row.submitted_iso = timezone.localtime(row.submitted_at).isoformat() if row.submitted_at else ""
+        row.label = str(row)
+        row.url = case_url(row.pk)
+        row.status_label = row.get_status_display()
+        row.organisation_name = row.organisation.name
+        row.call_title = row.call.title
+        row.fund_name = row.call.fund.name
         node = flow_node(row.open_task_ref) if row.open_task_ref else None
         row.open_step = (node.task_title or node.name) if node is not None else ""
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
@@ -260,7 +309,14 @@ def _decorate(rows, user):
             row.may_act = row.organisation_id in member_of
         else:
             row.may_act = user.has_perm(row.open_task_permission) and row.assignee_id in (None, user.pk)
+        row.task_url = task_url(row.open_task_pk) if row.may_act else ""
     return rows
+
+
+def _url_for(name):
+    """reverse(name, args=[pk]) for the rows of a page, reversed once (the pk is the path's last number)."""
+    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 COLUMNS = [
@@ -310,10 +366,14 @@ def case_list(request):
     cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
-    paginator = Paginator(cases, PAGE_SIZE)
+    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), then its
+    # 50 rows are loaded with their joins by id.
+    paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    rows = _decorate(list(page.object_list), request.user)
+    ids = list(page.object_list)
+    loaded = base.in_bulk(ids) if ids else {}
+    rows = _decorate([loaded[pk] for pk in ids if pk in loaded], request.user)
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
         "form": form,

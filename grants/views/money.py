@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from grants.forms.money import (
     RepaymentReceivedForm,
 )
 from common.errors import NotAllowed
+from common.formatting import day, money
 from workflows import services as flow_services
 
 
@@ -45,10 +47,12 @@ def _require_decider(user):
 @login_required
 def fund_years(request):
     _require_budget_reader(request.user)
-    years = list(FundYear.objects.select_related("fund").order_by("fund__name", "-year"))
-    balances = selectors.fund_year_balances(years)  # every fund year's balance in one query
+    years = FundYear.objects.select_related("fund").only("year", "budget", "fund__name").order_by(
+        "fund__name", "-year", "pk")
+    page = page_of(request, years)
+    balances = selectors.fund_year_balances(page.object_list)  # the page's balances in one query
     return render(request, "grants/fund_years.html", {
-        "rows": [(fy, balances[fy.pk]) for fy in years],
+        "rows": [(fy, balances[fy.pk]) for fy in page.object_list], "page": page,
     })
 
 
@@ -92,13 +96,18 @@ def fund_budget(request, pk: int):
 _CASE_FIELDS = ("application__title", "application__case_number", "application__organisation__name")
 PAYMENT_ROW_FIELDS = ("kind", "amount", "status", "created_at", "paid_on", "reference", *_CASE_FIELDS)
 REPAYMENT_ROW_FIELDS = ("reason", "amount", "status", "due_on", "received_on", "reference", *_CASE_FIELDS)
+# The payments page's histories (paid, paid back): the latest first, in shorter pages than what is still to do,
+# and paged back this many pages.
+HISTORY_PER_PAGE = 25
+HISTORY_PAGES = 200
 LEDGER_ROW_FIELDS = ("fund_year", "kind", "amount", "note", "created_at", "application__title",
                      "application__case_number", "created_by__full_name", "created_by__email")
 
 
 @login_required
 def payments(request):
-    """Four lists, each in pages of 50 with its own page parameter (planned, claims, paid, received)."""
+    """Four lists, each in pages with its own page parameter: to pay and to be paid back (50 a page), and the
+    histories paid and paid back (HISTORY_PER_PAGE a page)."""
     _require_staff(request.user)
     payments = Payment.objects.select_related("application__organisation").only(*PAYMENT_ROW_FIELDS)
     repayments = Repayment.objects.select_related("application__organisation").only(*REPAYMENT_ROW_FIELDS)
@@ -106,12 +115,51 @@ def payments(request):
     paid = payments.filter(status=Payment.Status.PAID).order_by("-paid_on", "-pk")
     claims = repayments.filter(status=Repayment.Status.CLAIMED).order_by("due_on", "pk")
     received = repayments.filter(status=Repayment.Status.RECEIVED).order_by("-received_on", "-pk")
+    # The histories (paid, paid back) grow without end: counted up to HISTORY_PAGES pages, from their index,
+    # and paged that far (the page says so); what is still to do is counted in full.
+    history = HISTORY_PAGES * HISTORY_PER_PAGE
+    paid_count = paid.order_by()[:history].count()
+    received_count = received.order_by()[:history].count()
+    today = timezone.localdate()
     return render(request, "grants/payments.html", {
-        "planned": page_of(request, planned, param="planned"), "paid": page_of(request, paid, param="paid"),
-        "form": PaymentPaidForm(), "claims": page_of(request, claims, param="claims"),
-        "received": page_of(request, received, param="received"),
-        "may_pay": request.user.has_perm("grants.decide_application"), "today": timezone.localdate(),
+        "planned": _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid",
+                               "created_at"),
+        "paid": _money_rows(page_of(request, paid, param="paid", count=paid_count, per_page=HISTORY_PER_PAGE),
+                            None, "paid_on"),
+        "paid_capped": paid_count >= history, "received_capped": received_count >= history,
+        "history_rows": history,
+        "form": PaymentPaidForm(),
+        "claims": _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received",
+                              "due_on", today=today),
+        "received": _money_rows(page_of(request, received, param="received", count=received_count,
+                                        per_page=HISTORY_PER_PAGE), None, "received_on"),
+        "may_pay": request.user.has_perm("grants.decide_application"), "today": today.isoformat(),
     })
+
+
+def _url_for(name):
+    """reverse(name, args=[pk]) for the many rows of a page, reversed once (the pk is the last number)."""
+    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+def _money_rows(page, action: str | None, date_field: str, *, today=None):
+    """Write what each row of a payments list shows once, in Python (its links, amount, date, case)."""
+    case_url = _url_for("workflows:case_detail")
+    action_url = _url_for(action) if action else None
+    for row in page.object_list:
+        application = row.application
+        row.case_url = case_url(row.application_id)
+        row.case_label = application.case_number or str(application)
+        row.case_number = application.case_number or ""
+        row.organisation = application.organisation.name
+        row.amount_text = money(row.amount)
+        when = getattr(row, date_field)
+        row.day_text = day(when) if when else ""
+        row.overdue = today is not None and when is not None and when < today
+        if action_url is not None:
+            row.action_url = action_url(row.pk)
+    return page
 
 
 def _record_on_payments_page(request, form_class, record, *, invalid: str, done: str, missing):

@@ -118,7 +118,7 @@ def correction_takes_effect(*, application, old, new, fund_year, delta, paid, us
         letter_attach(new, advance=advance)
         if new.pk is None:
             new.save()
-        else:  # a correction approved by a second secretary (grants.services.ledger.correction_approval_record)
+        else:  # a correction approved by a second secretary (correction_approval_record)
             new.save(update_fields=["status", "approved_by", "approved_at", "letter", "letter_sha256"])
         old.status = Decision.Status.SUPERSEDED
         old.save(update_fields=["status"])

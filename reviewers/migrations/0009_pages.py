@@ -1,7 +1,0 @@
-# Reserved slot (filled by the branch that needs it; empty until then).
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("reviewers", "0008_catalogue")]
-    operations = []
