@@ -26,8 +26,11 @@ run: install
 	@echo ""
 	DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
-## make test: the whole suite (uses DATABASE_URL / REDIS_URL when they are set).
+## make test: the architecture checks (ruff, the layers contract of pyproject.toml), then the whole suite (uses
+## DATABASE_URL / REDIS_URL when they are set). tests/test_architecture.py runs both checks too.
 test: install
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## make test-browser: the browser suite (tests/browser): Playwright on Debian's Chromium, axe-core, every page

@@ -8,6 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.html import strip_tags
 
 from accounts import login_limits, roles
+from accounts.models import User
+from notifications.services import account_mail_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -55,9 +57,6 @@ class AccountAdapter(DefaultAccountAdapter):
         Rendered by allauth's templates in the account holder's language, or the visitor's when the address
         has no account. allauth's rate limits apply before this is called, so they are unchanged.
         """
-        from accounts.models import User
-        from notifications.services import account_mail_queue
-
         request = allauth_context.request
         user = context.get("user")
         if not isinstance(user, User):

@@ -50,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                                    help_text=_("Can log in to the administration site."))
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    # Set when the person's data were erased (workflows/privacy.py): the row stays as a pseudonym, so the
+    # Set when the person's data were erased (workflows/privacy/): the row stays as a pseudonym, so the
     # audit trail keeps its shape; the account can no longer log in.
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 

@@ -4,6 +4,10 @@ Group names are stable machine names; what people see is the translated label.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.models import Group, Permission
+from django.db.utils import OperationalError, ProgrammingError
+from accounts.models import User
+from accounts.access import ROLES_ATTR, load_access
 
 APPLICANT = "applicant"
 CASE_OFFICER = "case_officer"
@@ -43,9 +47,6 @@ PERMISSIONS = {
 
 def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
     """Create or repair the role groups. Idempotent; runs after every migrate."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.utils import OperationalError, ProgrammingError
-
     try:
         for group_name, perms in PERMISSIONS.items():
             group, _created = Group.objects.using(using).get_or_create(name=group_name)
@@ -65,8 +66,6 @@ def ensure_role_groups(sender=None, apps=None, using="default", **kwargs):
 
 def users_with_role(role: str):
     """The active people holding a role (for the mails a step sends to everyone in it)."""
-    from accounts.models import User
-
     return User.objects.filter(groups__name=role, is_active=True).distinct()
 
 
@@ -75,8 +74,6 @@ def user_roles(user) -> set[str]:
     (accounts.access.load_access)."""
     if not user.is_authenticated:
         return set()
-    from accounts.access import ROLES_ATTR, load_access
-
     load_access(user)
     return getattr(user, ROLES_ATTR)
 

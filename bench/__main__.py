@@ -296,7 +296,7 @@ def bench_sweep(tasks: int) -> dict:
 
     from config.celery import app
     from notifications.models import OutboxMessage
-    from notifications.reminders import reminders_sweep
+    from workflows.reminders import reminders_sweep
 
     now = timezone.now()
     started = time.monotonic()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from catalogue.models import Practice
 from grants.models import Application, Decision, FinalReport, LedgerEntry, Organisation, Theme
+from reviewers.models import Criterion
 
 VERSION = "1.4"
 CURRENCY = "SEK"
@@ -237,8 +238,6 @@ def practice_url_template() -> str:
 
 def practices_for_export(queryset) -> list[Practice]:
     """The practices of `queryset` with their themes and criteria in three queries (no id lists, however many)."""
-    from reviewers.models import Criterion
-
     practices = list(queryset.prefetch_related(None))
     wanted = queryset.values("pk")
     names = defaultdict(list)

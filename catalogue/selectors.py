@@ -11,6 +11,7 @@ from catalogue.geo import municipality_names, region_map
 from catalogue.models import Practice
 from grants.models import Application, FinalReport, Fund, Municipality, Theme
 from reviewers.models import Criterion
+from django.contrib.postgres.search import SearchQuery, SearchRank
 
 
 def practices_public():
@@ -49,8 +50,6 @@ def practices_search(*, q: str = "", municipality: str = "", fund: str = "", yea
     if not q:
         return queryset.order_by("-first_published_at", "-pk")
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
         query = SearchQuery(q, config="swedish", search_type="websearch")
         return (queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
                 .order_by("-rank", "-first_published_at", "-pk"))

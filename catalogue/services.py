@@ -17,6 +17,7 @@ from catalogue.models import HIDEABLE_FIELDS, TEXT_FIELDS, Practice
 from grants.models import Application, Event, FinalReport
 from grants.services.applications import EditConflict, NotAllowed, event_record
 from reviewers.models import Criterion, Score
+from django.contrib.postgres.search import SearchVector
 
 # A criterion "scored well" when the submitted reviews' mean score on it is at least this (of 5).
 SCORED_WELL = 4
@@ -90,8 +91,6 @@ def _search_refresh(practice: Practice) -> None:
     """PostgreSQL: store the shown texts as a 'swedish' tsvector (what the GIN index searches)."""
     if connection.vendor != "postgresql":
         return
-    from django.contrib.postgres.search import SearchVector
-
     vector = SearchVector("title", weight="A", config="swedish")
     for field, weight in (("organisation_name", "B"), ("what_was_done", "B"), ("for_whom", "C"), ("lessons", "C")):
         if getattr(practice, f"show_{field}"):

@@ -8,7 +8,7 @@ Swedish month abbreviations follow the Swedish Language Council (Språkrådet): 
 "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec.".
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone, translation

@@ -12,6 +12,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django import forms
 
 # Cc (C0, DEL, C1) plus the line and paragraph separators that some readers treat as line breaks.
 _BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -43,8 +44,6 @@ def validate_single_line(value) -> None:
 def refuse_control_characters(form) -> None:
     """Give every one-line text field of `form` (a text input, not a text area) the
     `validate_single_line` rule. Call at the end of the form's __init__."""
-    from django import forms
-
     for field in form.fields.values():
         if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.Textarea):
             if validate_single_line not in field.validators:

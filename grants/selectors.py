@@ -11,7 +11,8 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
-from grants.models import Application, Call, FundYear, LedgerEntry, Organisation
+from accounts.models import User
+from grants.models import Application, Call, FundYear, LedgerEntry, Membership, Organisation
 
 
 def calls_open(*, at=None):
@@ -149,3 +150,18 @@ def fund_year_balance(*, fund_year: FundYear) -> dict:
     figures = money_figures(budget=fund_year.budget, **sums)
     return {"budget": figures["budget"], "committed": figures["committed"], "paid": figures["paid"],
             "released": figures["returned"], "available": figures["available"]}
+
+
+# -- contacts (the one answer to "is this user a contact of this organisation") -------------------------------
+
+def user_is_contact(user, *, organisation_id: int) -> bool:
+    """Whether `user` is a contact (a member) of the organisation: the applicant side of every permission.
+    Anonymous visitors are no one's contact."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
+def application_contacts(application):
+    """The active contacts of the application's organisation: whom the applicant side's mail goes to."""
+    return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from common.text import single_line
 from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
-from notifications.services import outbox_render_row
+from notifications.services import delivery_schedule, outbox_render_row
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,6 @@ def _digest_release(digest: OutboxMessage) -> None:
     their link to the failed digest as a record; a failed digest cannot be sent again (its mails were).
     Runs in the transaction that marks the digest failed; delivery is scheduled after commit.
     """
-    from notifications.services import delivery_schedule
-
     digests = [pk for pk in (digest.pk, digest.resent_from_id) if pk]
     held = OutboxMessage.objects.filter(digest_id__in=digests, status=OutboxMessage.Status.HELD)
     ids = list(held.values_list("pk", flat=True))

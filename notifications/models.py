@@ -1,6 +1,6 @@
 """The outbox: every mail is a row written in the same transaction as its event.
 
-Also each fund's reminder settings (ReminderSettings), read by notifications/reminders.py.
+Also each fund's reminder settings (ReminderSettings), read by workflows/reminders.py.
 """
 
 import hashlib

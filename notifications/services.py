@@ -9,14 +9,18 @@ urgent; notifications.digest bundles them once a day.
 import hashlib
 import logging
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+from celery import current_app
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from common.errors import NotAllowed
 from common.text import single_line
 from notifications.models import ACCOUNT_KIND_PREFIX, OutboxMessage
@@ -120,10 +124,15 @@ FAN_OUT_FROM = 20
 DELIVERY_BATCH = 25
 
 
+def _task(name: str):
+    """A delivery task by its registered name (notifications.tasks, registered when the app is ready): the
+    tasks call these services, so the services publish them by name instead of importing them."""
+    return current_app.tasks[f"notifications.tasks.{name}"]
+
+
 def delivery_publish(ids) -> None:
     """Delivery tasks for the rows, over one broker connection: one row alone, more in batches."""
-    from notifications.tasks import outbox_deliver, outbox_deliver_batch
-
+    outbox_deliver, outbox_deliver_batch = _task("outbox_deliver"), _task("outbox_deliver_batch")
     ids = list(ids)
     # No retries while publishing: with the broker down a request must not wait (the rows are safe in the
     # outbox, and outbox_sweep publishes them again once the broker is back).
@@ -146,9 +155,7 @@ def delivery_schedule(ids) -> None:
 
     def publish():
         if len(ids) >= FAN_OUT_FROM:
-            from notifications.tasks import outbox_fan_out
-
-            outbox_fan_out.apply_async((ids,), retry=False)
+            _task("outbox_fan_out").apply_async((ids,), retry=False)
         else:
             delivery_publish(ids)
 
@@ -260,10 +267,6 @@ def outbox_resend(*, message_id: int, user) -> OutboxMessage:
 @transaction.atomic
 def user_email_settings_update(*, user, language: str, email_frequency: str):
     """The user's e-mail language and frequency. Back to immediate mail: what was held goes out now."""
-    from django.core.exceptions import ValidationError
-
-    from accounts.models import User
-
     errors = {}
     if language not in dict(settings.LANGUAGES):
         errors["language"] = _("Choose a language.")
@@ -313,10 +316,6 @@ def outbox_bodies_purge(*, days: int | None = None, batch: int = 1000, max_rows:
     """Remove the text of every mail sent or failed more than `days` (OUTBOX_BODY_RETENTION_DAYS) ago: who
     (recipient, user), what (kind, subject, case) and when (created, sent) stay. Rows waiting to be sent keep
     theirs. Batched by primary key; run again, it finds nothing left. Returns the number of rows purged."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     days = days or settings.OUTBOX_BODY_RETENTION_DAYS
     now = timezone.now()
     due = OutboxMessage.objects.filter(

@@ -65,7 +65,7 @@ def _daytime(now) -> bool:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def reminders_send() -> int:
     """Beat, hourly: queue the reminders that are due today. Idempotent (keyed rows)."""
-    from notifications.reminders import reminders_sweep
+    from workflows.reminders import reminders_sweep
 
     now = timezone.now()
     return reminders_sweep(now=now) if _daytime(now) else 0

@@ -5,6 +5,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from reviewers.models import Assignment
+from common.paging import page_of
+from reviewers.services import settings_for_fund
+from grants.models import Decision
+from reviewers.models import Review
 
 
 # What the reviewer's list shows of an assignment; the application's texts are never loaded there.
@@ -16,8 +20,6 @@ def assignments_for_reviewer(*, user, request):
     """The reviewer's own page: to do (due soon and overdue flagged and counted) and done, each in pages
     of 50 (parameters `todo` and `done`), earliest deadline first. Nothing else. Four queries, however
     many assignments there are: the counts, and the rows of each page."""
-    from common.paging import page_of
-
     today = timezone.localdate()
     soon = today + timedelta(days=3)
     mine = (Assignment.objects.filter(reviewer=user)
@@ -47,8 +49,6 @@ def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
 
 def reviewer_may_see_others(*, user, application) -> bool:
     """Blind until submitted: only a reviewer who has submitted, and only if the fund allows it."""
-    from reviewers.services import settings_for_fund
-
     mine = Assignment.objects.filter(application=application, reviewer=user, status=Assignment.Status.SUBMITTED)
     return mine.exists() and settings_for_fund(application.call.fund).show_others_after_submit
 
@@ -56,9 +56,6 @@ def reviewer_may_see_others(*, user, application) -> bool:
 def summaries_for_applicant(*, application) -> list[dict]:
     """The reviewers' summaries for the applicant, once the decision is in effect: numbered in the order
     the reviews were submitted ("Reviewer 1", "Reviewer 2"), never with a name, e-mail or score."""
-    from grants.models import Decision
-    from reviewers.models import Review
-
     if not application.decisions.filter(status=Decision.Status.EFFECTIVE).exists():
         return []
     summaries = (Review.objects.filter(application=application, submitted_at__isnull=False)

@@ -1,6 +1,5 @@
 """Writes for review: rubrics, assignment (manual and automatic), conflict declarations, reviews, closing."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -11,11 +10,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.exceptions import FlowLockFailed
 
 from accounts import roles
-from grants.models import Application, Event, Membership
+from accounts.models import User
+from grants.models import Application, Event
+from grants.selectors import user_is_contact
 from grants.services.applications import NotAllowed, event_record
+from notifications.services import notification_queue
 from reviewers.models import Assignment, Review, ReviewRevision, ReviewSettings, Rubric, Score
 
 
@@ -59,8 +60,6 @@ def settings_for_fund(fund) -> ReviewSettings:
 # -- assignment ----------------------------------------------------------------------------------
 
 def _pool(review_settings: ReviewSettings):
-    from accounts.models import User
-
     pool = review_settings.reviewers.filter(is_active=True)
     if not pool.exists():  # no pool chosen: everyone with the reviewer role
         pool = User.objects.filter(groups__name=roles.REVIEWER, is_active=True)
@@ -68,8 +67,6 @@ def _pool(review_settings: ReviewSettings):
 
 
 def _notify_assigned(assignment):
-    from notifications.services import notification_queue
-
     notification_queue(user=assignment.reviewer, kind="review_assigned", stage=f"assignment-{assignment.pk}",
                        application=assignment.application,
                        link=reverse("reviewers:assignment", args=[assignment.pk]),
@@ -120,79 +117,72 @@ def assignments_fill(*, application: Application, user=None) -> list[Assignment]
 
 
 def assignment_add(*, application_id: int, reviewer, user) -> Assignment:
-    """The case officer asks a particular reviewer.
+    """The case officer asks a particular reviewer. The caller holds the process lock
+    (workflows.services.reviews.assignment_add).
 
     Takes the same locks, in the same order, as automatic assignment (the process, then the fund's
     review settings), so asking someone by hand never races a replacement into a duplicate.
     """
-    if not user.has_perm("grants.check_application"):
-        raise PermissionDenied
-    with _process_lock(application_id):
-        application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
-        if application.status != Application.Status.REVIEW:
-            raise NotAllowed(_("Reviewers can only be added while the application is under review."))
-        if not reviewer.has_perm("reviewers.review_application"):
-            raise ValidationError({"reviewer": _("This person is not a reviewer.")})
-        if Membership.objects.filter(user=reviewer, organisation_id=application.organisation_id).exists():
-            raise ValidationError({"reviewer": _("A contact of the applying organisation cannot review it.")})
-        settings_for_fund(application.call.fund)
-        review_settings = ReviewSettings.objects.select_for_update().get(fund=application.call.fund)
-        if application.assignments.filter(reviewer=reviewer).exists():
-            raise ValidationError({"reviewer": _("This reviewer has already been asked.")})
-        return _new_assignment(application=application, reviewer=reviewer,
-                               rubric=rubric_for_application(application), review_settings=review_settings,
-                               user=user)
+    application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
+    if application.status != Application.Status.REVIEW:
+        raise NotAllowed(_("Reviewers can only be added while the application is under review."))
+    if not reviewer.has_perm("reviewers.review_application"):
+        raise ValidationError({"reviewer": _("This person is not a reviewer.")})
+    if user_is_contact(reviewer, organisation_id=application.organisation_id):
+        raise ValidationError({"reviewer": _("A contact of the applying organisation cannot review it.")})
+    settings_for_fund(application.call.fund)
+    review_settings = ReviewSettings.objects.select_for_update().get(fund=application.call.fund)
+    if application.assignments.filter(reviewer=reviewer).exists():
+        raise ValidationError({"reviewer": _("This reviewer has already been asked.")})
+    return _new_assignment(application=application, reviewer=reviewer,
+                           rubric=rubric_for_application(application), review_settings=review_settings,
+                           user=user)
 
 
 def assignment_deadline_set(*, assignment_id: int, user, deadline) -> Assignment:
     """The case officer moves one open assignment's deadline (the fund's number of days stays the default).
-    Kept in the audit trail."""
-    if not user.has_perm("grants.check_application"):
-        raise PermissionDenied
-    application_id = Assignment.objects.values_list("application_id", flat=True).get(pk=assignment_id)
-    with _process_lock(application_id):
-        assignment = Assignment.objects.select_for_update().select_related("application", "reviewer").get(
-            pk=assignment_id)
-        if assignment.application.status != Application.Status.REVIEW or assignment.status not in Assignment.OPEN:
-            raise NotAllowed(_("Only an open review's deadline can change."))
-        if deadline is None or deadline < timezone.localdate():
-            raise ValidationError({"deadline": _("Choose today or a later day.")})
-        if deadline == assignment.deadline:
-            return assignment
-        old = assignment.deadline
-        assignment.deadline = deadline
-        assignment.save(update_fields=["deadline"])
-        event_record(application=assignment.application, kind=Event.Kind.REVIEW_DEADLINE_CHANGED, actor=user,
-                     subject=assignment.reviewer, message=f"{old.isoformat()} → {deadline.isoformat()}")
+    Kept in the audit trail. The caller holds the process lock (workflows.services.reviews)."""
+    assignment = Assignment.objects.select_for_update().select_related("application", "reviewer").get(
+        pk=assignment_id)
+    if assignment.application.status != Application.Status.REVIEW or assignment.status not in Assignment.OPEN:
+        raise NotAllowed(_("Only an open review's deadline can change."))
+    if deadline is None or deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("Choose today or a later day.")})
+    if deadline == assignment.deadline:
         return assignment
+    old = assignment.deadline
+    assignment.deadline = deadline
+    assignment.save(update_fields=["deadline"])
+    event_record(application=assignment.application, kind=Event.Kind.REVIEW_DEADLINE_CHANGED, actor=user,
+                 subject=assignment.reviewer, message=f"{old.isoformat()} → {deadline.isoformat()}")
+    return assignment
 
 
-def assignment_declare(*, assignment_id: int, user, conflict: bool, reason: str = "") -> Assignment:
+def assignment_declare(*, assignment_id: int, user, conflict: bool,
+                       reason: str = "") -> tuple[Assignment, Application | None]:
     """The reviewer declares no conflict (and may then see the application) or a conflict with a reason
-    (and is replaced by the next reviewer). Kept in the audit trail either way."""
-    if conflict and not reason.strip():
-        raise ValidationError({"reason": _("Describe the conflict of interest.")})
-    with _process_lock(Assignment.objects.get(pk=assignment_id).application_id):
-        assignment = Assignment.objects.select_for_update().select_related("application__call__fund").get(
-            pk=assignment_id)
-        if assignment.reviewer_id != user.pk:
-            raise PermissionDenied
-        if assignment.status != Assignment.Status.DECLARING:
-            return assignment  # already declared
-        assignment.declared_at = timezone.now()
-        application = assignment.application
-        if conflict:
-            assignment.status = Assignment.Status.CONFLICT
-            assignment.conflict_reason = reason
-            assignment.save(update_fields=["status", "declared_at", "conflict_reason"])
-            event_record(application=application, kind=Event.Kind.CONFLICT_DECLARED, actor=user, message=reason)
-            assignments_fill(application=application)
-            _advance_if_complete(application, user)
-        else:
-            assignment.status = Assignment.Status.ACTIVE
-            assignment.save(update_fields=["status", "declared_at"])
-            event_record(application=application, kind=Event.Kind.NO_CONFLICT_DECLARED, actor=user)
-        return assignment
+    (and is replaced by the next reviewer). Kept in the audit trail either way. Returns the assignment and,
+    when every asked reviewer has now answered (`all_answered`), the application (else None). The caller
+    holds the process lock (workflows.services.reviews.assignment_declare) and moves the process on."""
+    assignment = Assignment.objects.select_for_update().select_related("application__call__fund").get(
+        pk=assignment_id)
+    if assignment.reviewer_id != user.pk:
+        raise PermissionDenied
+    if assignment.status != Assignment.Status.DECLARING:
+        return assignment, None  # already declared
+    assignment.declared_at = timezone.now()
+    application = assignment.application
+    if conflict:
+        assignment.status = Assignment.Status.CONFLICT
+        assignment.conflict_reason = reason
+        assignment.save(update_fields=["status", "declared_at", "conflict_reason"])
+        event_record(application=application, kind=Event.Kind.CONFLICT_DECLARED, actor=user, message=reason)
+        assignments_fill(application=application)
+        return assignment, application if all_answered(application) else None
+    assignment.status = Assignment.Status.ACTIVE
+    assignment.save(update_fields=["status", "declared_at"])
+    event_record(application=application, kind=Event.Kind.NO_CONFLICT_DECLARED, actor=user)
+    return assignment, None
 
 
 # -- reviews -------------------------------------------------------------------------------------
@@ -206,121 +196,96 @@ def _content(review: Review) -> dict:
 
 
 def review_save(*, assignment_id: int, user, version: int, scores: dict, recommendation: str = "",
-                summary: str = "", submit: bool = False) -> Review:
+                summary: str = "", submit: bool = False) -> tuple[Review, Application | None]:
     """Save a review (a draft, or submitted). `scores` maps criterion id to (score or None, n/a, comment).
 
     `version` is the review's version when the form was opened, 0 when there was no review yet. It is
     always checked: a save from a form opened on an older version (another tab, another window, or
     no version at all) is refused with ReviewConflict, so two saves never overwrite each other.
     A submitted review can change until the decision; each change keeps a revision.
+    Returns the review and, when every asked reviewer has now answered (`all_answered`), the application
+    (else None). The caller holds the process lock (workflows.services.reviews.review_save) and moves the
+    process on.
     """
-    application_id = Assignment.objects.get(pk=assignment_id).application_id
-    with _process_lock(application_id):
-        assignment = Assignment.objects.select_for_update().select_related("application").get(pk=assignment_id)
-        if assignment.reviewer_id != user.pk:
-            raise PermissionDenied
-        application = assignment.application
-        if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED):
-            raise NotAllowed(_("Declare first that you have no conflict of interest."))
-        if application.status not in (Application.Status.REVIEW, Application.Status.DECISION):
-            raise NotAllowed(_("The decision has been made; the review can no longer change."))
-        review, _created = Review.objects.select_for_update().get_or_create(
-            assignment=assignment,
-            defaults={"application": application, "reviewer": user, "no_conflict_declared": True, "version": 0})
-        if version != review.version:  # a review created just now is version 0 (rolled back if refused)
-            raise ReviewConflict(_("Your review was saved from another window after you opened this one, so "
-                                   "this save was refused. What you typed is still below: copy it, then reload "
-                                   "the page to see the saved version."))
-        criteria = list(assignment.rubric.criteria.filter(is_active=True))
-        if submit or review.is_submitted:
-            errors = {f"score_{c.pk}": _("Give a score from 0 to 5, or mark it not applicable.")
-                      for c in criteria if scores.get(c.pk, (None, False, ""))[0] is None
-                      and not scores.get(c.pk, (None, False, ""))[1]}
-            if not recommendation:
-                errors["recommendation"] = _("Choose a recommendation.")
-            if errors:
-                raise ValidationError(errors)
-        if review.is_submitted:
-            ReviewRevision.objects.create(review=review, version=review.version, content=_content(review),
-                                          changed_by=user)
-            event_record(application=application, kind=Event.Kind.REVIEW_CHANGED, actor=user)
-        review.recommendation, review.summary = recommendation, summary
-        review.version += 1
-        first_submission = submit and not review.is_submitted
-        if first_submission:
-            review.submitted_at = timezone.now()
-        review.save()
-        Score.objects.filter(review=review).delete()
-        Score.objects.bulk_create(
-            Score(review=review, criterion=c, score=None if scores.get(c.pk, (None,))[0] is None
-                  else scores[c.pk][0], not_applicable=bool(scores.get(c.pk, (None, False))[1])
-                  and scores[c.pk][0] is None, comment=scores.get(c.pk, (None, False, ""))[2] or "")
-            for c in criteria
-        )
-        if first_submission:
-            assignment.status = Assignment.Status.SUBMITTED
-            assignment.save(update_fields=["status"])
-            event_record(application=application, kind=Event.Kind.REVIEWED, actor=user)
-            _advance_if_complete(application, user)
-        return review
+    assignment = Assignment.objects.select_for_update().select_related("application").get(pk=assignment_id)
+    if assignment.reviewer_id != user.pk:
+        raise PermissionDenied
+    application = assignment.application
+    if assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED):
+        raise NotAllowed(_("Declare first that you have no conflict of interest."))
+    if application.status not in (Application.Status.REVIEW, Application.Status.DECISION):
+        raise NotAllowed(_("The decision has been made; the review can no longer change."))
+    review, _created = Review.objects.select_for_update().get_or_create(
+        assignment=assignment,
+        defaults={"application": application, "reviewer": user, "no_conflict_declared": True, "version": 0})
+    if version != review.version:  # a review created just now is version 0 (rolled back if refused)
+        raise ReviewConflict(_("Your review was saved from another window after you opened this one, so "
+                               "this save was refused. What you typed is still below: copy it, then reload "
+                               "the page to see the saved version."))
+    criteria = list(assignment.rubric.criteria.filter(is_active=True))
+    if submit or review.is_submitted:
+        errors = {f"score_{c.pk}": _("Give a score from 0 to 5, or mark it not applicable.")
+                  for c in criteria if scores.get(c.pk, (None, False, ""))[0] is None
+                  and not scores.get(c.pk, (None, False, ""))[1]}
+        if not recommendation:
+            errors["recommendation"] = _("Choose a recommendation.")
+        if errors:
+            raise ValidationError(errors)
+    if review.is_submitted:
+        ReviewRevision.objects.create(review=review, version=review.version, content=_content(review),
+                                      changed_by=user)
+        event_record(application=application, kind=Event.Kind.REVIEW_CHANGED, actor=user)
+    review.recommendation, review.summary = recommendation, summary
+    review.version += 1
+    first_submission = submit and not review.is_submitted
+    if first_submission:
+        review.submitted_at = timezone.now()
+    review.save()
+    Score.objects.filter(review=review).delete()
+    Score.objects.bulk_create(
+        Score(review=review, criterion=c, score=None if scores.get(c.pk, (None,))[0] is None
+              else scores[c.pk][0], not_applicable=bool(scores.get(c.pk, (None, False))[1])
+              and scores[c.pk][0] is None, comment=scores.get(c.pk, (None, False, ""))[2] or "")
+        for c in criteria
+    )
+    if first_submission:
+        assignment.status = Assignment.Status.SUBMITTED
+        assignment.save(update_fields=["status"])
+        event_record(application=application, kind=Event.Kind.REVIEWED, actor=user)
+        return review, application if all_answered(application) else None
+    return review, None
 
 
 def review_close(*, application_id: int, user) -> Application:
-    """The case officer ends the review with at least the fund's quorum of reviews; open assignments end."""
-    if not user.has_perm("grants.check_application"):
-        raise PermissionDenied
-    with _process_lock(application_id):
-        application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
-        if application.status != Application.Status.REVIEW:
-            raise NotAllowed(_("The application is not under review."))
-        quorum = settings_for_fund(application.call.fund).quorum
-        done = application.assignments.filter(status=Assignment.Status.SUBMITTED).count()
-        if done < quorum:
-            raise NotAllowed(_("At least %(quorum)s review(s) are needed; %(done)s are in.")
-                             % {"quorum": quorum, "done": done})
-        unanswered = application.assignments.filter(status__in=Assignment.OPEN).select_related("reviewer")
-        reviewers = [a.reviewer for a in unanswered]
-        unanswered.update(status=Assignment.Status.REMOVED)
-        for reviewer in reviewers:  # staff-only: whose requests ended unanswered (one event each, by reference)
-            event_record(application=application, kind=Event.Kind.REVIEWS_ENDED, actor=user, subject=reviewer)
-        _advance(application, user)
-        return application
-
-
-# -- moving the process on ------------------------------------------------------------------------
-
-@contextmanager
-def _process_lock(application_id):
-    """The application's process lock, the one the workflow steps take. When it cannot be had (someone
-    else holds it past viewflow's retries) the caller gets a NotAllowed to show, never a 500."""
-    from workflows.flows import ApplicationFlow
-    from workflows.models import ApplicationProcess
-
-    process = ApplicationProcess.objects.filter(application_id=application_id).first()
-    if process is None:
-        raise NotAllowed(_("The application has not been submitted."))
-    try:
-        with ApplicationFlow.lock(process.pk):
-            yield
-    except FlowLockFailed:
-        raise NotAllowed(_("Someone else is working on this case right now. Try again in a moment.")) from None
-
-
-def _advance_if_complete(application, user):
-    """When every asked reviewer has answered (and at least one review is in), the decision step opens."""
+    """The case officer ends the review with at least the fund's quorum of reviews; open assignments end.
+    The caller holds the process lock and then moves the process on (workflows.services.reviews.review_close)."""
+    application = Application.objects.select_for_update().select_related("call__fund").get(pk=application_id)
     if application.status != Application.Status.REVIEW:
-        return
+        raise NotAllowed(_("The application is not under review."))
+    quorum = settings_for_fund(application.call.fund).quorum
+    done = application.assignments.filter(status=Assignment.Status.SUBMITTED).count()
+    if done < quorum:
+        raise NotAllowed(_("At least %(quorum)s review(s) are needed; %(done)s are in.")
+                         % {"quorum": quorum, "done": done})
+    unanswered = application.assignments.filter(status__in=Assignment.OPEN).select_related("reviewer")
+    reviewers = [a.reviewer for a in unanswered]
+    unanswered.update(status=Assignment.Status.REMOVED)
+    for reviewer in reviewers:  # staff-only: whose requests ended unanswered (one event each, by reference)
+        event_record(application=application, kind=Event.Kind.REVIEWS_ENDED, actor=user, subject=reviewer)
+    return application
+
+
+# -- has every asked reviewer answered ------------------------------------------------------------------
+
+def all_answered(application) -> bool:
+    """Whether the review round is complete: under review, no assignment still open, at least one review in.
+    Reviewers report it; the workflow moves the process on (workflows.services.reviews)."""
+    if application.status != Application.Status.REVIEW:
+        return False
     assignments = application.assignments
     if assignments.filter(status__in=Assignment.OPEN).exists():
-        return
-    if assignments.filter(status=Assignment.Status.SUBMITTED).exists():
-        _advance(application, user)
-
-
-def _advance(application, user):
-    from workflows.services import review_finished
-
-    review_finished(application=application, user=user)
+        return False
+    return assignments.filter(status=Assignment.Status.SUBMITTED).exists()
 
 
 # -- the summary for the decision -------------------------------------------------------------------

@@ -16,6 +16,8 @@ from common.errors import NotAllowed
 from reviewers import selectors, services
 from reviewers.forms import AssignForm, DeadlineForm, DeclarationForm, ReviewForm
 from reviewers.models import Assignment
+from workflows import services as flow_services
+from grants.models import Application
 
 
 @login_required
@@ -39,7 +41,7 @@ def assignment(request, pk: int):
         if form.is_valid():
             submit = "submit" in request.POST
             try:
-                services.review_save(
+                flow_services.review_save(
                     assignment_id=assignment.pk, user=request.user, version=form.cleaned_data["version"],
                     scores=form.scores(), recommendation=form.cleaned_data["recommendation"],
                     summary=form.cleaned_data["summary"], submit=submit or (review is not None and review.is_submitted),
@@ -68,7 +70,7 @@ def _declaration(request, assignment):
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_declare(assignment_id=assignment.pk, user=request.user,
+            flow_services.assignment_declare(assignment_id=assignment.pk, user=request.user,
                                         conflict=form.cleaned_data["conflict"], reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -101,8 +103,6 @@ def csv_cell(value) -> str:
 def summary_csv(request, application_pk: int):
     """The review summary as CSV: one row per criterion, the weighted total, one row per review, then
     every comment per criterion. Means and the total are rounded for display only (computed exactly)."""
-    from grants.models import Application
-
     application = Application.objects.filter(pk=application_pk).first()
     if application is None:
         raise Http404
@@ -147,7 +147,7 @@ def case_reviews(request, application_pk: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.assignment_add(application_id=application.pk, reviewer=form.cleaned_data["reviewer"],
+                flow_services.assignment_add(application_id=application.pk, reviewer=form.cleaned_data["reviewer"],
                                         user=request.user)
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -170,7 +170,7 @@ def case_reviews(request, application_pk: int):
 def review_close(request, application_pk: int):
     application = application_get_for_staff(user=request.user, pk=application_pk)
     try:
-        services.review_close(application_id=application.pk, user=request.user)
+        flow_services.review_close(application_id=application.pk, user=request.user)
     except NotAllowed as exc:
         messages.error(request, exc.message)
     else:
@@ -190,7 +190,7 @@ def assignment_deadline(request, application_pk: int, pk: int):
     form = DeadlineForm(request.POST or None, initial={"deadline": assignment.deadline})
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_deadline_set(assignment_id=assignment.pk, user=request.user,
+            flow_services.assignment_deadline_set(assignment_id=assignment.pk, user=request.user,
                                              deadline=form.cleaned_data["deadline"])
         except ValidationError as exc:
             add_service_errors(form, exc)

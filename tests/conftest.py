@@ -21,6 +21,20 @@ def clear_cache():
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """A private, empty storage folder for the test (never var/media): the default storage becomes a
+    FileSystemStorage on `tmp_path/media`. Modules that store files use it for every test with
+    `pytestmark = pytest.mark.usefixtures("media")`; a test that looks at the stored files takes it as an
+    argument (the folder's path)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root, "base_url": None}}}
+    return root
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

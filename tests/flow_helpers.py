@@ -8,8 +8,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from grants.models import ChecklistItem
-from grants.services.applications import application_submit
 from workflows import services
+from workflows.submission import application_submit
 
 
 def open_task(application) -> Task:
@@ -35,7 +35,7 @@ def check_pass(application, officer):
 def review(application, reviewer, score=4):
     """The reviewer declares no conflict and submits the same score on every criterion."""
     from reviewers.models import Assignment
-    from reviewers.services import assignment_declare, review_save
+    from workflows.services import assignment_declare, review_save
 
     assignment = Assignment.objects.get(application=application, reviewer=reviewer)
     assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)

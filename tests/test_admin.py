@@ -193,7 +193,7 @@ def test_an_assignment_is_read_only_its_deadline_moves_through_the_audited_servi
     (Group, "name", "Handläggare (ny)"),
 ], ids=lambda v: v.__name__ if isinstance(v, type) else None)
 def test_configuration_stays_editable(staff, call, case_officer, model, field, value):
-    from notifications.reminders import reminder_settings_by_fund
+    from workflows.reminders import reminder_settings_by_fund
     from reviewers.services import rubric_for_fund
     from reviewers.services import settings_for_fund as review_settings
 

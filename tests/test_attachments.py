@@ -29,23 +29,9 @@ from common.errors import NotAllowed
 from tests.attachment_files import HOSTILE, VALID, multipart, pdf_bytes, png_bytes
 from tests.factories import ApplicationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 KEY = re.compile(r"^attachments/[0-9a-f]{32}$")
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """A private, empty storage folder for each test (never var/media)."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": root, "base_url": None}},
-    }
-    return root
 
 
 
@@ -182,7 +168,7 @@ def test_a_failure_after_the_file_was_stored_removes_the_object(applicant, draft
     def broken(**kwargs):
         raise RuntimeError("the audit trail is down")
 
-    monkeypatch.setattr("grants.services.applications.event_record", broken)
+    monkeypatch.setattr("grants.services.attachments.event_record", broken)
     with pytest.raises(RuntimeError):
         add(draft, applicant)
     assert Attachment.objects.count() == 0

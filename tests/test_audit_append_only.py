@@ -159,7 +159,7 @@ def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
         draft, applicant, case_officer, reviewer, secretary):
     to_stage(draft, "final_report", applicant=applicant, officer=case_officer, reviewer=reviewer,
              secretary=secretary)
-    ledger.decision_correct(application_id=draft.pk, user=secretary, amount=Decimal("12000"), conditions="",
+    services.decision_correct(application_id=draft.pk, user=secretary, amount=Decimal("12000"), conditions="",
                             motivation="Lokalkostnaden utgår.")
     assert list(Event.objects.filter(application=draft, kind__startswith="payment").order_by("pk")
                 .values_list("kind", "actor", "message")) == [

@@ -29,14 +29,15 @@ from viewflow.workflow.models import Process, Task
 from accounts import roles
 from accounts.models import User
 from grants.services import attachments
-from grants.services import organisations
+from grants.services import memberships
 from grants.models import (
     Application, Attachment, BudgetChange, Decision, Event, ExAnteCheck, FinalReport, FundYear, Invitation,
     JoinRequest, LedgerEntry, Membership, Organisation, OrganisationEvent, Payment, Repayment,
 )
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review
-from reviewers.services import assignment_declare, settings_for_fund
+from reviewers.services import settings_for_fund
+from workflows.services import assignment_declare
 from tests.attachment_files import pdf_bytes
 from tests.factories import ApplicationFactory, UserFactory
 from tests.flow_helpers import check_pass, grant, open_task, review, submit
@@ -226,7 +227,7 @@ def world(applicant, organisation, other_applicant, case_officer, reviewer, secr
     draft = ApplicationFactory(organisation=organisation, call=call, created_by=applicant, title="Utkast")
     draft_attachment = attachments.attachment_add(application_id=draft.pk, user=applicant,
                                                   upload=SimpleUploadedFile("plan.pdf", pdf_bytes()))
-    invitation = organisations.invitation_create(organisation_id=organisation.pk, user=applicant,
+    invitation = memberships.invitation_create(organisation_id=organisation.pk, user=applicant,
                                                  email="kollega@example.org")
     requester = UserFactory(full_name="Sökande Utan Organisation")
     JoinRequest.objects.create(organisation=organisation, user=requester, name_given="X")

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from config import cache as cache_module
 from config.cache import CACHE_TABLE, FailoverCache, caches_setting
-from tests.auth_helpers import fresh_totp_code, logged_in_user_id, login_with_second_factor, totp_secret_of
+from tests.auth_helpers import fresh_totp_code, logged_in_user_id, totp_secret_of
 from tests.real_services import free_port
 
 pytestmark = pytest.mark.django_db

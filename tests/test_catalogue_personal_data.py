@@ -15,7 +15,7 @@ from catalogue.models import Practice
 from grants.models import ActivityLine, Application, BudgetLine, Partner
 from common.errors import NotAllowed
 from reviewers.models import Assignment
-from reviewers.services import assignment_declare, review_save
+from workflows.services import assignment_declare, review_save
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 from tests.flow_helpers import all_points, open_task, report_data, submit
 from workflows import services

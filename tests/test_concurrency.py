@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from grants.models import Application, Decision, Event, LedgerEntry
 from grants.selectors import fund_year_balance
-from grants.services.applications import NotAllowed, application_submit
+from grants.services.applications import NotAllowed
+from workflows.submission import application_submit
 from notifications.models import OutboxMessage
 from tests.factories import ApplicationFactory
 from tests.flow_helpers import open_task, to_stage

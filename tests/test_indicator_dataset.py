@@ -21,7 +21,7 @@ from grants.services import ledger
 from grants.indicators import compute
 from grants.models import Call, FundYear, Partner, Payment, Repayment
 from grants.selectors import fund_year_balance
-from grants.services.applications import application_withdraw
+from workflows.services import application_withdraw
 from tests.factories import ApplicationFactory, FundFactory, MembershipFactory, UserFactory
 from tests.flow_helpers import all_points, check_pass, grant, open_task, report, review, submit
 from workflows import services
@@ -104,7 +104,7 @@ def dataset(db):
         grant(q, secretary, "20000")
     paid(q, A, secretary, "2025-04-10")
     with at("2026-02-10"):
-        ledger.decision_correct(application_id=q.pk, user=secretary, amount=Decimal("12000"), conditions="",
+        services.decision_correct(application_id=q.pk, user=secretary, amount=Decimal("12000"), conditions="",
                                 motivation="Lokalkostnaden blev lägre.")
     # R: granted 10 000, advance paid, ended without being carried out; the advance claimed and paid back.
     r = new_case(c2025, applicant, "2025-05-01")
@@ -113,7 +113,7 @@ def dataset(db):
         grant(r, secretary, "10000")
     paid(r, A, secretary, "2025-05-25")
     with at("2025-11-10"):
-        ledger.grant_end(application_id=r.pk, user=secretary, reason="Föreningen lades ned.")
+        services.grant_end(application_id=r.pk, user=secretary, reason="Föreningen lades ned.")
     with at("2025-12-05"):
         ledger.repayment_mark_received(repayment_id=Repayment.objects.get(application=r).pk, user=secretary,
                                        received_on=date(2025, 12, 5))

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from grants.services import organisations
+from grants.services import memberships, organisations
 from grants.models import Invitation, Membership
 from common.errors import NotAllowed
 from notifications.models import OutboxMessage
@@ -17,7 +17,7 @@ pytestmark = [
 
 
 def test_concurrent_invitations_to_one_address_make_one_invitation_and_one_mail(applicant, organisation):
-    results = run_together(10, lambda i: organisations.invitation_create(
+    results = run_together(10, lambda i: memberships.invitation_create(
         organisation_id=organisation.pk, user=applicant, email="Kim@Example.org" if i % 2 else "kim@example.org"))
 
     assert sum(isinstance(r, Invitation) for r in results) == 1
@@ -27,7 +27,7 @@ def test_concurrent_invitations_to_one_address_make_one_invitation_and_one_mail(
 
 
 def test_concurrent_invitations_never_pass_the_daily_limit(applicant, organisation):
-    results = run_together(25, lambda i: organisations.invitation_create(
+    results = run_together(25, lambda i: memberships.invitation_create(
         organisation_id=organisation.pk, user=applicant, email=f"k{i}@example.org"))
 
     assert sum(isinstance(r, Invitation) for r in results) == organisations.INVITATIONS_PER_DAY
@@ -36,12 +36,12 @@ def test_concurrent_invitations_never_pass_the_daily_limit(applicant, organisati
 
 
 def test_one_invitation_accepted_at_once_by_many_makes_only_the_invited_person_a_contact(applicant, organisation):
-    invitation = organisations.invitation_create(organisation_id=organisation.pk, user=applicant,
+    invitation = memberships.invitation_create(organisation_id=organisation.pk, user=applicant,
                                                  email="kim@example.org")
     kim = UserFactory(email="Kim@Example.org")
     people = [UserFactory() for _ in range(6)] + [kim, kim]
 
-    results = run_together(8, lambda i: organisations.invitation_accept(token=invitation.token, user=people[i]))
+    results = run_together(8, lambda i: memberships.invitation_accept(token=invitation.token, user=people[i]))
 
     winners = [r for r in results if isinstance(r, Membership)]
     assert len(winners) == 2 and {w.user for w in winners} == {kim}  # the double click is harmless
@@ -52,11 +52,11 @@ def test_one_invitation_accepted_at_once_by_many_makes_only_the_invited_person_a
 
 
 def test_a_double_click_on_accept_is_harmless(applicant, organisation):
-    invitation = organisations.invitation_create(organisation_id=organisation.pk, user=applicant,
+    invitation = memberships.invitation_create(organisation_id=organisation.pk, user=applicant,
                                                  email="kim@example.org")
     colleague = UserFactory(email="kim@example.org")
 
-    results = run_together(6, lambda i: organisations.invitation_accept(token=invitation.token, user=colleague))
+    results = run_together(6, lambda i: memberships.invitation_accept(token=invitation.token, user=colleague))
 
     assert all(isinstance(r, Membership) for r in results), results
     assert Membership.objects.filter(user=colleague, organisation=organisation).count() == 1

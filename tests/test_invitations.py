@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.services import organisations
+from grants.services import memberships
 from allauth.account.models import EmailAddress
 
 from grants.models import Invitation, Membership, OrganisationEvent
@@ -288,7 +288,7 @@ def test_a_non_contact_cannot_invite_and_nothing_is_queued(client, organisation,
     assert not OutboxMessage.objects.exists()
     # and: the service refuses too, whatever the view does
     with pytest.raises(PermissionDenied):
-        organisations.invitation_create(organisation_id=organisation.pk, user=other_applicant,
+        memberships.invitation_create(organisation_id=organisation.pk, user=other_applicant,
                                         email="someone@example.org")
     assert not Invitation.objects.exists()
 
@@ -337,7 +337,7 @@ def test_an_existing_contact_cannot_be_invited(contact_client, applicant, organi
 
 def test_an_organisation_sends_at_most_20_invitations_a_day(contact_client, applicant, organisation):
     for n in range(20):
-        organisations.invitation_create(organisation_id=organisation.pk, user=applicant, email=f"k{n}@example.org")
+        memberships.invitation_create(organisation_id=organisation.pk, user=applicant, email=f"k{n}@example.org")
 
     response = invite(contact_client, organisation, "k20@example.org")
 
@@ -350,9 +350,9 @@ def test_an_organisation_sends_at_most_20_invitations_a_day(contact_client, appl
 
 
 def test_the_service_refuses_with_a_clear_message(applicant, organisation):
-    organisations.invitation_create(organisation_id=organisation.pk, user=applicant, email="kim@example.org")
+    memberships.invitation_create(organisation_id=organisation.pk, user=applicant, email="kim@example.org")
     with pytest.raises(NotAllowed) as refused:
-        organisations.invitation_create(organisation_id=organisation.pk, user=applicant, email="Kim@Example.org")
+        memberships.invitation_create(organisation_id=organisation.pk, user=applicant, email="Kim@Example.org")
     assert "kim@example.org" in refused.value.message
     with pytest.raises(NotAllowed):
-        organisations.invitation_create(organisation_id=organisation.pk, user=applicant, email="not an address")
+        memberships.invitation_create(organisation_id=organisation.pk, user=applicant, email="not an address")

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.services import organisations
+from grants.services import memberships, organisations
 from grants.models import Invitation, JoinRequest, Membership, Municipality, Organisation, OrganisationEvent
 from notifications.models import OutboxMessage
 from grants.validators import luhn_ok
@@ -381,7 +381,7 @@ def test_moving_an_organisation_invites_an_address_without_account_and_only_it_c
     client, applicant, organisation, case_officer, other_applicant,
 ):
     # given: the contact had invited an accomplice
-    organisations.invitation_create(organisation_id=organisation.pk, user=applicant, email="medhjalpare@example.org")
+    memberships.invitation_create(organisation_id=organisation.pk, user=applicant, email="medhjalpare@example.org")
     client.force_login(case_officer)
 
     # when: the case officer removes the contact and adds an address that has no account yet
@@ -392,7 +392,7 @@ def test_moving_an_organisation_invites_an_address_without_account_and_only_it_c
     # then: no contacts for now, the accomplice's invitation is withdrawn, the right person is invited
     assert response.status_code == 302
     assert not Membership.objects.filter(organisation=organisation).exists()
-    assert list(organisations.invitations_open(organisation=organisation).values_list("email", flat=True)) == [
+    assert list(memberships.invitations_open(organisation=organisation).values_list("email", flat=True)) == [
         "ratt@example.org"]
     invitation = Invitation.objects.get(email="ratt@example.org")
     assert invitation.invited_by == case_officer

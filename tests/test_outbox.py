@@ -152,7 +152,7 @@ def test_limits_that_could_send_twice_stop_the_start(name, value, tmp_path):
 
 
 def test_the_flow_has_no_viewflow_timers_so_no_dispatcher_runs():
-    """The workflow's clock is notifications.reminders (beat, hourly), not viewflow timers: the flow has
+    """The workflow's clock is workflows.reminders (beat, hourly), not viewflow timers: the flow has
     none, and beat runs no viewflow timer dispatcher. A timer node added to the flow would never fire
     without one: add a beat task calling viewflow.workflow.timers.fire_due_timers (and
     fire_due_start_timers / fire_due_conditions for those nodes), prove it on a real timer task, then

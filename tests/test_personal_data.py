@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.models import PersonalDataErasure, User
 from grants.services import attachments
-from grants.models import Application, Attachment, Event, FinalReportDraft, Invitation, Membership
-from grants.services.applications import application_withdraw
+from grants.models import Application, Event, FinalReportDraft, Invitation, Membership
+from workflows.services import application_withdraw
 from grants.tasks import privacy_retention
 from notifications.models import OutboxMessage
 from notifications.tasks import outbox_bodies_purge
@@ -27,23 +27,13 @@ from tests.attachment_files import pdf_bytes
 from tests.factories import PASSWORD, ApplicationFactory, MembershipFactory, UserFactory
 from tests.flow_helpers import check_pass, grant, review, submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 NAME = "Zelda Quuxington"
 EMAIL = "zelda.quux@example.org"
 PHONE = "070-555 12 34"
 MARKERS = (NAME, EMAIL, PHONE)
 OTHER_NAME, OTHER_EMAIL, OTHER_TITLE = "Otto Othersson", "otto.other@example.org", "Ottos hemliga projekt"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root, "base_url": None}}}
-    return root
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import roles
-from notifications import reminders
+from workflows import reminders
 from notifications.digest import digests_send
 from notifications.models import OutboxMessage
-from notifications.reminders import reminders_sweep
+from workflows.reminders import reminders_sweep
 from notifications.services import notification_queue
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 from tests.test_reminders import at

@@ -14,7 +14,7 @@ from common.formatting import day, daytime
 from notifications import tasks
 from notifications.delivery import outbox_send
 from notifications.models import OutboxMessage, ReminderSettings
-from notifications.reminders import deadline_stage, reminders_sweep
+from workflows.reminders import deadline_stage, reminders_sweep
 from notifications.services import notification_queue
 from reviewers.models import Assignment
 from tests.factories import MembershipFactory, UserFactory
@@ -361,7 +361,7 @@ def test_the_beat_task_sweeps_in_the_daytime_only(draft, applicant):
 
 
 def test_a_withdrawn_application_reminds_nobody(draft, applicant, case_officer, reviewer, secretary):
-    from grants.services.applications import application_withdraw
+    from workflows.services import application_withdraw
 
     to_stage(draft, "review", applicant=applicant, officer=case_officer, reviewer=reviewer, secretary=secretary)
     deadline = Assignment.objects.get(application=draft).deadline

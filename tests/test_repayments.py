@@ -343,7 +343,7 @@ def test_a_carried_out_case_cannot_be_ended(draft, applicant, case_officer, revi
     services.report_approval_record(task_pk=open_task(draft).pk, user=secretary, approve=True)
     before = state(draft)
     with pytest.raises(NotAllowed):
-        ledger.grant_end(application_id=draft.pk, user=secretary, reason="x")
+        services.grant_end(application_id=draft.pk, user=secretary, reason="x")
     assert state(draft) == before
 
 
@@ -442,11 +442,11 @@ def test_a_returned_correction_releases_its_reserve_and_the_old_grant_stays(
     application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
                                      requested_amount=Decimal("30000"))
     first = granted(application, applicant, case_officer, reviewer, secretary, "10000")
-    correction = ledger.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("25000"),
+    correction = services.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("25000"),
                                          conditions="", motivation="Fler träffar.")
     assert fund_year_balance(fund_year=fund_year)["available"] == Decimal("75000")
 
-    ledger.correction_approval_record(decision_id=correction.pk, user=second_secretary, approve=False,
+    services.correction_approval_record(decision_id=correction.pk, user=second_secretary, approve=False,
                                       comment="Vänta på ledningsgruppen.")
 
     correction.refresh_from_db()
@@ -465,7 +465,7 @@ def test_a_correction_within_the_limit_takes_effect_at_once(call, applicant, org
     application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
                                      requested_amount=Decimal("30000"))
     granted(application, applicant, case_officer, reviewer, secretary, "10000")
-    correction = ledger.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("20000"),
+    correction = services.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("20000"),
                                          conditions="", motivation="Fler träffar.")
     assert correction.status == "effective"
     assert fund_year_balance(fund_year=fund_year)["available"] == Decimal("80000")
@@ -478,9 +478,9 @@ def test_ending_a_grant_lets_a_pending_correction_lapse(call, applicant, organis
     application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
                                      requested_amount=Decimal("30000"))
     granted(application, applicant, case_officer, reviewer, secretary, "10000")
-    correction = ledger.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("25000"),
+    correction = services.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("25000"),
                                          conditions="", motivation="Fler träffar.")
-    ledger.grant_end(application_id=application.pk, user=secretary, reason="Projektet ställs in.")
+    services.grant_end(application_id=application.pk, user=secretary, reason="Projektet ställs in.")
     correction.refresh_from_db()
     assert correction.status == "annulled"
     assert fund_year_balance(fund_year=fund_year) == {

@@ -14,6 +14,7 @@ from viewflow.workflow.lock import SelectForUpdateLock
 from grants.models import Application, Decision, Event
 from notifications.models import OutboxMessage
 from reviewers import services
+from workflows import services as flow_services
 from reviewers.models import Assignment, Review
 from tests.factories import ApplicationFactory, UserFactory
 from tests.flow_helpers import check_pass, submit, to_stage
@@ -52,11 +53,11 @@ def test_two_concurrent_first_saves_of_one_review_one_wins_the_other_gets_a_conf
     reviewers = [UserFactory(role="reviewer") for _ in range(2)]
     with_pool(call, reviewers, 2)
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
 
     # when: both tabs save at the same instant
     def save(i):
-        return services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
+        return flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
                                     scores=scores(first, i + 1, f"flik {i}"), summary=f"Flik {i}")
 
     results = run_together(2, save)
@@ -75,7 +76,7 @@ def test_two_concurrent_first_saves_over_http_one_302_one_409(draft, applicant, 
     reviewers = [UserFactory(role="reviewer") for _ in range(2)]
     with_pool(call, reviewers, 2)
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     url = reverse("reviewers:assignment", args=[first.pk])
     clients = [Client(), Client()]
     for client in clients:
@@ -111,9 +112,9 @@ def test_asking_a_reviewer_by_hand_while_a_conflict_replaces_automatically_never
 
         def work(i):
             if i == 0:  # the automatic replacement would pick the third reviewer
-                return services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True,
+                return flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True,
                                                    reason="Jäv")
-            return services.assignment_add(application_id=application.pk, reviewer=third, user=case_officer)
+            return flow_services.assignment_add(application_id=application.pk, reviewer=third, user=case_officer)
 
         results = run_together(2, work)
 
@@ -166,8 +167,8 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_every_review_action(clie
     other = UserFactory(role="reviewer")
     with_pool(call, [reviewer, other], 2)
     mine, theirs = sorted(in_review(draft, applicant, case_officer), key=lambda a: a.reviewer_id != reviewer.pk)
-    services.assignment_declare(assignment_id=mine.pk, user=reviewer, conflict=False)
-    services.review_save(assignment_id=mine.pk, user=reviewer, version=0, scores=scores(mine, 4, ""),
+    flow_services.assignment_declare(assignment_id=mine.pk, user=reviewer, conflict=False)
+    flow_services.review_save(assignment_id=mine.pk, user=reviewer, version=0, scores=scores(mine, 4, ""),
                          recommendation="grant", submit=True)
     newcomer = UserFactory(role="reviewer")
     processes = list(ApplicationProcess.objects.filter(application__in=[draft, granted]).values_list("pk", flat=True))
@@ -219,7 +220,6 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_a
         client, applicant, organisation, case_officer, reviewer, secretary, call, one_try_lock):
     from decimal import Decimal
 
-    from grants.services import ledger
     from workflows import services as workflow_services
 
     # given: a grant in a fund where more than 10 000 needs two secretaries, and a pending correction to 18 000
@@ -232,7 +232,7 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_a
                     secretary=secretary)
     workflow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("10000"),
                                       motivation="Delar av budgeten är för höga.")
-    pending = ledger.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("18000"),
+    pending = workflow_services.decision_correct(application_id=application.pk, user=secretary, amount=Decimal("18000"),
                                       conditions="", motivation="Lokalhyran glömdes.")
     assert pending.status == Decision.Status.PENDING
     colleague = UserFactory(role="secretary")
@@ -262,3 +262,51 @@ def test_a_held_process_lock_gives_a_clear_try_again_on_approving_a_correction_a
     assert application.status == Application.Status.GRANTED
     assert (Event.objects.count(), OutboxMessage.objects.count(),
             sorted(Decision.objects.values_list("pk", "status"))) == before
+
+
+def test_lock_contention_on_a_decision_correction_is_a_translated_message_not_a_500(
+        applicant, organisation, case_officer, reviewer, secretary, call, one_try_lock):
+    """decision_correct and correction_approval_record take the case's lock through workflows.locks: when
+    someone else holds it, the service itself answers NotAllowed with the translated "try again" (before, the
+    FlowLockFailed escaped the service and only the view turned it into a message)."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from common.errors import NotAllowed
+
+    # given: a grant of 10 000 in a fund where more than 10 000 needs two secretaries, a correction to 18 000
+    # waiting for a colleague, and someone else holding the case's lock
+    call.fund.four_eyes_above = Decimal("10000")
+    call.fund.save()
+    with_pool(call, [reviewer], 1)
+    application = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
+                                     requested_amount=Decimal("20000"))
+    task = to_stage(application, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                    secretary=secretary)
+    flow_services.decision_record(task_pk=task.pk, user=secretary, outcome="granted", amount=Decimal("10000"),
+                                  motivation="Delar av budgeten är för höga.")
+    pending = flow_services.decision_correct(application_id=application.pk, user=secretary,
+                                             amount=Decimal("18000"), conditions="", motivation="Lokalhyran glömdes.")
+    colleague = UserFactory(role="secretary")
+    before = (Event.objects.count(), OutboxMessage.objects.count(),
+              sorted(Decision.objects.values_list("pk", "status", "amount")))
+    release, thread = hold_process_locks([ApplicationProcess.objects.get(application=application).pk])
+    try:
+        # when: a second correction and the colleague's approval run while the lock is held, in Swedish
+        with translation.override("sv"):
+            with pytest.raises(NotAllowed) as correcting:
+                flow_services.decision_correct(application_id=application.pk, user=secretary,
+                                               amount=Decimal("12000"), conditions="", motivation="Ny rättelse.")
+            with pytest.raises(NotAllowed) as approving:
+                flow_services.correction_approval_record(decision_id=pending.pk, user=colleague, approve=True)
+            swedish = _(LOCKED)
+    finally:
+        release.set()
+        thread.join()
+
+    # then: both say "try again" in the person's language, and nothing changed
+    assert swedish != LOCKED
+    assert correcting.value.message == approving.value.message == swedish
+    assert (Event.objects.count(), OutboxMessage.objects.count(),
+            sorted(Decision.objects.values_list("pk", "status", "amount"))) == before

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from grants.models import Application, Event, Membership
 from common.errors import NotAllowed
 from reviewers import services
+from workflows import services as flow_services
 from reviewers.models import Assignment, Criterion, Review, ReviewRevision, ReviewSettings, Rubric
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 from tests.flow_helpers import check_pass, open_task, submit
@@ -37,10 +38,10 @@ def in_review(draft, applicant, case_officer):
 
 
 def declare_and_score(assignment, scores=None, recommendation="grant", na=()):
-    services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
     criteria = list(assignment.rubric.criteria.order_by("position"))
     scores = scores or [4] * len(criteria)
-    return services.review_save(
+    return flow_services.review_save(
         assignment_id=assignment.pk, user=assignment.reviewer, version=0, recommendation=recommendation,
         scores={c.pk: (None if c.code in na else s, c.code in na, "") for c, s in zip(criteria, scores)},
         submit=True)
@@ -86,7 +87,7 @@ def test_auto_assignment_over_200_applications_and_10_reviewers_is_balanced_and_
 
 def test_a_declared_conflict_replaces_the_reviewer_and_is_audited(draft, applicant, case_officer, pool):
     first, second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True,
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True,
                                 reason="Min syster är ordförande.")
     first.refresh_from_db()
     assert (first.status, first.conflict_reason) == ("conflict", "Min syster är ordförande.")
@@ -95,21 +96,21 @@ def test_a_declared_conflict_replaces_the_reviewer_and_is_audited(draft, applica
     assert now_asked == {second.reviewer_id, pool[2].pk}
     assert Event.objects.get(application=draft, kind="conflict").message == "Min syster är ordförande."
     with pytest.raises(ValidationError):
-        services.assignment_declare(assignment_id=second.pk, user=second.reviewer, conflict=True, reason=" ")
+        flow_services.assignment_declare(assignment_id=second.pk, user=second.reviewer, conflict=True, reason=" ")
 
 
 def test_the_case_officer_can_ask_a_reviewer_but_never_a_contact_of_the_organisation(draft, applicant,
                                                                                      case_officer, pool):
     in_review(draft, applicant, case_officer)
     with pytest.raises(ValidationError):
-        services.assignment_add(application_id=draft.pk, reviewer=pool[0], user=case_officer)  # already asked
+        flow_services.assignment_add(application_id=draft.pk, reviewer=pool[0], user=case_officer)  # already asked
     Membership.objects.create(user=pool[2], organisation=draft.organisation)
     with pytest.raises(ValidationError):
-        services.assignment_add(application_id=draft.pk, reviewer=pool[2], user=case_officer)
+        flow_services.assignment_add(application_id=draft.pk, reviewer=pool[2], user=case_officer)
     with pytest.raises(PermissionDenied):
-        services.assignment_add(application_id=draft.pk, reviewer=pool[2], user=pool[0])
+        flow_services.assignment_add(application_id=draft.pk, reviewer=pool[2], user=pool[0])
     outsider = UserFactory(role="reviewer")
-    assignment = services.assignment_add(application_id=draft.pk, reviewer=outsider, user=case_officer)
+    assignment = flow_services.assignment_add(application_id=draft.pk, reviewer=outsider, user=case_officer)
     assert (assignment.assigned_by, assignment.status) == (case_officer, "declaring")
 
 
@@ -127,7 +128,7 @@ def test_a_reviewer_sees_nothing_but_title_and_organisation_before_declaring(cli
 def test_blind_until_submitted_then_what_the_fund_allows(client, draft, applicant, case_officer, pool):
     first, second = in_review(draft, applicant, case_officer)
     declare_and_score(first)
-    services.assignment_declare(assignment_id=second.pk, user=second.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=second.pk, user=second.reviewer, conflict=False)
     summary_urls = [reverse("reviewers:summary_csv", args=[draft.pk]), reverse("reviewers:case_reviews",
                                                                                 args=[draft.pk])]
     # the second reviewer has not submitted: nothing of the first one's review
@@ -137,7 +138,7 @@ def test_blind_until_submitted_then_what_the_fund_allows(client, draft, applican
     assert client.get(reverse("reviewers:assignment", args=[first.pk])).status_code == 404
     assert [client.get(url).status_code for url in summary_urls] == [404, 404]
     # after submitting: the summary (the fund allows it) but never the staff page
-    services.review_save(assignment_id=second.pk, user=second.reviewer, version=0, recommendation="reject",
+    flow_services.review_save(assignment_id=second.pk, user=second.reviewer, version=0, recommendation="reject",
                          scores={c.pk: (2, False, "") for c in second.rubric.criteria.all()}, submit=True)
     assert client.get(summary_urls[0]).status_code == 200
     assert client.get(summary_urls[1]).status_code == 404
@@ -167,11 +168,11 @@ def test_the_case_officer_closes_the_review_with_the_quorum(draft, applicant, ca
     ReviewSettings.objects.filter(fund=draft.call.fund).update(quorum=1)
     first, second = in_review(draft, applicant, case_officer)
     with pytest.raises(NotAllowed):
-        services.review_close(application_id=draft.pk, user=case_officer)  # no review yet
+        flow_services.review_close(application_id=draft.pk, user=case_officer)  # no review yet
     declare_and_score(first)
     with pytest.raises(PermissionDenied):
-        services.review_close(application_id=draft.pk, user=first.reviewer)
-    services.review_close(application_id=draft.pk, user=case_officer)
+        flow_services.review_close(application_id=draft.pk, user=first.reviewer)
+    flow_services.review_close(application_id=draft.pk, user=case_officer)
     draft.refresh_from_db()
     second.refresh_from_db()
     assert (draft.status, second.status) == ("decision", "removed")
@@ -188,19 +189,19 @@ def test_the_case_officer_closes_the_review_with_the_quorum(draft, applicant, ca
 def test_drafts_are_kept_and_a_submitted_review_changes_with_history_until_the_decision(draft, applicant,
                                                                                       case_officer, pool):
     first, second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     criteria = list(first.rubric.criteria.all())
-    draft_review = services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
+    draft_review = flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
                                         scores={criteria[0].pk: (3, False, "Halvvägs")})
     assert (draft_review.is_submitted, draft_review.scores.get(criterion=criteria[0]).comment) == (False, "Halvvägs")
     with pytest.raises(ValidationError) as error:  # submitting needs every criterion
-        services.review_save(assignment_id=first.pk, user=first.reviewer, version=draft_review.version,
+        flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=draft_review.version,
                              scores={criteria[0].pk: (3, False, "")}, recommendation="grant", submit=True)
     assert len(error.value.message_dict) == len(criteria) - 1
-    submitted = services.review_save(assignment_id=first.pk, user=first.reviewer, version=draft_review.version,
+    submitted = flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=draft_review.version,
                                      scores={c.pk: (4, False, "") for c in criteria}, recommendation="grant",
                                      submit=True)
-    changed = services.review_save(assignment_id=first.pk, user=first.reviewer, version=submitted.version,
+    changed = flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=submitted.version,
                                    scores={c.pk: (2, False, "") for c in criteria}, recommendation="reject")
     assert changed.recommendation == "reject" and changed.is_submitted
     assert Event.objects.filter(application=draft, kind="review_changed", actor=first.reviewer).count() == 1
@@ -209,21 +210,21 @@ def test_drafts_are_kept_and_a_submitted_review_changes_with_history_until_the_d
     assert revision.content["scores"][criteria[0].code]["score"] == 4
     Application.objects.filter(pk=draft.pk).update(status="granted")
     with pytest.raises(NotAllowed):
-        services.review_save(assignment_id=first.pk, user=first.reviewer, version=changed.version,
+        flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=changed.version,
                              scores={c.pk: (5, False, "") for c in criteria}, recommendation="grant")
 
 
 def test_two_saves_of_the_same_review_version_one_wins_the_other_gets_a_clear_conflict(draft, applicant,
                                                                                       case_officer, pool):
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     criteria = list(first.rubric.criteria.all())
-    base = services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
+    base = flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
                                 scores={criteria[0].pk: (1, False, "")})
-    services.review_save(assignment_id=first.pk, user=first.reviewer, version=base.version,
+    flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=base.version,
                          scores={criteria[0].pk: (5, False, "flik 1")})
     with pytest.raises(services.ReviewConflict):
-        services.review_save(assignment_id=first.pk, user=first.reviewer, version=base.version,
+        flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=base.version,
                              scores={criteria[0].pk: (0, False, "flik 2")})
     assert Review.objects.get().scores.get(criterion=criteria[0]).comment == "flik 1"
 
@@ -303,16 +304,16 @@ def test_two_tabs_opened_before_the_first_draft_one_saves_the_other_gets_a_confl
                                                                                    case_officer, pool):
     # given: a reviewer who has declared, with no review yet, and two tabs open (both at version 0)
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     # when: both tabs save their first draft
-    saved = services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
+    saved = flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
                                  scores=_all_scores(first, 5, "flik 1"), summary="Flik 1")
     with pytest.raises(services.ReviewConflict):
-        services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
+        flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=0,
                              scores=_all_scores(first, 0, "flik 2"), summary="Flik 2")
     # and: a save that brings no version at all is refused too
     with pytest.raises(services.ReviewConflict):
-        services.review_save(assignment_id=first.pk, user=first.reviewer, version=None,
+        flow_services.review_save(assignment_id=first.pk, user=first.reviewer, version=None,
                              scores=_all_scores(first, 0, "utan version"), summary="Utan version")
     # then: the first tab's draft is intact
     review = Review.objects.get(assignment=first)
@@ -333,7 +334,7 @@ def _review_post(assignment, version, score, comment, **extra):
 def test_over_http_the_second_tab_gets_409_with_its_text_kept_and_nothing_is_overwritten(client, draft, applicant,
                                                                                         case_officer, pool):
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     client.force_login(first.reviewer)
     url = reverse("reviewers:assignment", args=[first.pk])
     # given: two tabs opened before any draft exists; both forms carry version 0
@@ -373,9 +374,9 @@ def test_a_replacement_reviewer_gets_the_rubric_version_the_others_have(draft, a
     Criterion.objects.filter(rubric=v2, code="relevance").update(weight=3)
     assert services.rubric_for_fund(draft.call.fund) == v2
     # when: a reviewer declares a conflict (automatic replacement) and the officer asks one more
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True, reason="Jäv")
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=True, reason="Jäv")
     replacement = Assignment.objects.get(application=draft, reviewer=pool[2])
-    extra = services.assignment_add(application_id=draft.pk, reviewer=UserFactory(role="reviewer"),
+    extra = flow_services.assignment_add(application_id=draft.pk, reviewer=UserFactory(role="reviewer"),
                                     user=case_officer)
     # then: everyone on this application scores against v1; the summary has one version's criteria
     assert (replacement.rubric, extra.rubric) == (v1, v1)
@@ -411,7 +412,7 @@ def test_the_default_rubric_has_its_own_anchored_descriptions_for_every_criterio
     assert "40/60" in default.criteria.get(code="gender_equality").anchor_3
     # the reviewer sees them next to the scores
     first, _second = in_review(draft, applicant, case_officer)
-    services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
+    flow_services.assignment_declare(assignment_id=first.pk, user=first.reviewer, conflict=False)
     client.force_login(first.reviewer)
     page = client.get(reverse("reviewers:assignment", args=[first.pk])).content.decode()
     assert "5 – " + migration.ANCHORS["accessibility"][5] in page.replace("&quot;", '"')
@@ -460,8 +461,8 @@ def test_the_applicant_sees_the_summaries_numbered_once_the_decision_is_made(cli
 
     first, second = in_review(draft, applicant, case_officer)
     for assignment, text in ((first, "Tydliga mål och en bra plan."), (second, "Budgeten behöver ses över.")):
-        services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
-        services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
+        flow_services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
+        flow_services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
                              scores=_all_scores(assignment, 3), recommendation="grant", summary=text, submit=True)
     client.force_login(applicant)
     url = reverse("grants:application_detail", args=[draft.pk])
@@ -490,8 +491,8 @@ def test_no_reviewer_name_or_email_appears_on_any_applicant_facing_page_or_mail(
     review_settings.reviewers.set(reviewers)
     first, second = in_review(draft, applicant, case_officer)
     for assignment in (first, second):
-        services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
-        services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
+        flow_services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
+        flow_services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
                              scores=_all_scores(assignment, 4, "En kommentar."), recommendation="grant",
                              summary="Ett bra projekt.", submit=True)
     grant(draft, secretary)
@@ -583,7 +584,7 @@ def test_a_deadline_in_the_past_or_by_someone_else_is_refused_and_changes_nothin
     assert (done.status_code, done.context["form"].non_field_errors()) == (
         400, [_("Only an open review's deadline can change.")])
     with pytest.raises(NotAllowed):
-        services.assignment_deadline_set(assignment_id=second.pk, user=case_officer,
+        flow_services.assignment_deadline_set(assignment_id=second.pk, user=case_officer,
                                          deadline=timezone.localdate() + timedelta(days=40))
     first.refresh_from_db()
     assert first.deadline == timezone.localdate() + timedelta(days=14)
@@ -610,8 +611,8 @@ def test_the_csv_has_the_comments_escapes_formulas_and_totals_the_unrounded_mean
              ((4, "-2 poäng för budgeten"), (3, "\tTabb först"), "Bra."),
              ((4, "Stark förankring."), (4, "\rRetur först"), "=HYPERLINK(\"http://x\")")]
     for assignment, (rel, coh, summary) in zip(sorted(assignments, key=lambda a: a.reviewer.pk), given):
-        services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
-        services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
+        flow_services.assignment_declare(assignment_id=assignment.pk, user=assignment.reviewer, conflict=False)
+        flow_services.review_save(assignment_id=assignment.pk, user=assignment.reviewer, version=0,
                              scores={relevance.pk: (rel[0], False, rel[1]), coherence.pk: (coh[0], False, coh[1])},
                              recommendation="grant", summary=summary, submit=True)
     # when

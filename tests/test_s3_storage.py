@@ -214,7 +214,7 @@ def test_a_failure_after_the_put_deletes_the_object(s3, applicant, draft, monkey
     def broken(**kwargs):
         raise RuntimeError("the audit trail is down")
 
-    monkeypatch.setattr("grants.services.applications.event_record", broken)
+    monkeypatch.setattr("grants.services.attachments.event_record", broken)
     with pytest.raises(RuntimeError):
         attachments.attachment_add(application_id=draft.pk, user=applicant,
                                    upload=SimpleUploadedFile("budget.pdf", pdf_bytes()))

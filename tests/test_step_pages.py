@@ -20,10 +20,10 @@ from grants.models import Application, Attachment, CheckItemResult, ChecklistIte
 from tests.attachment_files import pdf_bytes
 from tests.auth_helpers import confirmation_link, logged_in_user_id, signup
 from tests.flow_helpers import all_points, open_task, submit, to_stage
-from tests.test_attachments import media, upload  # noqa: F401 - the fixture keeps files out of var/media
+from tests.test_attachments import upload
 from workflows import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]  # media: files stay out of var/media
 
 
 # -- formatting: one helper for dates, one for amounts ------------------------------------------------------

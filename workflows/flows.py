@@ -10,7 +10,7 @@ Every human step is a `flow.View` whose view is a page of Potten's own
 (workflows/step_views.py). Staff steps carry a permission, so they wait in the
 queue of everyone with that role until one of them claims the task; applicant
 steps are assigned to the person who submitted and may be done by any contact
-of the organisation. The domain writes of each step live in workflows/services.py.
+of the organisation. The domain writes of each step live in workflows/services/.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from common.errors import NotAllowed
 from workflows import privacy
+from django.http import HttpResponseNotAllowed
 
 
 def _json_download(person, filename: str) -> HttpResponse:
@@ -105,8 +106,6 @@ def person_detail(request, pk: int):
                 return redirect("workflows:person_detail", pk=person.pk)
         person.refresh_from_db()
     elif request.method not in ("GET", "HEAD"):
-        from django.http import HttpResponseNotAllowed
-
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     return render(request, "workflows/person.html", {
         "person": person, "account": privacy.person_account(person), "sections": _sections(request, person),

@@ -19,6 +19,7 @@ from grants.selectors import fund_year_balance
 from common.errors import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
+from workflows.selectors import task_get_for_user
 
 
 def _render_step(request, task, form, *, template="workflows/step.html", **context):
@@ -172,7 +173,7 @@ def final_report(request, task):
     editor = FinalReportEditor(application, request.POST)
     editor.is_valid()
     try:
-        draft = reports.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
+        draft = services.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
                                                 version=editor.version)
     except NotAllowed as exc:  # an older form (another tab), or the report was sent meanwhile
         editor.form.add_error(None, exc.message)
@@ -204,8 +205,6 @@ def final_report(request, task):
 def completion_autosave(request, task_pk: int):
     """Saved in the background while the applicant completes the application (static/js/application_form.js),
     and before an upload leaves the page, so nothing typed is lost."""
-    from workflows.selectors import task_get_for_user
-
     task = task_get_for_user(user=request.user, pk=task_pk)
     application = task.process.coerced.application
     editor = ApplicationEditor(application, request.POST, parts=application.reopened_fields)
@@ -225,14 +224,12 @@ def completion_autosave(request, task_pk: int):
 @require_POST
 def final_report_autosave(request, task_pk: int):
     """Saved in the background while the applicant types (static/js/application_form.js)."""
-    from workflows.selectors import task_get_for_user
-
     task = task_get_for_user(user=request.user, pk=task_pk)
     application = task.process.coerced.application
     editor = FinalReportEditor(application, request.POST)
     editor.is_valid()
     try:
-        draft = reports.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
+        draft = services.final_report_draft_save(task_pk=task.pk, user=request.user, data=editor.typed(),
                                                 version=editor.version)
     except NotAllowed as exc:
         return JsonResponse({"ok": False, "message": exc.message},

@@ -10,6 +10,7 @@ from grants.selectors import application_get_for_staff
 from common.errors import NotAllowed
 from workflows import selectors, services
 from workflows.models import ApplicationProcess
+from workflows.flows import ApplicationFlow
 
 
 def _task_page(request, tasks, *, param: str):
@@ -91,8 +92,6 @@ def case_detail(request, pk: int):
 def case_diagram(request, pk: int):
     """The workflow as viewflow draws it (SVG), with this case's steps coloured by state: the open step is the
     current one. Shown as an image on the case page; its own styles stay inside the image."""
-    from workflows.flows import ApplicationFlow
-
     application = application_get_for_staff(user=request.user, pk=pk)
     grid = chart.calc_layout_data(ApplicationFlow)
     process = ApplicationProcess.objects.filter(application=application).only("pk").first()

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.text import SingleLineFieldsMixin
 from grants.models import ActivityLine, Application, BudgetLine, Organisation, Partner, Theme
+from decimal import Decimal
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,8 +31,6 @@ class MoneyField(forms.DecimalField):
         return super().to_python(value)
 
     def prepare_value(self, value):
-        from decimal import Decimal
-
         if isinstance(value, Decimal) and value == value.to_integral_value():
             return str(value.quantize(Decimal("1")))
         return value

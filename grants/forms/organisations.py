@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.services.organisations import INVITATION_VALID_FOR
+from django.core.validators import validate_email
 
 
 class InvitationForm(forms.Form):
@@ -43,8 +44,6 @@ class ContactsChangeForm(forms.Form):
         self.fields["remove"].choices = [(str(c.pk), f"{c.full_name or c.email} ({c.email})") for c in contacts]
 
     def clean_add(self):
-        from django.core.validators import validate_email
-
         emails = []
         for line in self.cleaned_data["add"].replace(",", "\n").replace(";", "\n").splitlines():
             line = line.strip()

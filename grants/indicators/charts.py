@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.lib import colors
 
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11); series also differ by shape and dash.
 BAR = "#5f8fa1"  # 3.5:1 on white
@@ -140,9 +142,6 @@ def to_svg(chart: Chart, *, element_id: str) -> str:
 
 def to_drawing(chart: Chart, *, scale: float = 0.72):
     """The chart as a reportlab Drawing (for the PDF), with its legend underneath."""
-    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
-    from reportlab.lib import colors
-
     legend_h = 18
     h = chart.height
     drawing = Drawing(chart.width * scale, (h + legend_h) * scale)

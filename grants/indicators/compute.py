@@ -60,7 +60,7 @@ def planner_settings():
 def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) -> dict[int, Indicators]:
     as_of = as_of or today()
     period = Period(year, as_of)
-    start, cutoff, known_by = period.start, period.cutoff, period.known_by
+    start, cutoff = period.start, period.cutoff
     fund_ids = [f.pk for f in funds]
     if fund_years is None:
         fund_years = {fy.fund_id: fy for fy in FundYear.objects.filter(year=year, fund_id__in=fund_ids)}

@@ -25,6 +25,12 @@ from grants.indicators.definitions import (
     STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, days_in_month,
 )
 from grants.indicators.results import Indicators
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 
 # -- flat figures for CSV, Excel and the PDF -------------------------------------------------------------
@@ -244,9 +250,6 @@ def to_csv(ind: Indicators) -> str:
 
 def to_xlsx(ind: Indicators) -> bytes:
     """A workbook: the figures (label, key, value) and the figures per month."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = _("Indicators")[:31]
@@ -306,11 +309,6 @@ def to_pdf(indicators: list[Indicators], *, year: int, previous: dict | None = N
     """The yearly report: per fund the targets, the tables and the charts, each figure beside the same figure
     of the year before (`previous`: {fund id: that year's Indicators}). Always in Swedish."""
     previous = previous or {}
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     with translation.override("sv"):
         styles = getSampleStyleSheet()
         body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10, leading=13)

@@ -27,6 +27,8 @@ from accounts import roles
 from grants.indicators.compute import compute_all
 from grants.indicators.definitions import today
 from grants.indicators.exports import target_rows, to_pdf
+from accounts.models import User
+from notifications.services import notification_queue
 
 KIND_MONTHLY = "indicators_monthly"
 KIND_YEARLY = "indicators_yearly"
@@ -83,8 +85,6 @@ def first_working_day(year: int, month: int) -> date:
 # -- recipients and content ------------------------------------------------------------------------------------
 
 def _people(*role_names):
-    from accounts.models import User
-
     return User.objects.filter(groups__name__in=role_names, is_active=True).distinct().order_by("pk")
 
 
@@ -105,8 +105,6 @@ def _day(day) -> date:
 
 
 def _queue(people, **kwargs) -> int:
-    from notifications.services import notification_queue
-
     return sum(notification_queue(user=person, **kwargs) is not None for person in people)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models.base import MONEY
 from grants.models.funds import Call, Fund
 from grants.models.organisations import Organisation
+from django.utils.translation import get_language
 
 
 class Application(models.Model):
@@ -218,8 +219,6 @@ class Theme(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
         return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
 
 

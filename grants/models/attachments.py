@@ -6,12 +6,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grants.models.applications import Application
+import uuid
 
 
 def attachment_key(instance, filename) -> str:
     """A random storage key: the original name is kept in a column, never in the key."""
-    import uuid
-
     return f"attachments/{uuid.uuid4().hex}"
 
 

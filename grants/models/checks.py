@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models.applications import Application
 from grants.models.funds import Fund
+from django.utils.translation import get_language
 
 
 class ChecklistItem(models.Model):
@@ -34,8 +35,6 @@ class ChecklistItem(models.Model):
 
     @property
     def text(self) -> str:
-        from django.utils.translation import get_language
-
         return self.text_en if (get_language() or "sv").startswith("en") else self.text_sv
 
 

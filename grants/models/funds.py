@@ -55,7 +55,7 @@ class Fund(models.Model):
         _("final report due (days after the project ends)"), default=30,
     )
     # docs/privacy.md: ten years after a case closes (the archive rule EU-funded projects such as the ESF
-    # follow), then a beat task pseudonymises the case's personal data (workflows/privacy.py).
+    # follow), then a beat task pseudonymises the case's personal data (workflows/privacy/).
     retention_years = models.PositiveSmallIntegerField(
         _("keep personal data (years after a case closes)"), default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],

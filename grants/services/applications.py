@@ -1,19 +1,19 @@
-"""Writes for the applicant side: organisations, drafts, submission, withdrawal."""
+"""Writes for the applicant side: drafts, what a submission needs, case numbers, and the case's events and
+status (application_status_change). Submitting and withdrawing start or cancel the process: workflows.services."""
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from common.errors import EditConflict, NotAllowed  # noqa: F401 -- raised here, and imported from here elsewhere
 from common.formatting import money
 from grants.models import (
-    ActivityLine, Application, BudgetLine, Call, CaseNumberCounter, Event, Fund, Membership, Organisation, Partner,
+    ActivityLine, Application, BudgetLine, Call, CaseNumberCounter, Event, Fund, Organisation, Partner,
 )
+from grants.selectors import user_is_contact
 
 
 def event_record(*, application, kind, actor, from_status="", to_status="", message="", visible=False,
@@ -26,13 +26,23 @@ def event_record(*, application, kind, actor, from_status="", to_status="", mess
     )
 
 
-def _is_member(user, organisation) -> bool:
-    return Membership.objects.filter(user=user, organisation=organisation).exists()
+def application_status_change(*, application, to_status, user, kind, message="", visible=False, fields=(),
+                              at=None) -> Event:
+    """The one place an application's status changes: the new status, when it changed (`at`, now by default)
+    and the `fields` the caller set with it are saved, and the event (from, to) is written, in the caller's
+    transaction. The caller holds the application's row lock (and, for a step of the workflow, the process
+    lock first: workflows.locks)."""
+    old = application.status
+    application.status = to_status
+    application.status_changed_at = at or timezone.now()
+    application.save(update_fields=["status", "status_changed_at", *fields, "updated_at"])
+    return event_record(application=application, kind=kind, actor=user, from_status=old, to_status=to_status,
+                        message=message, visible=visible)
 
 
 @transaction.atomic
 def application_create(*, user, organisation: Organisation, call: Call) -> Application:
-    if not _is_member(user, organisation):
+    if not user_is_contact(user, organisation_id=organisation.pk):
         raise PermissionDenied
     if not call.is_open():
         raise NotAllowed(_("The call “%(call)s” is not open for applications.") % {"call": call.title})
@@ -82,7 +92,7 @@ def application_save_draft(*, application_id: int, user, changes: dict) -> Appli
     """Store what the applicant typed. Only drafts are editable; nothing is required yet,
     so half-written answers are kept. Refused when the form is older than the stored draft."""
     application = Application.objects.select_for_update().get(pk=application_id)
-    if not _is_member(user, application.organisation):
+    if not user_is_contact(user, organisation_id=application.organisation_id):
         raise PermissionDenied
     if application.status != Application.Status.DRAFT:
         raise NotAllowed(_("The application has been submitted and can no longer be changed."))
@@ -182,53 +192,6 @@ def submission_errors(application: Application) -> dict[str, list[str]]:
     return errors
 
 
-WITHDRAWABLE = (Application.Status.SUBMITTED, Application.Status.COMPLETION, Application.Status.REVIEW,
-                Application.Status.DECISION)
-
-
-def application_withdraw(*, application_id: int, user, reason: str = "") -> Application:
-    """The applicant takes back (återtar) an application before the decision; its process is cancelled.
-
-    Locks in the same order as the workflow steps (process, then application), so a withdrawal
-    racing a staff step waits for it instead of deadlocking.
-    """
-    from viewflow.workflow.exceptions import FlowLockFailed
-
-    from workflows.flows import ApplicationFlow
-    from workflows.models import ApplicationProcess
-
-    process = ApplicationProcess.objects.filter(application_id=application_id).first()
-    if process is None:
-        application = Application.objects.get(pk=application_id)
-        if not _is_member(user, application.organisation):
-            raise PermissionDenied
-        raise NotAllowed(_("Only a submitted application can be withdrawn."))
-    try:
-        with ApplicationFlow.lock(process.pk):
-            application = Application.objects.select_for_update().get(pk=application_id)
-            if not _is_member(user, application.organisation):
-                raise PermissionDenied
-            if application.status == Application.Status.WITHDRAWN:
-                return application  # a second click changes nothing
-            if application.status not in WITHDRAWABLE:
-                raise NotAllowed(_("The application can only be withdrawn before the decision."))
-            ApplicationFlow.instance.cancel(process)
-            from reviewers.models import Assignment
-
-            application.assignments.filter(status__in=Assignment.OPEN).update(status=Assignment.Status.REMOVED)
-            old = application.status
-            application.status = Application.Status.WITHDRAWN
-            application.withdrawn_at = application.status_changed_at = timezone.now()
-            application.reopened_fields = []
-            application.save(update_fields=["status", "status_changed_at", "withdrawn_at", "reopened_fields",
-                                            "updated_at"])
-            event_record(application=application, kind=Event.Kind.WITHDRAWN, actor=user, from_status=old,
-                         to_status=application.status, message=reason, visible=True)
-            return application
-    except FlowLockFailed:
-        raise NotAllowed(_("Someone is working on this case right now. Try again in a moment.")) from None
-
-
 def case_number_next(*, fund: Fund, year: int) -> str:
     """The next diarienummer of a fund and year, e.g. DP-2026-0007. Taken under a row lock inside the
     caller's transaction: concurrent submissions queue, and a rolled-back one gives its number back."""
@@ -241,43 +204,3 @@ def case_number_next(*, fund: Fund, year: int) -> str:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{fund.case_prefix or 'P'}-{year}-{counter.last_number:04d}"
-
-
-@transaction.atomic
-def application_submit(*, application_id: int, user) -> Application:
-    """Submit a draft and start its process. Safe to call twice at once: the row lock
-    makes the second call see the submitted application and return it unchanged."""
-    from notifications.services import notification_queue
-    from workflows.flows import ApplicationFlow
-
-    application = Application.objects.select_for_update().select_related("call__fund", "organisation").get(
-        pk=application_id
-    )
-    if not _is_member(user, application.organisation):
-        raise PermissionDenied
-    if application.status != Application.Status.DRAFT:
-        if application.submitted_at is not None and application.status != Application.Status.WITHDRAWN:
-            return application  # already submitted (a double click or a second tab)
-        raise NotAllowed(_("The application can no longer be submitted."))
-    if not application.call.is_open():
-        raise NotAllowed(_("The call has closed, so the application cannot be submitted."))
-    errors = submission_errors(application)
-    if errors:
-        raise ValidationError(errors)
-    application.status = Application.Status.SUBMITTED
-    application.submitted_at = application.status_changed_at = timezone.now()
-    application.submitted_by = user
-    if not application.case_number:
-        application.case_number = case_number_next(fund=application.call.fund,
-                                                   year=timezone.localdate(application.submitted_at).year)
-    application.save(update_fields=["status", "status_changed_at", "submitted_at", "submitted_by", "case_number",
-                                    "updated_at"])
-    event_record(application=application, kind=Event.Kind.SUBMITTED, actor=user,
-                 from_status=Application.Status.DRAFT, to_status=application.status, visible=True)
-    ApplicationFlow.start.run(application=application, user=user)
-    link = reverse("grants:application_detail", args=[application.pk])
-    notification_queue(user=user, kind="submitted", application=application, link=link)
-    for officer in roles.users_with_role(roles.CASE_OFFICER):
-        notification_queue(user=officer, kind="submitted_staff", application=application,
-                           link=reverse("workflows:case_detail", args=[application.pk]))
-    return application

@@ -21,8 +21,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants import selectors
-from grants.models import Application, Attachment, Event, Membership
+from common.errors import NotAllowed
+from grants.models import Application, Attachment, Event
+from grants.selectors import user_is_contact
+from grants.services.applications import event_record
 from grants.uploads.detect import inspect_upload
 from grants.uploads.rules import MAX_DESCRIPTION_LENGTH, MAX_FILES_PER_APPLICATION, MAX_TOTAL_BYTES_PER_APPLICATION, refuse
 
@@ -49,14 +51,10 @@ def attachments_editable(application: Application, stage: str | None = None) -> 
 
 
 def _is_contact(user, application: Application) -> bool:
-    return bool(user and user.is_authenticated) and Membership.objects.filter(
-        user=user, organisation_id=application.organisation_id
-    ).exists()
+    return user_is_contact(user, organisation_id=application.organisation_id)
 
 
 def _check_may_edit(user, application: Application, stage: str | None = None) -> None:
-    from common.errors import NotAllowed
-
     if not _is_contact(user, application):
         raise PermissionDenied
     if not attachments_editable(application):
@@ -69,31 +67,6 @@ def _check_may_edit(user, application: Application, stage: str | None = None) ->
             "The files of the application can no longer be changed. You can add and remove the files of your "
             "final report."
         ))
-
-
-def attachment_get_for_user(*, user, pk: int) -> Attachment:
-    """An attachment the user may download: a contact of the applicant organisation, staff who
-    may see the case (never a draft), or a reviewer asked to review it who declared no conflict.
-    Anyone else gets 404.
-    """
-    attachment = Attachment.objects.select_related("application").filter(pk=pk).first()
-    if attachment is None or not user.is_authenticated:
-        raise Http404
-    application_id = attachment.application_id
-    if selectors.applications_for_applicant(user=user).filter(pk=application_id).exists():
-        return attachment
-    if selectors.applications_for_staff(user=user).filter(pk=application_id).exists():
-        if attachment.stage == Attachment.Stage.REPORT and not report_attachment_sent(attachment):
-            raise Http404  # still the applicant's draft: staff see it once the report is sent
-        return attachment
-    if attachment.stage != Attachment.Stage.APPLICATION:
-        raise Http404  # reviewers judge the application; the final report is not theirs to read
-    from reviewers.models import Assignment
-
-    if Assignment.objects.filter(application_id=application_id, reviewer=user,
-                                 status__in=[Assignment.Status.ACTIVE, Assignment.Status.SUBMITTED]).exists():
-        return attachment
-    raise Http404
 
 
 def report_attachment_sent(attachment: Attachment) -> bool:
@@ -156,8 +129,6 @@ def attachment_add(*, application_id: int, user, upload, description: str = "") 
             stored_name = attachment.file.name
             attachment.full_clean(exclude=["file"])
             attachment.save()
-            from grants.services.applications import event_record
-
             event_record(
                 application=application, kind=Event.Kind.ATTACHMENT_ADDED, actor=user,
                 message=f"{checked.name} ({filesizeformat(checked.size)})",
@@ -187,8 +158,6 @@ def attachment_remove(*, attachment_id: int, user) -> Application:
         _check_may_edit(user, application, attachment.stage)
         display = attachment.original_name
         attachment.delete()
-        from grants.services.applications import event_record
-
         event_record(application=application, kind=Event.Kind.ATTACHMENT_REMOVED, actor=user,
                      message=display, visible=True)
         transaction.on_commit(partial(_delete_stored, storage, name))

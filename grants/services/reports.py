@@ -24,10 +24,10 @@ Errors are keyed like the form: a field name, a part ("costs"), or "part-row-fie
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import NotAllowed
 from grants.models import (
     Application, Attachment, Decision, FinalReport, FinalReportActivity, FinalReportCost, FinalReportDraft,
 )
@@ -191,9 +191,9 @@ def report_create(*, application: Application, user, data: dict) -> FinalReport:
 
 # -- the draft -------------------------------------------------------------------------------------------
 
-def _clean_draft_data(data: dict) -> dict:
-    from common.errors import NotAllowed
-
+def draft_data_clean(data: dict) -> dict:
+    """The report draft as stored: strings, within the size limits (for
+    workflows.services.steps.final_report_draft_save)."""
     if not isinstance(data, dict) or len(data) > DRAFT_MAX_KEYS:
         raise NotAllowed(_("The report is too large to be saved."))
     clean = {}
@@ -208,39 +208,6 @@ def _clean_draft_data(data: dict) -> dict:
                              % {"max": DRAFT_MAX_VALUE})
         clean[key] = value
     return clean
-
-
-@transaction.atomic
-def final_report_draft_save(*, task_pk: int, user, data: dict, version: int | None) -> FinalReportDraft:
-    """Keep what the applicant typed in the report, exactly as typed (nothing is required yet).
-
-    Only while the report step is open. Refused when the form is older than the stored draft (another
-    tab or a colleague saved in between): `version` is the draft's version the form was loaded with,
-    0 when there was none; None skips the check."""
-    from common.errors import EditConflict, NotAllowed
-    from workflows.services import user_may_do_task
-    from viewflow.workflow.models import Task
-
-    clean = _clean_draft_data(data)
-    task = Task.objects.select_related("process").filter(pk=task_pk).first()
-    if task is None or task.flow_task.name != "final_report":
-        raise NotAllowed(_("This task is not the final report."))
-    application = Application.objects.select_for_update().get(pk=task.process.coerced.application_id)
-    task.refresh_from_db()
-    if application.status != Application.Status.GRANTED or not user_may_do_task(user, task):
-        raise NotAllowed(_("The final report has been sent and can no longer be changed."))
-    draft = FinalReportDraft.objects.select_for_update().filter(application=application).first()
-    if version is not None and version != (draft.version if draft else 0):
-        raise EditConflict(_(
-            "The report was saved in another window or by a colleague after you opened it. "
-            "Copy what you have written, reload the page and add it again."
-        ))
-    if draft is None:
-        return FinalReportDraft.objects.create(application=application, data=clean, updated_by=user)
-    draft.data, draft.updated_by = clean, user
-    draft.version += 1
-    draft.save()
-    return draft
 
 
 def _text(value) -> str:

@@ -23,7 +23,10 @@ from grants.forms.applications import (
 )
 from grants.models import Application, Decision
 from grants.validators import normalise_org_number
+from workflows import services as flow_services, submission
 from workflows.selectors import open_task_for_application, tasks_for_applicant
+from django.utils.http import url_has_allowed_host_and_scheme
+from config.celery import app as celery_app
 
 
 def home(request):
@@ -62,8 +65,6 @@ def organisation_create(request):
 
 
 def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     nxt = request.GET.get("next")
     return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
                                                          require_https=request.is_secure())
@@ -143,7 +144,7 @@ def application_edit(request, pk: int):
             return redirect("grants:application_edit", application.pk)
         if submitting and not editor.has_errors:
             try:
-                services.application_submit(application_id=application.pk, user=request.user)
+                submission.application_submit(application_id=application.pk, user=request.user)
             except ValidationError as exc:  # the draft stays saved; every problem is shown
                 editor = ApplicationEditor(application, request.POST)
                 editor.is_valid()
@@ -199,7 +200,7 @@ def application_withdraw(request, pk: int):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_withdraw(application_id=application.pk, user=request.user,
+            flow_services.application_withdraw(application_id=application.pk, user=request.user,
                                           reason=form.cleaned_data["reason"])
         except services.NotAllowed as exc:
             messages.error(request, exc.message)
@@ -219,7 +220,7 @@ def application_detail(request, pk: int):
         "steps": application_steps(application),
         "events": application.events.filter(visible_to_applicant=True),
         "decision": application.decisions.filter(status=Decision.Status.EFFECTIVE).order_by("-decided_at", "-pk").first(),
-        "can_withdraw": application.status in services.WITHDRAWABLE,
+        "can_withdraw": application.status in flow_services.WITHDRAWABLE,
         "repayments": application.repayments.all(),
     })
 
@@ -246,8 +247,6 @@ def application_steps(application):
 @require_GET
 def healthz(request):
     """200 when the database and the broker answer, 503 otherwise."""
-    from config.celery import app as celery_app
-
     state = {}
     try:
         with connection.cursor() as cursor:

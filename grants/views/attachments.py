@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from grants import selectors
 from grants.services import attachments
+from reviewers import access
 from grants.uploads import rules as upload_rules
 from common.errors import NotAllowed
 
@@ -137,7 +138,7 @@ def _attachment_add(request, pk: int, handler):
 @login_required
 @require_POST
 def attachment_remove(request, pk: int):
-    attachment = attachments.attachment_get_for_user(user=request.user, pk=pk)
+    attachment = access.attachment_get_for_user(user=request.user, pk=pk)
     # Only the applicant's contacts may change files; staff who can see it get 404 like anyone else.
     application = selectors.application_get_for_applicant(user=request.user, pk=attachment.application_id)
     name = attachment.original_name
@@ -158,7 +159,7 @@ def attachment_remove(request, pk: int):
 def attachment_download(request, pk: int):
     """Stream the file through Django: as an attachment, with its detected type, never cached
     by shared caches and never rendered by the browser."""
-    attachment = attachments.attachment_get_for_user(user=request.user, pk=pk)
+    attachment = access.attachment_get_for_user(user=request.user, pk=pk)
     if not attachment.file:
         raise Http404  # removed with the case's personal data when its retention period ended
     try:

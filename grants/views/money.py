@@ -12,19 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from viewflow.workflow.exceptions import FlowLockFailed
 
 from grants import selectors
 from grants.services import ledger
 from grants.forms.applications import add_service_errors
 from common.paging import page_of
-from grants.models import Decision, FundYear, Membership, Payment, Repayment
+from grants.models import Decision, FundYear, Payment, Repayment
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
 )
 from common.errors import NotAllowed
 from common.formatting import day, money
+from workflows import services as flow_services
 
 
 def _require_staff(user):
@@ -211,7 +211,7 @@ def decision_letter(request, pk: int):
     if decision is None or decision.status in (Decision.Status.PENDING, Decision.Status.ANNULLED):
         raise Http404
     application = decision.application
-    is_contact = Membership.objects.filter(user=request.user, organisation_id=application.organisation_id).exists()
+    is_contact = selectors.user_is_contact(request.user, organisation_id=application.organisation_id)
     if not is_contact and not request.user.has_perm("grants.view_all_applications"):
         raise Http404
     response = FileResponse(decision.letter.open("rb"), as_attachment=True, content_type="application/pdf",
@@ -234,13 +234,11 @@ def decision_correct(request, application_pk: int):
         "amount": current.amount, "conditions": current.conditions})
     if request.method == "POST" and form.is_valid():
         try:
-            ledger.decision_correct(application_id=application.pk, user=request.user, **form.cleaned_data)
+            flow_services.decision_correct(application_id=application.pk, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except NotAllowed as exc:
             form.add_error(None, exc.message)
-        except FlowLockFailed:  # the case's process is locked by someone else past the retries
-            form.add_error(None, _("Someone else is working on this case right now. Try again in a moment."))
         else:
             messages.success(request, _("The decision is corrected and the new letter is sent."))
             return redirect("workflows:case_detail", application.pk)
@@ -263,13 +261,11 @@ def correction_approval(request, application_pk: int, pk: int):
     form = CorrectionApprovalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ledger.correction_approval_record(decision_id=pending.pk, user=request.user, **form.cleaned_data)
+            flow_services.correction_approval_record(decision_id=pending.pk, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except NotAllowed as exc:
             form.add_error(None, exc.message)
-        except FlowLockFailed:  # the case's process is locked by someone else past the retries
-            form.add_error(None, _("Someone else is working on this case right now. Try again in a moment."))
         else:
             messages.success(request, _("The second approval is recorded."))
             return redirect("workflows:case_detail", application.pk)
@@ -291,7 +287,7 @@ def grant_end(request, application_pk: int):
     form = GrantEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ledger.grant_end(application_id=application.pk, user=request.user, reason=form.cleaned_data["reason"],
+            flow_services.grant_end(application_id=application.pk, user=request.user, reason=form.cleaned_data["reason"],
                              accepted_costs=form.cleaned_data["accepted_costs"] or Decimal("0"))
         except ValidationError as exc:
             add_service_errors(form, exc)

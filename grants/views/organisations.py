@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from grants.services import organisations
+from grants.services import memberships, organisations
 from grants.forms.organisations import (
     ContactsChangeForm, InvitationForm, JoinDecisionForm, OrganisationFilterForm, VerifyForm,
 )
@@ -30,7 +30,7 @@ def organisation_detail(request, pk: int):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = organisations.invitation_create(
+            invitation = memberships.invitation_create(
                 organisation_id=organisation.pk, user=request.user, email=form.cleaned_data["email"]
             )
         except NotAllowed as exc:
@@ -41,7 +41,7 @@ def organisation_detail(request, pk: int):
     return render(request, "grants/organisation_detail.html", {
         "organisation": organisation,
         "contacts": organisations.organisation_contacts(organisation=organisation),
-        "invitations": organisations.invitations_open(organisation=organisation),
+        "invitations": memberships.invitations_open(organisation=organisation),
         "join_requests": organisations.join_requests_pending(organisation=organisation),
         "form": form,
     }, status=400 if form.errors else 200)
@@ -93,7 +93,7 @@ def _staff_page(request, organisation, *, verify_form=None, contacts_form=None, 
     return render(request, "grants/organisation_staff.html", {
         "organisation": organisation,
         "contacts": contacts,
-        "invitations": organisations.invitations_open(organisation=organisation),
+        "invitations": memberships.invitations_open(organisation=organisation),
         "join_requests": organisations.join_requests_pending(organisation=organisation),
         "events": organisations.organisation_events(organisation=organisation)[:200],
         "applications": organisation.applications.exclude(status="draft").select_related("call")
@@ -141,7 +141,7 @@ def organisation_contacts_change(request, pk: int):
     form = ContactsChangeForm(request.POST, contacts=contacts)
     if form.is_valid():
         try:
-            result = organisations.organisation_contacts_change(
+            result = memberships.organisation_contacts_change(
                 organisation_id=organisation.pk, user=request.user, remove_ids=form.cleaned_data["remove"],
                 add_emails=form.cleaned_data["add"], reason=form.cleaned_data["reason"],
             )
@@ -157,20 +157,20 @@ def organisation_contacts_change(request, pk: int):
 @never_cache
 def invitation_accept(request, token: str):
     """Anyone with the link sees the invitation; a logged-in user confirms it with a POST."""
-    invitation = organisations.invitation_get_by_token(token=token)
+    invitation = memberships.invitation_get_by_token(token=token)
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect(_with_next(reverse("account_login"), request.path))
         return render(request, "grants/invitation_welcome.html", {
             "invitation": invitation,
-            "expired": organisations.invitation_is_expired(invitation),
+            "expired": memberships.invitation_is_expired(invitation),
             "login_url": _with_next(reverse("account_login"), request.path),
             "signup_url": _with_next(reverse("account_signup"), request.path),
         })
     error = None
     if request.method == "POST":
         try:
-            membership = organisations.invitation_accept(token=token, user=request.user)
+            membership = memberships.invitation_accept(token=token, user=request.user)
         except NotAllowed as exc:
             error = exc.message
         else:
@@ -181,10 +181,10 @@ def invitation_accept(request, token: str):
     return render(request, "grants/invitation_accept.html", {
         "invitation": invitation,
         "error": error,
-        "expired": organisations.invitation_is_expired(invitation),
+        "expired": memberships.invitation_is_expired(invitation),
         "used_by_me": used_by_me,
         "used_by_other": invitation.accepted_at is not None and not used_by_me,
-        "other_address": not organisations.invitation_address_matches(invitation, request.user),
+        "other_address": not memberships.invitation_address_matches(invitation, request.user),
     }, status=400 if error else 200)
 
 

@@ -37,8 +37,8 @@ from grants.models import (
 from notifications.models import OutboxMessage
 from reviewers.models import Assignment, Review, Score
 from reviewers.services import rubric_for_fund
-from workflows.flows import ApplicationFlow
 from workflows.models import ApplicationProcess
+from viewflow.workflow.models import Process, Task
 
 STHLM = ZoneInfo("Europe/Stockholm")
 # Plain strings, not the Choices members: psycopg would COPY an Enum by its name.
@@ -452,8 +452,6 @@ class Generator:
     def workflow(self):
         rng = self.rng
         w = self.writer
-        from viewflow.workflow.models import Process, Task
-
         processes = [a for a in self.apps if a["submitted"] is not None]
         first = w.next_id(Process)
         for k, a in enumerate(processes):

@@ -22,10 +22,11 @@ from accounts.models import User
 from grants.services import applications as grant_services
 from grants.services.checklist import checklist_ensure_default
 from grants.models import Application, Call, Fund, FundYear, Membership, Municipality, Organisation, Theme
-from reviewers import services as review_services
 from reviewers.models import Assignment, Review
-from workflows import services as flow_services
+from workflows import services as flow_services, submission
 from workflows.selectors import open_task_for_application
+from catalogue import services as catalogue_services
+from allauth.account.models import EmailAddress
 
 DEMO_USERS = [
     # email, name, role, language
@@ -75,8 +76,6 @@ class Command(BaseCommand):
             user = User.objects.create_user(email=email, password=password, full_name=name,
                                             is_staff=role is None, is_superuser=role is None)
             logins[email] = {"password": password, "role": role or "admin"}
-            from allauth.account.models import EmailAddress
-
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         if role:
             user.groups.add(Group.objects.get(name=role))
@@ -183,7 +182,7 @@ class Command(BaseCommand):
             })
             if stage == "draft":
                 continue
-            grant_services.application_submit(application_id=application.pk, user=applicant)
+            submission.application_submit(application_id=application.pk, user=applicant)
             if stage == "submitted":
                 continue
             task = open_task_for_application(application)
@@ -194,8 +193,8 @@ class Command(BaseCommand):
             if stage == "review":
                 continue
             assignment = Assignment.objects.get(application=application, reviewer=reviewer)
-            review_services.assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
-            review_services.review_save(
+            flow_services.assignment_declare(assignment_id=assignment.pk, user=reviewer, conflict=False)
+            flow_services.review_save(
                 assignment_id=assignment.pk, user=reviewer, version=0, submit=True,
                 recommendation=Review.Recommendation.GRANT, summary="Ett väl genomtänkt projekt med tydliga mål.",
                 scores={c.pk: (4, False, "") for c in assignment.rubric.criteria.all()},
@@ -210,8 +209,6 @@ class Command(BaseCommand):
 
     def _carry_out_and_publish(self, application, applicant, secretary, today):
         """The final report (with consent to publication) and its approval; then a published good practice."""
-        from catalogue import services as catalogue_services
-
         task = open_task_for_application(application)
         flow_services.final_report_submit(task_pk=task.pk, user=applicant, data={
             "started_on": today - timedelta(days=90), "ended_on": today - timedelta(days=10),

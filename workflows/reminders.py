@@ -20,7 +20,7 @@ stay the reference (and SQLite's path), and tests/test_reminders_sql.py holds th
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -33,9 +33,12 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from accounts.models import User
+from common.time import day_start
 from grants.models import Application, ExAnteCheck, Fund, Membership
 from notifications.models import OutboxMessage, ReminderSettings
-from notifications.services import delivery_schedule, outbox_context_encode, outbox_status_for
+from notifications.services import IMMEDIATE_KINDS, delivery_schedule, outbox_context_encode, outbox_status_for
+from reviewers.models import Assignment
+from workflows.flows import ApplicationFlow
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -83,11 +86,6 @@ def reminder_settings_by_fund() -> dict[int, ReminderSettings]:
                                              ignore_conflicts=True)
         found = {s.fund_id: s for s in ReminderSettings.objects.all()}
     return found
-
-
-def day_start(day: date) -> datetime:
-    """Local midnight at the start of `day`."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def deadline_window(*, today: date, days_before: int | None, every: int, max_times: int):
@@ -148,8 +146,6 @@ def review_deadlines(*, since: date, until: date) -> list[ReviewDeadline]:
     declaration, or reviewing); its deadline was set when it was assigned, from the fund's review
     settings. Reminders are keyed per assignment and go to its reviewer only.
     """
-    from reviewers.models import Assignment
-
     rows = Assignment.objects.filter(status__in=Assignment.OPEN, deadline__range=(since, until),
                                      application__status=Application.Status.REVIEW).values_list(
         "pk", "application_id", "application__call__fund_id", "deadline", "reviewer_id")
@@ -179,8 +175,6 @@ def draft_reminders(*, now, today, by_fund):
 
 def completion_reminders(*, now, today, by_fund):
     """A completion not answered: before its deadline and when overdue, to the organisation's contacts."""
-    from workflows.flows import ApplicationFlow
-
     windows = {fund_id: deadline_window(today=today, days_before=s.completion_days_before,
                                         every=s.overdue_every_days, max_times=s.overdue_max)
                for fund_id, s in by_fund.items()}
@@ -242,15 +236,11 @@ def _waiting_reminders(*, today, by_fund, nodes, kind, role, days_attr):
 
 
 def check_waiting_reminders(*, now, today, by_fund):
-    from workflows.flows import ApplicationFlow
-
     yield from _waiting_reminders(today=today, by_fund=by_fund, nodes=[ApplicationFlow.exante_check],
                                   kind=CHECK_WAITING, role=roles.CASE_OFFICER, days_attr="check_waiting_days")
 
 
 def decision_waiting_reminders(*, now, today, by_fund):
-    from workflows.flows import ApplicationFlow
-
     yield from _waiting_reminders(today=today, by_fund=by_fund,
                                   nodes=[ApplicationFlow.decision, ApplicationFlow.second_approval],
                                   kind=DECISION_WAITING, role=roles.SECRETARY, days_attr="decision_waiting_days")
@@ -258,8 +248,6 @@ def decision_waiting_reminders(*, now, today, by_fund):
 
 def report_reminders(*, now, today, by_fund):
     """A granted project's final report: due in N days, and overdue. To the organisation's contacts."""
-    from workflows.flows import ApplicationFlow
-
     windows = {fund_id: deadline_window(today=today, days_before=s.report_days_before,
                                         every=s.overdue_every_days, max_times=s.overdue_max)
                for fund_id, s in by_fund.items()}
@@ -472,9 +460,6 @@ def _stage_sql(deadline: str, before: str) -> str:
 
 def _due_query(*, now) -> _DueQuery:
     """Every reminder occurrence that applies at `now` (sent or not), as `reminders_due` yields them."""
-    from reviewers.models import Assignment
-    from workflows.flows import ApplicationFlow
-
     flow_task = Task._meta.get_field("flow_task")
     site_url = settings.SITE_URL
     params = {
@@ -578,8 +563,6 @@ def _insert_due(due: _DueQuery) -> list[tuple[int, str]]:
                    f"THEN '{OutboxMessage.Status.PENDING}' ELSE '{OutboxMessage.Status.HELD}' END"),
         "attempts": "0", "last_error": "''", "created_at": "%(created_at)s",
     }
-    from notifications.services import IMMEDIATE_KINDS
-
     sql = f"""
         WITH due (kind, object_key, stage, application_id, link, context, to_user, to_org, to_role) AS (
             {due.sql}
