@@ -1,4 +1,4 @@
-"""The reminder sweep on PostgreSQL is one INSERT … SELECT (notifications.reminders._due_query): the rules
+"""The reminder sweep on PostgreSQL is one INSERT … SELECT (workflows.reminders.sql._due_query): the rules
 written once more in SQL. Here it must write exactly the rows the Python rules (the SQLite path, and the
 reference) decide, over generated open work in every stage, on many days, with digest readers, inactive
 contacts, staff tasks taken or not and two funds with different settings; and in the same number of
@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from bench.__main__ import _seed_open_tasks
 from grants.models import Application, Call, Fund
-from notifications import reminders
+from workflows import reminders
 from notifications.models import OutboxMessage, ReminderSettings
 from notifications.services import _context_decode
 
