@@ -55,7 +55,7 @@ from __future__ import annotations
 import calendar
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.time import day_start  # noqa: F401 -- also read from grants.indicators
 from grants.models import Application
 
 S = Application.Status
@@ -177,11 +178,6 @@ STAGE_LABELS = {
 
 def local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: date) -> datetime:
-    """Midnight at the start of `day` in Swedish time, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=local_tz())
 
 
 def today() -> date:
