@@ -129,12 +129,17 @@ def logged_in_client(email: str):
     return client
 
 
-def measure_pages(applications: int, runs: int) -> list[dict]:
+def chosen(plan, names) -> list:
+    """The pages of the plan whose name contains one of `names` (--pages; every page when empty)."""
+    return [page for page in plan if not names or any(name in page[0] for name in names)]
+
+
+def measure_pages(applications: int, runs: int, names=()) -> list[dict]:
     from django.db import connection, reset_queries
 
     results = []
     clients = {}
-    for name, email, url in page_plan():
+    for name, email, url in chosen(page_plan(), names):
         client = clients.get(email)
         if client is None:
             client = clients[email] = logged_in_client(email)
@@ -272,13 +277,13 @@ def hammer(port: int, url: str, cookie: str, *, clients: int, seconds: float) ->
             "p95_ms": round(times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)], 1)}
 
 
-def measure_load(applications: int, log_dir: Path, *, clients: int, seconds: float) -> list[dict]:
+def measure_load(applications: int, log_dir: Path, *, clients: int, seconds: float, names=()) -> list[dict]:
     port = _free_port()
     process = gunicorn_start(port, log_dir)
     cookies = {}
     results = []
     try:
-        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + page_plan()
+        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + chosen(page_plan(), names)
         floor = None
         for name, email, url in plan:
             cookie = cookies.get(email) or cookies.setdefault(email, session_cookie(email))
@@ -333,10 +338,11 @@ def run(args, database_url: str, var_dir: Path, database_create, database_drop) 
             started = time.monotonic()
             call_command("generate_load", applications=size, funds=funds, years=5, verbosity=0)
             say(f"  generated in {time.monotonic() - started:.1f} s")
-        result["pages"] += measure_pages(size, args.runs)
+        result["pages"] += measure_pages(size, args.runs, args.pages)
         if not args.no_load:
             connections.close_all()
-            result["load"] += measure_load(size, var_dir, clients=args.clients, seconds=args.seconds)
+            result["load"] += measure_load(size, var_dir, clients=args.clients, seconds=args.seconds,
+                                           names=args.pages)
         connections.close_all()
         if not args.keep:
             database_drop(database_url)

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts import roles
 from grants.indicators import TRANSITIONS, compute, compute_all
+from grants.indicators.exports import sections
 from grants.models import (
     Application, BudgetChange, Decision, Event, FinalReport, FundYear, LedgerEntry, Partner, Payment, Repayment,
 )
@@ -202,6 +203,8 @@ def test_the_fast_computation_equals_a_plain_recomputation_over_random_histories
             every = {ind.fund.pk: ind for ind in compute_all(year, as_of=as_of)}
             # The dashboard's overview computes only the targets: the same targets, to the last field.
             targets_only = {ind.fund.pk: ind for ind in compute_all(year, as_of=as_of, detail=False)}
+            # The comparison column (the year before) computes every figure of the tables, without targets.
+            compared = {ind.fund.pk: ind for ind in compute_all(year, as_of=as_of, comparison=True)}
             for fund in funds:
                 fast, plain = every[fund.pk], recompute(fund, year, as_of)
                 assert {k: fast.applications[k] for k in plain["applications"]} == plain["applications"]
@@ -218,8 +221,18 @@ def test_the_fast_computation_equals_a_plain_recomputation_over_random_histories
                     k: plain["applications"][k] for k in ("received", "carried_out", "collaboration_projects")}
                 with pytest.raises(ValueError):
                     light.as_json()
+                column = compared[fund.pk]
+                assert shown(column) == shown(fast) and column.per_month == fast.per_month
+                assert column.targets == {} and column.pipeline == {}
+                with pytest.raises(ValueError):
+                    column.as_json()
                 checked += 1
     assert checked == 16
+
+
+def shown(ind) -> list:
+    """Every figure of the tables as shown: (section, key, value, text)."""
+    return [(title, row.key, row.value, row.text) for title, rows in sections(ind) for row in rows]
 
 
 def a_fund_with_cases(staff, index: int, cases: int):

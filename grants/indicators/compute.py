@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from grants.indicators.counts import (
-    application_counts, empty_application_counts, empty_status_changes, status_changes,
+    application_counts, carried_out_counts, empty_application_counts, empty_status_changes, received_counts,
+    status_changes,
 )
 from grants.indicators.definitions import (
     DEFAULT_SUBMIT_RATE, TARGET_FIELDS, TRANSITIONS, Period, cut_percent, share_of_year, today,
@@ -24,16 +25,21 @@ from grants.selectors import LEDGER_SUMS, money_figures
 
 
 def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dict | None = None,
-                 detail: bool = True) -> dict[int, Indicators]:
+                 detail: bool = True, comparison: bool = False) -> dict[int, Indicators]:
     """Every indicator of each fund in `year`, as of the end of `as_of` (default today), keyed by fund id.
 
     A fixed number of queries (one GROUP BY per kind of record), however many funds and applications. With
     `detail=False` only what the targets need (the dashboard's overview of every fund, three queries): the
     received, carried out and collaboration counts, the forecast's inputs and the final reports; the other
     figures are left empty and `as_json` refuses such a result. The targets are the same either way (tested).
+    With `comparison=True` every figure the tables show (`exports.sections`: the comparison column of the
+    year before on the dashboard and in the PDF) and the per-month figures, but no targets and no pipeline,
+    so no stage is rebuilt from the audit trail; `as_json` refuses such a result too. The figures are the
+    same as in full (tested).
     """
     with planner_settings():
-        return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail)
+        return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail,
+                             comparison=comparison)
 
 
 # What PostgreSQL's planner is told while the indicators are computed. Its default cost of a random read (4,
@@ -57,7 +63,8 @@ def planner_settings():
         yield
 
 
-def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) -> dict[int, Indicators]:
+def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool,
+                  comparison: bool) -> dict[int, Indicators]:
     as_of = as_of or today()
     period = Period(year, as_of)
     start, cutoff = period.start, period.cutoff
@@ -69,11 +76,10 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
     upto_month = 0 if cutoff <= start else (12 if cutoff >= period.year_end else as_of.month)
 
     # 1. Applications: received and requested, per month; the pipeline and the forecast's history.
-    apps = application_counts(fund_ids, period, detail=detail)
+    apps = received_counts(fund_ids, period) if comparison else application_counts(fund_ids, period, detail=detail)
     # 2. The audit trail's status changes: the counts of the year and per month, the amounts granted, and the
     #    approved final reports of the projects carried out in the year.
-    counts = (status_changes(fund_ids, period) if detail else
-              status_changes(fund_ids, period, keys=("carried_out",), amounts=False))
+    counts = status_changes(fund_ids, period) if detail else carried_out_counts(fund_ids, period)
     # 3.–5. The money: the ledger, the repayments and the budget changes.
     money = _money(funds, fund_ids, fund_years, period, counts) if detail else {}
     # 6. Time per stage.
@@ -109,13 +115,16 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
                 "carried_out": [n if m <= upto_month else None
                                 for m, n in enumerate(c["carried_out_per_month"], 1)],
             },
-            pipeline=dict(a["pipeline"]),
-            detail=detail,
+            pipeline={} if comparison else dict(a["pipeline"]),
+            detail=detail, comparison=comparison,
         )
         if detail:
             ind.amounts = {"requested": a["requested"], **money[fund.pk]["amounts"]}
             ind.ended = {"grants": c["ended"], **money[fund.pk]["ended"]}
             ind.budget = money[fund.pk]["budget"]
+        result[fund.pk] = ind
+        if comparison:
+            continue
 
         def target(key):
             return getattr(fund_year, TARGET_FIELDS[key]) if fund_year else 0
@@ -140,7 +149,6 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool) ->
             "survey_participants": ShareTarget(key="survey_participants", target=target("survey_participants"),
                                                actual=survey_percent, actual_met=survey_met),
         }
-        result[fund.pk] = ind
     return result
 
 
@@ -215,9 +223,10 @@ def compute(fund: Fund, year: int, *, as_of: date | None = None, fund_year: Fund
     return compute_many([fund], year, as_of=as_of, fund_years=fund_years)[fund.pk]
 
 
-def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: bool = True) -> list[Indicators]:
-    """Indicators of every fund (or the given ones) that has a fund year in `year`, by fund name (`detail`:
-    see `compute_many`)."""
+def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: bool = True,
+                comparison: bool = False) -> list[Indicators]:
+    """Indicators of every fund (or the given ones) that has a fund year in `year`, by fund name (`detail`,
+    `comparison`: see `compute_many`)."""
     years = FundYear.objects.filter(year=year).select_related("fund").order_by("fund__name", "fund_id")
     if funds is not None:
         years = years.filter(fund__in=[f.pk for f in funds])
@@ -225,5 +234,5 @@ def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: boo
     ordered = [fy.fund for fy in fund_years.values()]
     if funds is not None:  # the given funds, also those without a fund year, in their order
         ordered = list(funds)
-    computed = compute_many(ordered, year, as_of=as_of, fund_years=fund_years, detail=detail)
+    computed = compute_many(ordered, year, as_of=as_of, fund_years=fund_years, detail=detail, comparison=comparison)
     return [computed[f.pk] for f in ordered]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField, Case, Count, DecimalField, Exists, ExpressionWrapper, F, FilteredRelation, IntegerField, OuterRef, Q,
     Subquery, Sum, Value, When,
@@ -21,8 +22,10 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from grants.indicators.definitions import PIPELINE_STAGES, S, SURVEY_TARGET, TRANSITIONS, Period, local_tz
-from grants.indicators.records import _in, _transition_q, collaboration_ids, decisions_in_force, status_at
-from grants.models import Application, Decision, Event, FinalReport
+from grants.indicators.records import (
+    _in, _transition_q, collaboration_ids, decisions_in_force, status_at, transitioned,
+)
+from grants.models import Application, Call, Decision, Event, FinalReport
 
 OPEN_GRANTED = (S.GRANTED, S.REPORT_SUBMITTED)
 REPORT_DUE_STAGES = (S.GRANTED, S.REPORT_SUBMITTED, S.CARRIED_OUT)
@@ -101,6 +104,30 @@ def application_counts(fund_ids, period: Period, *, detail: bool = True) -> dict
     return result
 
 
+def received_counts(fund_ids, period: Period) -> dict[int, dict]:
+    """Only the applications received in the year: received (also per month), requested and eligible, as in
+    `application_counts` (whose other fields stay 0), in one query that needs no stage, so nothing is rebuilt
+    from the audit trail as of a past day (the comparison column: `compute_many(comparison=True)`)."""
+    start, known_by = period.start, period.known_by
+    applications = Application.objects.filter(call__fund_id__in=fund_ids).filter(_in("submitted_at", start,
+                                                                                       period.cutoff))
+    if period.reconstructs:
+        applications = applications.filter(created_at__lt=known_by)
+    passed = Event.objects.filter(application_id=OuterRef("pk"), to_status=S.REVIEW, from_status=S.SUBMITTED,
+                                  created_at__gte=start, created_at__lt=known_by)
+    rows = applications.annotate(month=ExtractMonth("submitted_at", tzinfo=local_tz()), passed=Exists(passed)).values(
+        "call__fund_id", "month", "passed").order_by().annotate(n=Count("pk"), requested=Sum("requested_amount"))
+    result: dict[int, dict] = {}
+    for row in rows:
+        a = result.get(row["call__fund_id"]) or result.setdefault(row["call__fund_id"], empty_application_counts())
+        n = row["n"]
+        a["received"] += n
+        a["received_per_month"][row["month"] - 1] += n
+        a["requested"] += row["requested"] or Decimal("0")
+        a["eligible"] += n if row["passed"] else 0
+    return result
+
+
 def _transition_key():
     """Expression: which of TRANSITIONS a status change is (each to_status belongs to at most one)."""
     return Case(*[When(_transition_q(key), then=Value(key)) for key in TRANSITIONS], default=Value(""))
@@ -119,6 +146,43 @@ def empty_status_changes() -> dict:
     return {**dict.fromkeys(TRANSITIONS, 0), "collaboration_projects": 0, "granted_per_month": [0] * 12,
             "carried_out_per_month": [0] * 12, **dict.fromkeys(AMOUNT_KEYS.values(), Decimal("0")),
             "reports": {**dict.fromkeys(REPORT_SUMS, 0), "reports": 0, "meeting": 0, "weighted": 0}}
+
+
+CARRIED_OUT_SQL = """
+SELECT c.fund_id, COUNT(DISTINCT a.id), COUNT(DISTINCT CASE WHEN a.id IN ({partners}) THEN a.id END), COUNT(r.id),
+       COUNT(CASE WHEN r.survey_share >= %s THEN r.id END),
+       COALESCE(SUM(r.survey_share * (r.participants_women + r.participants_men + r.participants_other)), 0),
+       {sums}
+FROM ({done}) d JOIN {application} a ON a.id = d.application_id JOIN {call} c ON c.id = a.call_id
+LEFT JOIN {report} r ON r.application_id = a.id AND r.outcome = %s
+WHERE c.fund_id IN ({funds}) GROUP BY c.fund_id
+"""
+
+
+def carried_out_counts(fund_ids, period: Period) -> dict[int, dict]:
+    """Only what the targets need of `status_changes` (the dashboard's overview): the applications carried out
+    in the year, the collaboration projects among them and the sums of their approved final reports, added
+    up by the database (one row per fund), read from the year's status changes to carried out (the index on
+    them) outwards; the other figures stay 0. The same figures as `status_changes` (tested)."""
+    if not fund_ids:
+        return {}
+    done, done_params = (transitioned("carried_out", period.start, period.cutoff).order_by()
+                          .distinct().query.sql_with_params())
+    partners, partner_params = collaboration_ids().order_by().query.sql_with_params()
+    sql = CARRIED_OUT_SQL.format(
+        partners=partners, done=done, funds=", ".join(["%s"] * len(fund_ids)),
+        sums=", ".join(f"COALESCE(SUM(r.{field}), 0)" for field in REPORT_SUMS.values()),
+        application=Application._meta.db_table, call=Call._meta.db_table, report=FinalReport._meta.db_table)
+    params = [*partner_params, SURVEY_TARGET, *done_params, FinalReport.Outcome.APPROVED.value, *fund_ids]
+    result: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for fund_id, carried_out, collaboration, reports, meeting, weighted, *sums in cursor.fetchall():
+            counts = result[fund_id] = empty_status_changes()
+            counts["carried_out"], counts["collaboration_projects"] = carried_out, collaboration
+            counts["reports"].update({"reports": reports, "meeting": meeting, "weighted": weighted,
+                                      **dict(zip(REPORT_SUMS, sums))})
+    return result
 
 
 def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts: bool = True) -> dict[int, dict]:

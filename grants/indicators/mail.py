@@ -130,7 +130,7 @@ def yearly_report_name(year: int) -> str:
 
 def previous_year(year: int) -> dict:
     """{fund id: its indicators of the year before `year`, as of that year's 31 December} (the comparison)."""
-    return {ind.fund.pk: ind for ind in compute_all(year - 1, as_of=date(year - 1, 12, 31))}
+    return {ind.fund.pk: ind for ind in compute_all(year - 1, as_of=date(year - 1, 12, 31), comparison=True)}
 
 
 def yearly_report_store(year: int) -> str:

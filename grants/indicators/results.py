@@ -174,6 +174,9 @@ class Indicators:
     targets: dict[str, Target | ShareTarget] = field(default_factory=dict)
     # False: only the targets and what they are made of (compute_many(detail=False), the dashboard's overview).
     detail: bool = True
+    # True: every figure of the tables but no targets and no pipeline (compute_many(comparison=True), the
+    # comparison column of the year before).
+    comparison: bool = False
 
     @property
     def balance_minimum(self) -> int:
@@ -195,6 +198,8 @@ class Indicators:
         """The stable, documented shape (README, "Indicators")."""
         if not self.detail:
             raise ValueError("Indicators computed with detail=False hold the targets only.")
+        if self.comparison:
+            raise ValueError("Indicators computed with comparison=True hold no targets.")
         def money(values):
             return {key: f"{value:.2f}" for key, value in values.items()}
 

@@ -86,8 +86,9 @@ def dashboard(request):
         fund = selected.fund
         labels = dict(Application.Status.choices)
         as_of_text = f":{as_of.isoformat()}" if as_of else ""
-        # The year before, for the comparison column (the same fixed number of queries).
-        previous = compute_many([fund], year - 1, as_of=min(selected.as_of, date(year - 1, 12, 31)))[fund.pk]
+        # The year before, for the comparison column (the same fixed number of queries; only what it shows).
+        previous = compute_many([fund], year - 1, as_of=min(selected.as_of, date(year - 1, 12, 31)),
+                                comparison=True)[fund.pk]
         sections_shown = sections(selected, previous)
         for _title, rows in sections_shown:
             for row in rows:
@@ -145,7 +146,8 @@ def export(request, slug: str, year: int, fmt: str):
     elif fmt == "xlsx":
         body = to_xlsx(indicators)
     elif fmt == "pdf":
-        before = compute(fund, year - 1, as_of=min(indicators.as_of, date(year - 1, 12, 31)))
+        before = compute_many([fund], year - 1, as_of=min(indicators.as_of, date(year - 1, 12, 31)),
+                              comparison=True)[fund.pk]
         body = to_pdf([indicators], year=year, previous={fund.pk: before})
     else:
         body = json.dumps(indicators.as_json(), indent=2, ensure_ascii=False) + "\n"
