@@ -388,7 +388,7 @@ def test_moving_an_organisation_invites_an_address_without_account_and_only_it_c
     removed = organisation.events.get(kind="contact_removed")
     assert removed.message == "Fel kontaktperson.\nÖppna inbjudningar återkallade: 1"
     invited = organisation.events.get(kind="contact_invited")
-    assert (invited.email, invited.message) == ("ratt@example.org", "Fel kontaktperson.")
+    assert (invited.invitation, invited.message) == (invitation, "Fel kontaktperson.")
     # and: someone else holding the link cannot take it; the invited address can
     url = reverse("grants:invitation_accept", args=[invitation.token])
     client.force_login(other_applicant)
