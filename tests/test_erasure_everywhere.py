@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import PersonalDataErasure, User
+from catalogue.models import Practice
 from grants.models import Application, Event, FinalReportDraft, Invitation, Municipality, OrganisationEvent
 from grants.services import memberships, organisations
 from notifications.models import OutboxMessage
@@ -87,6 +88,8 @@ def everything(client, call, organisation, case_officer, reviewer, secretary, pa
     review(decided, ylva)
     grant(decided, secretary)
     FinalReportDraft.objects.create(application=decided, updated_by=other.user, data={"lessons": f"Tack {NAME}"})
+    # the case's good practice, prepared for the public catalogue, names her (not part of the case's record)
+    Practice.objects.create(application=decided, title="Samtalskvällar", lessons=f"Fråga {NAME}, {EMAIL}")
     # mails: one about her to someone else, one to her, an account mail (password reset) to her
     notification_queue(user=contact, kind="contact_added", stage="about-ylva", context={"name": NAME})
     client.post(reverse("account_reset_password"), {"email": EMAIL})
@@ -105,7 +108,7 @@ def test_erasure_leaves_no_copy_of_a_person_who_did_everything_in_any_table(clie
     before = text_hits(MARKERS)
     tables = {table for table, _column, _pk in before}
     assert {"grants_invitation", "grants_application", "notifications_outboxmessage", "django_admin_log",
-            "account_emailaddress", "accounts_user", "grants_finalreportdraft"} <= tables
+            "account_emailaddress", "accounts_user", "grants_finalreportdraft", "catalogue_practice"} <= tables
     assert OrganisationEvent.objects.filter(invitation__email__iexact=SECOND_EMAIL, kind="contact_invited").exists()
     assert Session.objects.count() >= 1
     trails = audit_trails()
