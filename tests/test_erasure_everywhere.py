@@ -25,6 +25,7 @@ from reviewers import services as review_services
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, org_number
 from tests.flow_helpers import check_pass, grant, review, submit
 from tests.test_personal_data import text_hits
+from workflows.privacy import retention_run
 from workflows.services import application_withdraw
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -186,3 +187,18 @@ def test_the_migration_moves_invited_addresses_of_old_organisation_events_to_inv
     migration.invitations_to_addresses(historical, Editor())
     rows = list(Event.objects.filter(pk__in=[e.pk for e in events]).order_by("pk").values_list("email", flat=True))
     assert rows == ["kim@example.org", "kim@example.org", applicant.email, "", ""]
+
+
+def test_retention_removes_every_address_of_the_cases_people_from_its_text(call, organisation, applicant):
+    # given: a case withdrawn eleven years ago whose text gives the applicant's other address
+    EmailAddress.objects.create(user=applicant, email=SECOND_EMAIL, verified=False, primary=False)
+    case = ApplicationFactory(organisation=organisation, call=call, created_by=applicant,
+                              summary=f"Skriv till {SECOND_EMAIL} eller {applicant.email}")
+    Application.objects.filter(pk=case.pk).update(status=Application.Status.WITHDRAWN, submitted_at=timezone.now(),
+                                                  status_changed_at=timezone.now() - timedelta(days=365 * 11))
+    # when
+    assert retention_run() == 1
+    # then: both addresses became pseudonyms of their own
+    case.refresh_from_db()
+    assert SECOND_EMAIL not in case.summary and applicant.email not in case.summary
+    assert case.summary.count("@pseudonym.invalid") == 2
