@@ -54,10 +54,12 @@ from django.contrib.auth import logout
 from django.core.handlers.asgi import ASGIRequest
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.mfa_secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 
 # The demo staff users' TOTP secret (seed_demo; README): public, for demo installations only.
 DEMO_TOTP_SECRET = "POTTENDEMOTOTPSECRETPOTTENDEMO22"
@@ -116,6 +118,13 @@ class SecondFactorMiddleware:
                 return refusal
         return self.get_response(request)
 
+    def process_exception(self, request, exception):
+        """A second-factor secret that no configured key opens (logged by accounts.mfa_secrets): a page that
+        says the second factor cannot be checked now, never a server error that could show the secret."""
+        if isinstance(exception, SecretUnreadable):
+            return render(request, "account/second_factor_unavailable.html", status=503)
+        return None
+
     def refuse(self, request, user):
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             # The session skipped the step that its user has: log in again, which asks for the code.
@@ -132,6 +141,13 @@ class SecondFactorMiddleware:
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        """The TOTP secret and the recovery codes' seed are stored encrypted (accounts/mfa_secrets.py)."""
+        return secret_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return secret_decrypt(encrypted_text)
+
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Staff cannot switch their second factor off; applicants can."""
         return not (authenticator.type == Authenticator.Type.TOTP and requires_second_factor(authenticator.user))

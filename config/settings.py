@@ -6,11 +6,15 @@ console. Production switches: DATABASE_URL, REDIS_URL, EMAIL_URL-style SMTP
 settings, AWS_STORAGE_BUCKET_NAME for S3.
 """
 
+import base64
+import hashlib
+import hmac
 import secrets
 import sys
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -172,6 +176,29 @@ MFA_ADAPTER = "accounts.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Potten"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
+
+
+def _mfa_encryption_keys() -> list[str]:
+    """The keys of the second factor's secrets at rest (accounts/mfa_secrets.py): the current key first, then the
+    old ones still accepted. MFA_ENCRYPTION_KEY is a Fernet key; unset, one is derived from SECRET_KEY (and when it
+    is set, the derived key stays accepted, so secrets stored before it was set can still be read)."""
+    derived = base64.urlsafe_b64encode(
+        hmac.new(SECRET_KEY.encode("utf-8"), b"potten.mfa.encryption-key", hashlib.sha256).digest()).decode("ascii")
+    current = env_str("MFA_ENCRYPTION_KEY").strip()
+    keys = [current or derived, *env_list("MFA_ENCRYPTION_OLD_KEYS", []), *([derived] if current else [])]
+    for name, key in [("MFA_ENCRYPTION_KEY", current), *(("MFA_ENCRYPTION_OLD_KEYS", k) for k in keys[1:])]:
+        try:
+            if key:
+                Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds a value that is not a Fernet key (32 bytes in URL-safe base64); make one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+            ) from None
+    return list(dict.fromkeys(keys))
+
+
+MFA_ENCRYPTION_KEYS = _mfa_encryption_keys()
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SITE_URL.startswith("https"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from grants.models import Application, Organisation
 from grants.validators import validate_org_number
 from notifications.models import OutboxMessage
-from tests.factories import CallFactory, application_post_data
+from tests.factories import CallFactory, OrganisationFactory, application_post_data, org_number
 from workflows.models import ApplicationProcess
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,18 @@ def test_organisation_numbers_are_validated(value, ok):
     else:
         with pytest.raises(ValidationError):
             validate_org_number(value)
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 10, 99_999, 100_000, 123_456])
+def test_the_factories_organisation_numbers_pass_the_apps_validator(n):
+    validate_org_number(org_number(n))
+    assert org_number(n) == f"{org_number(n)[:6]}-{org_number(n)[7:]}" and len(org_number(n)) == 11
+
+
+def test_a_factory_organisation_is_valid_as_the_forms_see_it():
+    organisation = OrganisationFactory()
+    organisation.full_clean()
+    assert organisation.org_number[2] >= "2"
 
 
 def test_an_invalid_organisation_number_is_refused_with_a_clear_error(client, applicant):

@@ -243,8 +243,8 @@ def test_the_invited_address_accepts_in_any_case(contact_client, organisation):
 
     assert Membership.objects.filter(user=kim, organisation=organisation).exists()
     event = OrganisationEvent.objects.get(kind="invitation_accepted")
-    assert (event.organisation, event.actor, event.person, event.email) == (
-        organisation, kim, kim, "kim.kollega@example.org")
+    assert (event.organisation, event.actor, event.person, event.invitation) == (organisation, kim, kim, invitation)
+    assert event.invitation.email == "kim.kollega@example.org"
 
 
 def test_an_unconfirmed_invited_address_cannot_accept(contact_client, organisation):

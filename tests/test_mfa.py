@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.mfa import DEMO_TOTP_SECRET, IN_PROCESS_LOGIN_KEY, give_totp, totp_code
+from accounts.mfa_secrets import secret_decrypt
 from tests.auth_helpers import fresh_totp_code, logged_in_user_id, login, login_with_second_factor, totp_secret_of
 from tests.factories import UserFactory
 
@@ -286,7 +287,8 @@ def test_the_demo_staff_log_in_with_the_documented_secret_and_the_totp_code_comm
             assert not authenticators.exists()
         else:
             assert sorted(authenticators.values_list("type", flat=True)) == ["recovery_codes", "totp"], email
-            assert authenticators.get(type="totp").data["secret"] == DEMO_TOTP_SECRET
+            stored = authenticators.get(type="totp").data["secret"]
+            assert stored != DEMO_TOTP_SECRET and secret_decrypt(stored) == DEMO_TOTP_SECRET
 
     # the README's way: the password, then the code `manage.py totp_code` prints
     out = StringIO()

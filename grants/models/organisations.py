@@ -155,7 +155,10 @@ class OrganisationEvent(models.Model):
                               related_name="+", verbose_name=_("by"))
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("person"))
-    email = models.EmailField(_("e-mail address"), blank=True)
+    # The invitation an event is about (a contact invited, an invitation accepted): a reference, never a copied
+    # address, so that erasing the person (whose address the invitation row holds) leaves none in this table.
+    invitation = models.ForeignKey(Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("invitation"))
     message = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 

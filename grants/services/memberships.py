@@ -108,7 +108,7 @@ def organisation_contacts_change(*, organisation_id: int, user, remove_ids=(), a
             _membership, created = Membership.objects.get_or_create(user=person, organisation=organisation)
             if created:
                 organisation_event(organisation, OrganisationEvent.Kind.CONTACT_ADDED, actor=user, person=person,
-                       email=email, message=reason)
+                                   message=reason)
                 notification_queue(user=person, kind="contact_added",
                                    stage=f"added:{organisation.pk}:{now.isoformat()}",
                                    link=organisation_link(organisation, staff=False), context={"organisation": organisation})
@@ -116,8 +116,9 @@ def organisation_contacts_change(*, organisation_id: int, user, remove_ids=(), a
             continue
         if invitations_open(organisation=organisation, at=now).filter(email__iexact=email).exists():
             continue
-        _invitation_write(organisation=organisation, user=user, email=email, now=now)
-        organisation_event(organisation, OrganisationEvent.Kind.CONTACT_INVITED, actor=user, email=email, message=reason)
+        invitation = _invitation_write(organisation=organisation, user=user, email=email, now=now)
+        organisation_event(organisation, OrganisationEvent.Kind.CONTACT_INVITED, actor=user, invitation=invitation,
+                           message=reason)
         result["invited"].append(email)
     return result
 
@@ -209,5 +210,5 @@ def invitation_accept(*, token: str, user) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     organisation_event(invitation.organisation, OrganisationEvent.Kind.INVITATION_ACCEPTED, actor=user, person=user,
-           email=invitation.email)
+                       invitation=invitation)
     return membership

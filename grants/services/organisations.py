@@ -107,7 +107,7 @@ def join_request_get_for_user(*, user, pk: int) -> JoinRequest:
 
 
 def organisation_events(*, organisation: Organisation):
-    return organisation.events.select_related("actor", "person").order_by("-created_at", "-pk")
+    return organisation.events.select_related("actor", "person", "invitation").order_by("-created_at", "-pk")
 
 
 def organisation_contacts(*, organisation: Organisation):
@@ -116,9 +116,11 @@ def organisation_contacts(*, organisation: Organisation):
 
 # --- services --------------------------------------------------------------------------------
 
-def organisation_event(organisation, kind, *, actor, person=None, email="", message="") -> OrganisationEvent:
+def organisation_event(organisation, kind, *, actor, person=None, invitation=None, message="") -> OrganisationEvent:
+    """An event of the organisation's audit trail. People and invitations by reference, never a copied name or
+    address (an erasure pseudonymises the user and invitation rows; this table is append-only)."""
     return OrganisationEvent.objects.create(organisation=organisation, kind=kind, actor=actor, person=person,
-                                            email=email, message=message)
+                                            invitation=invitation, message=message)
 
 
 def organisation_link(organisation, *, staff: bool) -> str:

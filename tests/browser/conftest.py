@@ -70,6 +70,28 @@ def chromium():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def live_server_connections_closed(request):
+    """No database connection outlives a browser test, so the test database can be dropped at the end.
+
+    The live server answers each browser connection in a thread of its own, and Chromium keeps connections open
+    (keep-alive) as long as their browser context lives. With Potten's persistent connections (CONN_MAX_AGE) each
+    such thread kept its PostgreSQL session after the test: "database is being accessed by other users" when the
+    test database was dropped. So here every request closes its connection when it ends (CONN_MAX_AGE 0, read by
+    each new connection from this shared dict), and every browser context a test opened is closed after it, so the
+    server's threads end too."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    kept = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    if "chromium" in request.fixturenames:
+        for context in list(request.getfixturevalue("chromium").contexts):
+            context.close()
+    settings_dict["CONN_MAX_AGE"] = kept
+
+
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path):
     """The demo data exactly as `make run` seeds it, with one known password for every demo login."""
@@ -79,7 +101,8 @@ def demo(transactional_db, settings, tmp_path):
     from grants.management.commands.seed_demo import DEMO_USERS
 
     settings.VAR_DIR = tmp_path
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
     users = {}
     for email, _name, role in DEMO_USERS:
         user = User.objects.get(email=email)

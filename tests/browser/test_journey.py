@@ -14,22 +14,13 @@ from viewflow.workflow.status import PROCESS
 from tests.browser import pages
 from tests.browser.conftest import DEMO_PASSWORD, SUMMARY
 from tests.browser.keyboard import Keyboard
+from tests.factories import luhn_org_number
 
 # The live server needs committed data (transaction=True); serialized_rollback brings back what the migrations
 # put in (roles, municipalities) after the other browser test flushed the tables.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW_PASSWORD = "Ett-långt-lösenord-för-Karin-7"
-
-
-def luhn_org_number(prefix: str) -> str:
-    """A valid Swedish organisation number: nine digits and their Luhn check digit."""
-    total = 0
-    for index, digit in enumerate(map(int, prefix)):
-        value = digit * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    check = (10 - total % 10) % 10
-    return f"{prefix[:6]}-{prefix[6:]}{check}"
 
 
 def staff_page(chromium, base_url, user, problems):

@@ -25,14 +25,14 @@ from workflows.privacy.erasure import person_erase
 from workflows.privacy.export import person_account, person_export, person_sections, section_labels
 from workflows.privacy.markers import (
     CASE_PSEUDONYM, CASE_PSEUDONYM_EMAIL, MARKER_MIN_LENGTH, application_path, decided_applications,
-    marker_condition, marker_hits, outside_legal_record, scrub, scrubbed_models, text_columns,
+    marker_condition, marker_hits, markers_replace, outside_legal_record, scrub, scrubbed_models, text_columns,
 )
 from workflows.privacy.retention import application_personal_data_remove, applications_past_retention, retention_run
 
 __all__ = [
     "CASE_PSEUDONYM", "CASE_PSEUDONYM_EMAIL", "MARKER_MIN_LENGTH", "application_path", "application_personal_data_remove",
     "applications_past_retention", "decided_applications", "marker_condition", "marker_hits",
-    "may_manage_personal_data", "outside_legal_record", "people_for_staff", "person_account", "person_erase",
+    "markers_replace", "may_manage_personal_data", "outside_legal_record", "people_for_staff", "person_account", "person_erase",
     "person_export", "person_get_for_staff", "person_sections", "retention_run", "scrub", "scrubbed_models",
     "section_labels", "text_columns",
 ]

@@ -4,7 +4,9 @@ legal record, their logins go; recorded with its reason."""
 import logging
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -17,7 +19,7 @@ from common.errors import NotAllowed
 from notifications.models import OutboxMessage
 from reviewers.models import ReviewSettings
 from workflows.privacy.access import may_manage_personal_data
-from workflows.privacy.markers import outside_legal_record, scrub
+from workflows.privacy.markers import markers_replace, outside_legal_record, scrub
 
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,14 @@ def _delete_logins(person: User) -> dict[str, int]:
         if count:
             deleted[label.lower()] = count
     return deleted
+
+
+def _delete_sessions(person: User) -> int:
+    """The person's sessions (their data can hold the address they logged in with). The unusable password
+    already ends them; this removes the rows. Reads every session once: erasures are rare."""
+    mine = [session.pk for session in Session.objects.iterator()
+            if session.get_decoded().get("_auth_user_id") == str(person.pk)]
+    return Session.objects.filter(pk__in=mine).delete()[0]
 
 
 @transaction.atomic
@@ -76,17 +86,24 @@ def person_erase(*, person_id: int, user, reason: str, confirm_email: str, ident
         raise ValidationError(errors)
 
     name, address = _pseudonyms()
-    replacements = {person.email: address}
+    # Every address the person had (the login's and any other they added, confirmed or not), each to its own
+    # pseudonym address: an outbox key holds the address and must stay unique.
+    addresses = [person.email, *(EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email)
+                                 .order_by("pk").values_list("email", flat=True))]
+    replacements = {}
+    for n, email in enumerate(dict.fromkeys(a.strip().lower() for a in addresses if a.strip())):
+        replacements[email] = address if n == 0 else address.replace("@", f"-{n + 1}@")
     for marker in [person.full_name, *identifiers]:
-        if marker and marker.strip() and marker.strip().lower() != person.email.lower():
+        if marker and marker.strip() and marker.strip().lower() not in replacements:
             replacements[marker.strip()] = name
     changes = scrub(replacements, outside_legal_record)
     deleted = _delete_logins(person)
+    deleted["sessions.session"] = _delete_sessions(person)
     deleted["grants.membership"] = Membership.objects.filter(user=person).delete()[0]
     pools = ReviewSettings.reviewers.through.objects.filter(user=person)
     deleted["reviewers.pool"] = pools.delete()[0]
     # Mails to the person: the text goes (who, what and when stay); a mail not yet sent is never sent.
-    mails = OutboxMessage.objects.filter(Q(user=person) | Q(recipient__iexact=address))
+    mails = OutboxMessage.objects.filter(Q(user=person) | Q(recipient__in=set(replacements.values()) - {name}))
     now = timezone.now()
     unsent = mails.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD])
     changes["notifications.outboxmessage.cancelled"] = unsent.update(
@@ -102,7 +119,7 @@ def person_erase(*, person_id: int, user, reason: str, confirm_email: str, ident
     person.erased_at = now
     person.save()
     PersonalDataErasure.objects.create(
-        user=person, erased_by=user, reason=reason.strip(),
+        user=person, erased_by=user, reason=markers_replace(reason.strip(), replacements),
         changes={**{k: v for k, v in changes.items() if v}, "deleted": {k: v for k, v in deleted.items() if v}},
     )
     logger.info("personal data of user %s erased by user %s", person.pk, user.pk)

@@ -26,7 +26,8 @@ CASE_PSEUDONYM_EMAIL = "removed-{}@pseudonym.invalid"
 _NEVER_SCRUBBED = {"accounts.user", "accounts.personaldataerasure", "contenttypes.contenttype",
                    "auth.permission", "auth.group", "sessions.session"}
 # Rows that are never part of a case's legal record, even of a decided case: copies and drafts.
-_NEVER_KEPT = {"notifications.outboxmessage", "grants.finalreportdraft"}
+# A published good practice is a publication drawn from the case, not its record.
+_NEVER_KEPT = {"notifications.outboxmessage", "grants.finalreportdraft", "catalogue.practice"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -100,6 +101,12 @@ def _patterns(replacements: dict[str, str]):
     whole word: "Anna Berg" is not taken out of "Anna Bergström", nor "070-12 34" out of "070-12 345"."""
     return [(re.compile(rf"(?<![\w.@+-]){re.escape(marker)}(?![\w@-])", re.IGNORECASE), lambda _m, r=replacement: r)
             for marker, replacement in sorted(replacements.items(), key=lambda kv: -len(kv[0]))]
+
+
+def markers_replace(text: str, replacements: dict[str, str]) -> str:
+    """`text` with each marker (key) replaced by its pseudonym (value), as `scrub` replaces them in the tables."""
+    replacements = {m.strip(): r for m, r in replacements.items() if m and len(m.strip()) >= MARKER_MIN_LENGTH}
+    return _replace(text, _patterns(replacements)) if replacements else text
 
 
 def scrub(replacements: dict[str, str], row_filter) -> dict[str, int]:

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime
 from functools import partial
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -77,12 +78,15 @@ def application_personal_data_remove(*, application_id: int) -> bool:
         if not applications_past_retention().filter(pk=application.pk).exists():
             return False
         replacements = {}
-        for pk, full_name, email in User.objects.filter(pk__in=_case_people(application)).values_list(
-                "pk", "full_name", "email"):
+        people = _case_people(application)
+        for pk, full_name, email in User.objects.filter(pk__in=people).values_list("pk", "full_name", "email"):
             # one address per person: an outbox key holds the address and must stay unique
             replacements[email] = CASE_PSEUDONYM_EMAIL.format(f"user-{pk}")
             if full_name:
                 replacements[full_name] = CASE_PSEUDONYM
+        # the other addresses the people added to their accounts, each to a pseudonym of its own
+        for pk, user_pk, email in EmailAddress.objects.filter(user_id__in=people).values_list("pk", "user", "email"):
+            replacements.setdefault(email, CASE_PSEUDONYM_EMAIL.format(f"user-{user_pk}-{pk}"))
         if application.signatory_email:
             replacements.setdefault(application.signatory_email,
                                     CASE_PSEUDONYM_EMAIL.format(f"signatory-{application.pk}"))
