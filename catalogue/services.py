@@ -8,7 +8,7 @@ something that looks like personal data (`personal_data_findings`).
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,6 @@ from catalogue.models import HIDEABLE_FIELDS, TEXT_FIELDS, Practice
 from grants.models import Application, Event, FinalReport
 from grants.services.applications import EditConflict, NotAllowed, event_record
 from reviewers.models import Criterion, Score
-from django.contrib.postgres.search import SearchVector
 
 # A criterion "scored well" when the submitted reviews' mean score on it is at least this (of 5).
 SCORED_WELL = 4
@@ -85,17 +84,6 @@ def personal_data_findings(practice: Practice) -> list[tuple[str, str]]:
                                  % {"field": label}))
                 break
     return findings
-
-
-def _search_refresh(practice: Practice) -> None:
-    """PostgreSQL: store the shown texts as a 'swedish' tsvector (what the GIN index searches)."""
-    if connection.vendor != "postgresql":
-        return
-    vector = SearchVector("title", weight="A", config="swedish")
-    for field, weight in (("organisation_name", "B"), ("what_was_done", "B"), ("for_whom", "C"), ("lessons", "C")):
-        if getattr(practice, f"show_{field}"):
-            vector = vector + SearchVector(field, weight=weight, config="swedish")
-    Practice.objects.filter(pk=practice.pk).update(search_vector=vector)
 
 
 @transaction.atomic
@@ -185,7 +173,6 @@ def practice_update(*, practice_id: int, user, version: int, values: dict, theme
     if set(practice.criteria.all()) != set(criteria):
         practice.criteria.set(criteria)
         changed.append("criteria")
-    _search_refresh(practice)
     # Only the names of the fields: a text may hold what must not be copied into the trail.
     event_record(application=practice.application, kind=Event.Kind.PRACTICE_EDITED, actor=user,
                  message=", ".join(changed))
@@ -210,7 +197,6 @@ def practice_publish(*, practice_id: int, user) -> Practice:
     practice.first_published_at = practice.first_published_at or now
     practice.version += 1
     practice.save(update_fields=["status", "published_at", "first_published_at", "version", "updated_at"])
-    _search_refresh(practice)
     event_record(application=practice.application, kind=Event.Kind.PRACTICE_PUBLISHED, actor=user,
                  from_status=previous, to_status=Practice.Status.PUBLISHED, visible=True)
     return practice

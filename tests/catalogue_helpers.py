@@ -6,7 +6,6 @@ from pathlib import Path
 from django.utils import timezone
 
 from catalogue.models import Practice
-from catalogue.services import _search_refresh
 from grants.models import Fund, Municipality, Theme
 from reviewers.models import Criterion
 from tests.factories import ApplicationFactory, FundFactory
@@ -48,7 +47,6 @@ def published_practice(*, title="Språkcafé", municipality="Kalmar", fund: Fund
     for criterion in Criterion.objects.filter(code__in=criteria).order_by("-rubric__version", "-pk"):
         chosen.setdefault(criterion.code, criterion)
     practice.criteria.set(chosen.values())
-    _search_refresh(practice)
     return practice
 
 

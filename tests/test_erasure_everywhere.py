@@ -9,7 +9,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchQuery
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +36,13 @@ NAME = "Ylva Quodlibet"
 EMAIL = "ylva.quodlibet@example.org"
 SECOND_EMAIL = "ylva.privat@example.net"  # an address she added to her account but never confirmed
 MARKERS = (NAME, EMAIL, SECOND_EMAIL)
+
+
+def searchable(word: str) -> bool:
+    """Whether a good practice's stored search vector holds the word (PostgreSQL; elsewhere nothing is stored)."""
+    if connection.vendor != "postgresql":
+        return False
+    return Practice.objects.filter(search_vector=SearchQuery(word, config="swedish")).exists()
 
 
 def audit_trails():
@@ -112,6 +121,7 @@ def test_erasure_leaves_no_copy_of_a_person_who_did_everything_in_any_table(clie
             "account_emailaddress", "accounts_user", "grants_finalreportdraft", "catalogue_practice"} <= tables
     assert OrganisationEvent.objects.filter(invitation__email__iexact=SECOND_EMAIL, kind="contact_invited").exists()
     assert Session.objects.count() >= 1
+    assert searchable("Quodlibet") == (connection.vendor == "postgresql")
     trails = audit_trails()
     # when: the secretary erases her at her request (the reason names her)
     client.force_login(secretary)
@@ -120,6 +130,8 @@ def test_erasure_leaves_no_copy_of_a_person_who_did_everything_in_any_table(clie
     assert response.status_code == 302
     # then: her name and her addresses are in no text column of any table
     assert text_hits(MARKERS) == set()
+    # and: not in the catalogue's stored search vector either (PostgreSQL's full-text search)
+    assert not searchable("Quodlibet")
     # and: both audit trails keep every fact, by reference to her pseudonymised row and the invitations
     assert audit_trails() == trails
     ylva.refresh_from_db()
