@@ -66,7 +66,29 @@
       navigator.sendBeacon(form.dataset.autosaveUrl, new FormData(form));
     }
   });
-  form.addEventListener("submit", function () { dirty = false; window.clearTimeout(timer); });
+  // Saving or submitting while an autosave is on its way: wait for its answer, which carries the version this
+  // form must send (sent at once, the form would carry the old one and be taken for an edit conflict).
+  var resubmitting = false;
+  form.addEventListener("submit", function (event) {
+    dirty = false;
+    window.clearTimeout(timer);
+    if (!inFlight || resubmitting) { return; }
+    event.preventDefault();
+    resubmitting = true;
+    var submitter = event.submitter || null;
+    var polls = 0;  // at most ten seconds, as for the other forms below
+    (function waitThenSubmit() {
+      polls += 1;
+      if (polls < 200 && inFlight) { window.setTimeout(waitThenSubmit, 50); return; }
+      if (form.requestSubmit) { form.requestSubmit(submitter); return; }
+      if (submitter && submitter.name) {  // form.submit() sends no button: add the one that was pressed
+        var pressed = document.createElement("input");
+        pressed.type = "hidden"; pressed.name = submitter.name; pressed.value = submitter.value;
+        form.appendChild(pressed);
+      }
+      form.submit();
+    }());
+  });
 
   // Another form on the page (adding or removing a file) leaves the page: store the typing first, so the
   // page that comes back shows it.

@@ -206,3 +206,44 @@ def test_one_application_from_sign_up_to_closed(chromium, live_server, demo, tmp
     assert not problems.items, "\n".join(problems.items)
     SUMMARY.append(f"browser journey: sign-up → closed; the applicant moved between controls with {keys.presses} "
                    "presses of Tab / Shift+Tab and clicked nothing")
+
+
+def test_saving_while_an_autosave_is_on_its_way_is_no_edit_conflict(chromium, live_server, demo):
+    """The applicant types, the autosave reaches the server (a new version) but its answer is slow, and she
+    presses "Save draft" meanwhile: the form waits for the answer and sends the new version, so her save is
+    stored instead of being refused as someone else's edit (static/js/application_form.js)."""
+    from grants.models import Application
+
+    draft = Application.objects.get(title="Språkcafé i Kalmar", status=Application.Status.DRAFT)
+    problems = pages.Problems()
+    context = pages.new_context(chromium, language="sv", base_url=live_server.url)
+    page = context.new_page()
+    pages.watch(page, problems)
+    pages.log_in(page, demo["applicant"].email, DEMO_PASSWORD)
+    page.goto(f"/ansokningar/{draft.pk}/redigera/")
+    page.wait_for_selector("#application-form")
+    held = []
+
+    def answer_late(route):  # the request reaches the server; its answer waits until the test lets it go
+        held.append((route, route.fetch()))
+
+    page.route(f"**/ansokningar/{draft.pk}/autospara/", answer_late)
+    page.fill("#application-form [name=summary]", "Veckoträffar i biblioteket.")
+    for _poll in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "no autosave was sent"
+    draft.refresh_from_db()
+    assert draft.summary == "Veckoträffar i biblioteket." and draft.version >= 2  # stored: a new version
+    page.fill("#application-form [name=summary]", "Veckoträffar i biblioteket, varje tisdag.")
+    page.locator("#application-form button[name=save]").click()
+    page.wait_for_timeout(300)
+    route, response = held.pop()
+    route.fulfill(response=response)
+    # the page that comes back: "the draft is saved", or the edit conflict's error summary
+    page.wait_for_selector(".messages, .error-summary")
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").all_inner_texts()
+    draft.refresh_from_db()
+    assert draft.summary == "Veckoträffar i biblioteket, varje tisdag."
+    assert not problems.items, "\n".join(problems.items)
