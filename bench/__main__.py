@@ -10,7 +10,7 @@ PostgreSQL and Redis. `python -m bench pages|mails|sweep` runs one part; `python
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/potten_bench; the bench creates
 and drops that database, so never point it at a database you want to keep) and REDIS_URL (default
 redis://127.0.0.1:6379/9; the bench purges the Celery queue there). Options: --mails N, --tasks N,
---keep (keep the database), --only mails|sweep; for the pages --applications, --no-load, --out.
+--keep (keep the database), --only mails|sweep; for the pages --applications, --no-load, --out, --pages.
 """
 
 import argparse
@@ -348,6 +348,9 @@ def main(argv=None) -> int:
     pages.add_argument("--clients", type=int, default=16, help="concurrent clients under load")
     pages.add_argument("--seconds", type=float, default=15, help="seconds per page under load (at most 60)")
     pages.add_argument("--out", default=str(BASE_DIR / "bench" / "pages.json"), help="the JSON result")
+    pages.add_argument("--pages", type=lambda text: [part for part in text.split(",") if part.strip()],
+                       help="only the pages whose name contains one of these comma-separated substrings "
+                            "(e.g. \"case list,inbox\"), single client and under load (the floor always)")
     pages.add_argument("--reuse", action="store_true",
                        help="measure the database as it is (generated before, kept with --keep); one size")
     args = parser.parse_args(argv)

@@ -37,8 +37,9 @@ def say(message: str) -> None:
 
 # -- which pages, as whom ---------------------------------------------------------------------------
 
-def page_plan():
-    """[(name, user email, url)] for the generated database."""
+def page_plan(names=None):
+    """[(name, user email, url)] for the generated database; with `names` (substrings), only the pages whose
+    name contains one of them."""
     from django.urls import reverse
     from django.utils import timezone
     from viewflow.workflow.models import Task
@@ -96,7 +97,12 @@ def page_plan():
         ("admin applications, search", admin, f"/admin/grants/application/?q={quote(word)}"),
     ]
     del officer_id
-    return plan
+    return [page for page in plan if page_chosen(page[0], names)]
+
+
+def page_chosen(name: str, names) -> bool:
+    """Whether the page `name` is among those asked for (`--pages`: comma-separated substrings; none: all)."""
+    return not names or any(part.strip().lower() in name.lower() for part in names if part.strip())
 
 
 # -- single client ----------------------------------------------------------------------------------
@@ -129,12 +135,12 @@ def logged_in_client(email: str):
     return client
 
 
-def measure_pages(applications: int, runs: int) -> list[dict]:
+def measure_pages(applications: int, runs: int, names=None) -> list[dict]:
     from django.db import connection, reset_queries
 
     results = []
     clients = {}
-    for name, email, url in page_plan():
+    for name, email, url in page_plan(names):
         client = clients.get(email)
         if client is None:
             client = clients[email] = logged_in_client(email)
@@ -272,13 +278,13 @@ def hammer(port: int, url: str, cookie: str, *, clients: int, seconds: float) ->
             "p95_ms": round(times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)], 1)}
 
 
-def measure_load(applications: int, log_dir: Path, *, clients: int, seconds: float) -> list[dict]:
+def measure_load(applications: int, log_dir: Path, *, clients: int, seconds: float, names=None) -> list[dict]:
     port = _free_port()
     process = gunicorn_start(port, log_dir)
     cookies = {}
     results = []
     try:
-        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + page_plan()
+        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + page_plan(names)
         floor = None
         for name, email, url in plan:
             cookie = cookies.get(email) or cookies.setdefault(email, session_cookie(email))
@@ -333,10 +339,11 @@ def run(args, database_url: str, var_dir: Path, database_create, database_drop) 
             started = time.monotonic()
             call_command("generate_load", applications=size, funds=funds, years=5, verbosity=0)
             say(f"  generated in {time.monotonic() - started:.1f} s")
-        result["pages"] += measure_pages(size, args.runs)
+        result["pages"] += measure_pages(size, args.runs, args.pages)
         if not args.no_load:
             connections.close_all()
-            result["load"] += measure_load(size, var_dir, clients=args.clients, seconds=args.seconds)
+            result["load"] += measure_load(size, var_dir, clients=args.clients, seconds=args.seconds,
+                                           names=args.pages)
         connections.close_all()
         if not args.keep:
             database_drop(database_url)
