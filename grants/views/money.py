@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
+from django.template.backends.utils import csrf_input
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -134,6 +135,7 @@ def payments(request):
         "received": _money_rows(page_of(request, received, param="received", count=received_count,
                                         per_page=HISTORY_PER_PAGE), None, "received_on"),
         "may_pay": request.user.has_perm("grants.decide_application"), "today": today.isoformat(),
+        "csrf_input": csrf_input(request),  # what {% csrf_token %} writes, written once for the rows' forms
     })
 
 
@@ -144,11 +146,19 @@ def _url_for(name):
 
 
 def _money_rows(page, action: str | None, date_field: str, *, today=None):
-    """Write what each row of a payments list shows once, in Python (its links, amount, date, case)."""
+    """Write what each row of a payments list shows once, in Python (its links, amount, date, case, kind or
+    reason, and its id as text: a number in a template is localized, once for each time it is shown)."""
     case_url = _url_for("workflows:case_detail")
     action_url = _url_for(action) if action else None
+    labels = {}  # (field, value) -> its translated label, once per page rather than once per row
     for row in page.object_list:
         application = row.application
+        row.pk_text = str(row.pk)
+        choice = "kind" if isinstance(row, Payment) else "reason"
+        value = getattr(row, choice)
+        if (choice, value) not in labels:
+            labels[choice, value] = getattr(row, f"get_{choice}_display")()
+        row.choice_text = labels[choice, value]
         row.case_url = case_url(row.application_id)
         row.case_label = application.case_number or str(application)
         row.case_number = application.case_number or ""
