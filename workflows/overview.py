@@ -26,11 +26,12 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from common.formatting import day, money
+from common.paging import url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
-from workflows.selectors import flow_node, url_for
+from workflows.selectors import flow_node
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

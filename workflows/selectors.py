@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.fields import import_task_by_ref
@@ -13,6 +12,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from common.formatting import daytime
+from common.paging import url_for
 from workflows.services import OPEN_STATUSES, user_may_see_task
 
 
@@ -74,12 +74,6 @@ class TaskRow:
     release_url: str = ""
     created_iso: str = ""
     created_text: str = ""
-
-
-def url_for(name):
-    """reverse(name, args=[pk]) for many rows, reversed once (the pk is the path's only number)."""
-    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def task_rows(ids) -> dict:

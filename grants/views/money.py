@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.template.backends.utils import csrf_input
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from grants import selectors
 from grants.services import ledger
 from grants.forms.applications import add_service_errors
-from common.paging import page_of
+from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
@@ -139,17 +138,11 @@ def payments(request):
     })
 
 
-def _url_for(name):
-    """reverse(name, args=[pk]) for the many rows of a page, reversed once (the pk is the last number)."""
-    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
-
-
 def _money_rows(page, action: str | None, date_field: str, *, today=None):
     """Write what each row of a payments list shows once, in Python (its links, amount, date, case, kind or
     reason, and its id as text: a number in a template is localized, once for each time it is shown)."""
-    case_url = _url_for("workflows:case_detail")
-    action_url = _url_for(action) if action else None
+    case_url = url_for("workflows:case_detail")
+    action_url = url_for(action) if action else None
     labels = {}  # (field, value) -> its translated label, once per page rather than once per row
     for row in page.object_list:
         application = row.application
