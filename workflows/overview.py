@@ -31,6 +31,7 @@ from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
+from workflows.case_rows import case_row_html, row_texts
 from workflows.selectors import flow_node
 
 PAGE_SIZE = 50
@@ -279,6 +280,7 @@ def _decorate(rows, user):
     status_labels = {value: str(label) for value, label in Application.Status.choices}
     untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
     may = {}  # permission -> user.has_perm, asked once per page
+    texts = row_texts()
     step_of = {}  # task reference -> the step's title
     for row in rows:
         task = tasks.get(row.pk)
@@ -319,6 +321,7 @@ def _decorate(rows, user):
                 may[permission] = user.has_perm(permission)
             row.may_act = may[permission] and row.assignee_id in (None, user.pk)
         row.task_url = task_url(row.open_task_pk) if row.may_act else ""
+        row.row_html = case_row_html(row, texts)
     return rows
 
 
