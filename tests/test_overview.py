@@ -16,6 +16,8 @@ from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from accounts import roles
 from grants.models import Application
@@ -24,6 +26,7 @@ from tests.factories import (
 )
 from tests.flow_helpers import all_points, open_task, submit, to_stage
 from workflows import overview, services
+from workflows.case_rows import task_row_html
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +212,49 @@ def test_a_row_written_in_python_is_what_the_template_wrote(client, world, langu
             assert case.row_html == template.render({"case": case}), case.title
     assert len(response.context["cases"]) == 6
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in response.content.decode()
+
+
+# The row of a task list (the inboxes) as workflows/task_table.html wrote it before it was written in Python.
+TEMPLATE_TASK_ROW = """{% load i18n %}<tr>
+      <td>{{ task.step }}</td>
+      <td><a href="{{ task.url }}">{{ task.application }}</a></td>
+      <td>{{ task.organisation }}</td>
+      <td><time datetime="{{ task.created_iso }}">{{ task.created_text }}</time></td>
+      {% if kind == "others" %}<td>{{ task.owner_name }}</td>{% endif %}
+      <td>
+        {% if kind == "queue" %}
+          <form method="post" action="{{ task.claim_url }}">{{ csrf_input }}
+            <button type="submit" class="button secondary">{% translate "Take" %}<span class="visually-hidden"> {{ task.application }}</span></button></form>
+        {% elif kind == "mine" %}
+          <form method="post" action="{{ task.release_url }}">{{ csrf_input }}
+            <button type="submit" class="link-button">{% translate "Release" %}<span class="visually-hidden"> {{ task.application }}</span></button></form>
+        {% endif %}
+      </td>
+    </tr>"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_an_inbox_row_written_in_python_is_what_the_template_wrote(client, world, language):
+    colleague = UserFactory(role=roles.CASE_OFFICER, full_name="")
+    make(world, "Min <b>&</b>", claimed_by=world.officer)
+    make(world, "Kollegans", claimed_by=colleague)
+    make(world, '"Väntar"')
+    client.force_login(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("workflows:inbox"))
+    template = engines["django"].from_string(TEMPLATE_TASK_ROW)
+    csrf = mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="x">')  # as csrf_input writes it
+    rows = [row for name in ("mine", "queue", "others") for row in response.context[name].object_list]
+    assert len(rows) == 3
+    with translation.override(language):
+        take, release = conditional_escape(translation.gettext("Take")), conditional_escape(
+            translation.gettext("Release"))
+        for row in rows:
+            for kind in ("mine", "queue", "others", "applicant"):
+                written = task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
+                assert written == template.render({"task": row, "kind": kind, "csrf_input": csrf}), (kind, row)
+    html = response.content.decode()
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and 'name="csrfmiddlewaretoken"' in html
 
 
 def test_a_closed_case_has_no_open_step_and_no_assignee(client, world):

@@ -1,9 +1,10 @@
-"""A row of the case list ("Ärenden") as HTML, written in Python.
+"""Rows of the long staff lists as HTML, written in Python: the case list ("Ärenden") and the inboxes.
 
-The case list shows 50 rows of 11 cells. Through the template engine each row costs some 25 variable look-ups
-and conditions, more than the page's queries; here it is one string per row, built from what
-`workflows.overview._decorate` prepared. The markup is exactly what the row of the template was (every cell,
-its hidden texts for screen readers, its links); tests/test_overview.py compares the two.
+The case list shows 50 rows of 11 cells, an inbox up to 150 rows. Through the template engine each row costs
+some 10 to 25 variable look-ups and conditions, more than the page's queries; here it is one string per row,
+built from what the view prepared (`workflows.overview._decorate`, `workflows.selectors.task_rows`). The markup
+is exactly what the rows of the templates were (every cell, the hidden texts for screen readers, the links and
+forms); tests/test_overview.py compares the two.
 """
 
 from django.utils.html import conditional_escape, format_html
@@ -66,3 +67,25 @@ def case_row_html(case, texts) -> str:
         + [f'<td class="num">{days}</td>', f"<td>{_step(case, texts)}</td>", f"<td>{_assignee(case, texts)}</td>",
            f'<td class="num">{conditional_escape(case.amount_text)}</td>', f"<td>{submitted}</td>"])
     return mark_safe(f"<tr>\n      {html}\n    </tr>")  # noqa: S308 -- every part above is escaped
+
+
+def task_row_html(task, *, kind: str, take: str, release: str, csrf_input: str) -> str:
+    """The <tr> of a task list's row (workflows/task_table.html): `kind` is the list ("mine", "queue", "others",
+    "applicant"); `take`, `release` the buttons' texts, escaped; `csrf_input` what {% csrf_token %} writes."""
+    application = conditional_escape(task.application)
+    owner = format_html("<td>{}</td>", task.owner_name) if kind == "others" else ""
+    action = ""
+    if kind == "queue":
+        action = format_html(
+            '\n          <form method="post" action="{}">{}\n            <button type="submit" class="button secondary">'
+            '{}<span class="visually-hidden"> {}</span></button></form>\n        ',
+            task.claim_url, csrf_input, take, application)
+    elif kind == "mine":
+        action = format_html(
+            '\n          <form method="post" action="{}">{}\n            <button type="submit" class="link-button">'
+            '{}<span class="visually-hidden"> {}</span></button></form>\n        ',
+            task.release_url, csrf_input, release, application)
+    cells = format_html('<td>{}</td>\n      <td><a href="{}">{}</a></td>\n      <td>{}</td>\n      '
+                        '<td><time datetime="{}">{}</time></td>', task.step, task.url, application, task.organisation,
+                        task.created_iso, task.created_text)
+    return mark_safe(f"<tr>\n      {cells}\n      {owner}\n      <td>\n        {action}\n      </td>\n    </tr>")  # noqa: S308

@@ -3,6 +3,8 @@ from django.http import HttpResponse
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
@@ -10,17 +12,22 @@ from common.paging import page_of
 from grants.selectors import application_get_for_staff
 from common.errors import NotAllowed
 from workflows import selectors, services
+from workflows.case_rows import task_row_html
 from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
 
-def _task_page(request, tasks, *, param: str):
+def _task_page(request, tasks, *, param: str, kind: str, csrf: str):
     """A page of a task list: counted and paged over the task table alone (its index), then the page's rows
-    with what they show loaded by id: two queries, however long the list."""
+    with what they show loaded by id: two queries, however long the list. Each row's HTML is written once,
+    in Python (workflows.case_rows.task_row_html)."""
     page = page_of(request, tasks.values_list("pk", flat=True), param=param)
     ids = list(page.object_list)
     rows = selectors.task_rows(ids)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
+    take, release = conditional_escape(_("Take")), conditional_escape(_("Release"))
+    page.rows_html = [task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
+                      for row in page.object_list]
     return page
 
 
@@ -29,12 +36,12 @@ def inbox(request):
     """Each list in pages of 50 with its own page parameter, so paging one leaves the others where they are."""
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
     applicant_tasks = selectors.tasks_for_applicant(user=request.user)
+    csrf = csrf_input(request)  # what {% csrf_token %} writes, written once for the rows' forms
     return render(request, "workflows/inbox.html", {
-        "mine": _task_page(request, mine, param="mine"),
-        "queue": _task_page(request, queue, param="queue"),
-        "others": _task_page(request, others, param="others"),
-        "applicant_tasks": _task_page(request, applicant_tasks, param="org"),
-        "csrf_input": csrf_input(request),  # what {% csrf_token %} writes, written once for the rows' forms
+        "mine": _task_page(request, mine, param="mine", kind="mine", csrf=csrf),
+        "queue": _task_page(request, queue, param="queue", kind="queue", csrf=csrf),
+        "others": _task_page(request, others, param="others", kind="others", csrf=csrf),
+        "applicant_tasks": _task_page(request, applicant_tasks, param="org", kind="applicant", csrf=csrf),
     })
 
 
