@@ -7,28 +7,12 @@ is exactly what the rows of the templates were (every cell, the hidden texts for
 forms); tests/test_overview.py compares the two.
 """
 
-from html import escape
-
-from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from common.html import conditional_escape, format_html
+
 DASH = '<span aria-hidden="true">—</span>'
-
-
-def conditional_escape(value) -> SafeString:
-    """django.utils.html.conditional_escape, the same text, without the lazy-string wrapper around its escape():
-    the rows escape some 1,500 values a page."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return SafeString(escape(str(value)))
-
-
-def format_html(format_string: str, *args) -> SafeString:
-    """django.utils.html.format_html with positional arguments, each escaped as above."""
-    return SafeString(format_string.format(*(conditional_escape(arg) for arg in args)))
 
 
 def row_texts() -> dict:

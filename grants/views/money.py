@@ -18,6 +18,7 @@ from grants.services import ledger
 from grants.forms.applications import add_service_errors
 from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
+from grants.views.money_rows import form_texts, money_row_html
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
@@ -121,20 +122,25 @@ def payments(request):
     paid_count = paid.order_by()[:history].count()
     received_count = received.order_by()[:history].count()
     today = timezone.localdate()
+    may_pay, csrf = request.user.has_perm("grants.decide_application"), csrf_input(request)
+    planned_page = _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid", "created_at")
+    claims_page = _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received", "due_on",
+                              today=today)
+    for kind, page in (("planned", planned_page), ("claims", claims_page)):
+        texts = form_texts(kind)
+        for row in page.object_list:
+            row.row_html = money_row_html(row, texts=texts, may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
     return render(request, "grants/payments.html", {
-        "planned": _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid",
-                               "created_at"),
+        "planned": planned_page,
         "paid": _money_rows(page_of(request, paid, param="paid", count=paid_count, per_page=HISTORY_PER_PAGE),
                             None, "paid_on"),
         "paid_capped": paid_count >= history, "received_capped": received_count >= history,
         "history_rows": history,
         "form": PaymentPaidForm(),
-        "claims": _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received",
-                              "due_on", today=today),
+        "claims": claims_page,
         "received": _money_rows(page_of(request, received, param="received", count=received_count,
                                         per_page=HISTORY_PER_PAGE), None, "received_on"),
-        "may_pay": request.user.has_perm("grants.decide_application"), "today": today.isoformat(),
-        "csrf_input": csrf_input(request),  # what {% csrf_token %} writes, written once for the rows' forms
+        "may_pay": may_pay,
     })
 
 
