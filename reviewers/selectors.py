@@ -46,8 +46,10 @@ def assignments_for_reviewer(*, user, request):
 
 
 def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
-    assignment = Assignment.objects.select_related("application__organisation", "application__call__fund",
-                                                   "rubric").filter(pk=pk, reviewer=user).first()
+    # The scoring page shows the organisation's municipality: joined, not read on its own.
+    assignment = Assignment.objects.select_related("application__organisation__municipality",
+                                                   "application__call__fund", "rubric").filter(
+        pk=pk, reviewer=user).first()
     if assignment is None or assignment.status in (Assignment.Status.CONFLICT, Assignment.Status.REMOVED):
         raise Http404
     return assignment

@@ -24,7 +24,10 @@ def _human_tasks():
 
 
 def task_get_for_user(*, user, pk: int) -> Task:
-    task = _human_tasks().filter(pk=pk).first()
+    # A step's page shows the application's call, fund and municipality: joined here, not read one by one.
+    application = "process__applicationprocess__application__"
+    task = _human_tasks().select_related(f"{application}call__fund", f"{application}organisation__municipality").filter(
+        pk=pk).first()
     if task is None or not hasattr(task.process, "applicationprocess"):
         raise Http404
     if not user_may_see_task(user, task):
