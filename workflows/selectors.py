@@ -86,7 +86,7 @@ def task_rows(ids) -> dict:
     if not ids:
         return {}
     application = "process__applicationprocess__application__"
-    rows = Task.objects.filter(pk__in=ids).values_list(
+    rows = Task.objects.filter(pk__in=ids).order_by().values_list(
         "pk", "flow_task", "created", "owner__full_name", "owner__email", f"{application}title",
         f"{application}organisation__name")
     untitled = gettext("Untitled application")

@@ -17,31 +17,32 @@ from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
 
-def _task_page(request, tasks, *, param: str, kind: str, csrf: str):
-    """A page of a task list: counted and paged over the task table alone (its index), then the page's rows
-    with what they show loaded by id: two queries, however long the list. Each row's HTML is written once,
-    in Python (workflows.case_rows.task_row_html)."""
-    page = page_of(request, tasks.values_list("pk", flat=True), param=param)
-    ids = list(page.object_list)
-    rows = selectors.task_rows(ids)
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+def _task_pages(request, lists) -> dict:
+    """Pages of task lists: each counted and paged over the task table alone (its index), then the rows of
+    every page with what they show loaded by id in one query, however long the lists. Each row's HTML is
+    written once, in Python (workflows.case_rows.task_row_html). `lists`: {kind: (queryset, page parameter)}."""
+    pages = {kind: page_of(request, tasks.values_list("pk", flat=True), param=param)
+             for kind, (tasks, param) in lists.items()}
+    ids = {kind: list(page.object_list) for kind, page in pages.items()}
+    rows = selectors.task_rows([pk for kind_ids in ids.values() for pk in kind_ids])
     take, release = conditional_escape(_("Take")), conditional_escape(_("Release"))
-    page.rows_html = [task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
-                      for row in page.object_list]
-    return page
+    csrf = csrf_input(request)  # what {% csrf_token %} writes, written once for the rows' forms
+    for kind, page in pages.items():
+        page.object_list = [rows[pk] for pk in ids[kind] if pk in rows]
+        page.rows_html = [task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
+                          for row in page.object_list]
+    return pages
 
 
 @login_required
 def inbox(request):
     """Each list in pages of 50 with its own page parameter, so paging one leaves the others where they are."""
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
-    applicant_tasks = selectors.tasks_for_applicant(user=request.user)
-    csrf = csrf_input(request)  # what {% csrf_token %} writes, written once for the rows' forms
+    pages = _task_pages(request, {"mine": (mine, "mine"), "queue": (queue, "queue"), "others": (others, "others"),
+                                  "applicant": (selectors.tasks_for_applicant(user=request.user), "org")})
     return render(request, "workflows/inbox.html", {
-        "mine": _task_page(request, mine, param="mine", kind="mine", csrf=csrf),
-        "queue": _task_page(request, queue, param="queue", kind="queue", csrf=csrf),
-        "others": _task_page(request, others, param="others", kind="others", csrf=csrf),
-        "applicant_tasks": _task_page(request, applicant_tasks, param="org", kind="applicant", csrf=csrf),
+        "mine": pages["mine"], "queue": pages["queue"], "others": pages["others"],
+        "applicant_tasks": pages["applicant"],
     })
 
 
