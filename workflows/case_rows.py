@@ -11,8 +11,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from common.html import conditional_escape, format_html
+from workflows.selectors import flow_node
 
 DASH = '<span aria-hidden="true">—</span>'
+
+
+def step_title(ref, known: dict) -> str:
+    """The title of the step a task reference names ("" for none), looked up once per page for each step."""
+    if not ref:
+        return ""
+    if ref not in known:
+        node = flow_node(ref)
+        known[ref] = str(node.task_title or node.name) if node is not None else ""
+    return known[ref]
 
 
 def row_texts() -> dict:

@@ -31,8 +31,7 @@ from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
-from workflows.case_rows import case_row_html, row_texts
-from workflows.selectors import flow_node
+from workflows.case_rows import case_row_html, row_texts, step_title
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -307,7 +306,7 @@ def _decorate(rows, user):
         row.organisation_name = row.organisation.name
         row.call_title = row.call.title
         row.fund_name = row.call.fund.name
-        row.open_step = _step_title(row.open_task_ref, step_of)
+        row.open_step = step_title(row.open_task_ref, step_of)
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
         if row.open_task_pk is None:
             row.may_act = False
@@ -323,16 +322,6 @@ def _decorate(rows, user):
         row.task_url = task_url(row.open_task_pk) if row.may_act else ""
         row.row_html = case_row_html(row, texts)
     return rows
-
-
-def _step_title(ref, known: dict) -> str:
-    """The title of the step a task reference names ("" for none), looked up once per page for each step."""
-    if not ref:
-        return ""
-    if ref not in known:
-        node = flow_node(ref)
-        known[ref] = str(node.task_title or node.name) if node is not None else ""
-    return known[ref]
 
 
 COLUMNS = [
