@@ -37,8 +37,9 @@ def say(message: str) -> None:
 
 # -- which pages, as whom ---------------------------------------------------------------------------
 
-def page_plan():
-    """[(name, user email, url)] for the generated database."""
+def page_plan(names=None):
+    """[(name, user email, url)] for the generated database; with `names` (substrings), only the pages whose
+    name contains one of them."""
     from django.urls import reverse
     from django.utils import timezone
     from viewflow.workflow.models import Task
@@ -96,7 +97,12 @@ def page_plan():
         ("admin applications, search", admin, f"/admin/grants/application/?q={quote(word)}"),
     ]
     del officer_id
-    return plan
+    return [page for page in plan if page_chosen(page[0], names)]
+
+
+def page_chosen(name: str, names) -> bool:
+    """Whether the page `name` is among those asked for (`--pages`: comma-separated substrings; none: all)."""
+    return not names or any(part.strip().lower() in name.lower() for part in names if part.strip())
 
 
 # -- single client ----------------------------------------------------------------------------------
@@ -129,17 +135,12 @@ def logged_in_client(email: str):
     return client
 
 
-def chosen(plan, names) -> list:
-    """The pages of the plan whose name contains one of `names` (--pages; every page when empty)."""
-    return [page for page in plan if not names or any(name in page[0] for name in names)]
-
-
 def measure_pages(applications: int, runs: int, names=()) -> list[dict]:
     from django.db import connection, reset_queries
 
     results = []
     clients = {}
-    for name, email, url in chosen(page_plan(), names):
+    for name, email, url in page_plan(names):
         client = clients.get(email)
         if client is None:
             client = clients[email] = logged_in_client(email)
@@ -283,7 +284,7 @@ def measure_load(applications: int, log_dir: Path, *, clients: int, seconds: flo
     cookies = {}
     results = []
     try:
-        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + chosen(page_plan(), names)
+        plan = [("floor", "handlaggare@example.org", "/bench/floor/")] + page_plan(names)
         floor = None
         for name, email, url in plan:
             cookie = cookies.get(email) or cookies.setdefault(email, session_cookie(email))

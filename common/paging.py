@@ -7,8 +7,16 @@ the rows are one query of at most `per_page` rows.
 """
 
 from django.core.paginator import Paginator
+from django.urls import reverse
 
 PER_PAGE = 50
+
+
+def url_for(name):
+    """reverse(name, args=[pk]) for the many rows of a page, reversed once: a function of the pk (the path's
+    only number)."""
+    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def page_of(request, queryset, *, param: str = "page", per_page: int = PER_PAGE, count: int | None = None,

@@ -110,6 +110,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets (select lists, radio buttons, inputs) written in Python, exactly as Django's templates write them.
+FORM_RENDERER = "common.widgets.WidgetRenderer"
+
 # Database: SQLite in var/ unless DATABASE_URL is set.
 _database_url = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
 if _database_url:

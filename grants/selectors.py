@@ -43,7 +43,9 @@ def applications_for_applicant(*, user):
 
 
 def application_get_for_applicant(*, user, pk: int) -> Application:
-    application = applications_for_applicant(user=user).filter(pk=pk).first()
+    # The organisation's municipality with it: the application page shows it (one join, not a query of its own).
+    application = applications_for_applicant(user=user).select_related("organisation__municipality").filter(
+        pk=pk).first()
     if application is None:
         raise Http404
     return application
@@ -92,7 +94,8 @@ def applications_matching_every_word(queryset, text: str):
 
 
 def application_get_for_staff(*, user, pk: int) -> Application:
-    application = applications_for_staff(user=user).filter(pk=pk).first()
+    # The organisation's municipality with it: the case page shows it (one join, not a query of its own).
+    application = applications_for_staff(user=user).select_related("organisation__municipality").filter(pk=pk).first()
     if application is None:
         raise Http404
     return application

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from reviewers.models import Assignment
-from common.paging import page_of
+from common.paging import page_of, url_for
 from reviewers.services import settings_for_fund
 from grants.models import Decision
 from reviewers.models import Review
@@ -32,6 +32,12 @@ def assignments_for_reviewer(*, user, request):
         due_soon=Count("pk", filter=is_open & Q(deadline__gte=today, deadline__lte=soon)))
     todo = page_of(request, mine.filter(is_open), param="todo", count=counts["todo"])
     done = page_of(request, mine.filter(status=Assignment.Status.SUBMITTED), param="done", count=counts["done"])
+    # What the rows show, written once per page: the link (reversed once), the status's label (translated once).
+    assignment_url = url_for("reviewers:assignment")
+    labels = {value: str(label) for value, label in Assignment.Status.choices}
+    for assignment in [*todo, *done]:
+        assignment.url = assignment_url(assignment.pk)
+        assignment.status_text = labels.get(assignment.status, assignment.status)
     for assignment in todo:
         assignment.overdue = assignment.deadline < today
         assignment.due_soon = not assignment.overdue and assignment.deadline <= soon
@@ -40,8 +46,10 @@ def assignments_for_reviewer(*, user, request):
 
 
 def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
-    assignment = Assignment.objects.select_related("application__organisation", "application__call__fund",
-                                                   "rubric").filter(pk=pk, reviewer=user).first()
+    # The scoring page shows the organisation's municipality: joined, not read on its own.
+    assignment = Assignment.objects.select_related("application__organisation__municipality",
+                                                   "application__call__fund", "rubric").filter(
+        pk=pk, reviewer=user).first()
     if assignment is None or assignment.status in (Assignment.Status.CONFLICT, Assignment.Status.REMOVED):
         raise Http404
     return assignment

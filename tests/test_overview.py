@@ -12,9 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from accounts import roles
 from grants.models import Application
@@ -23,6 +26,7 @@ from tests.factories import (
 )
 from tests.flow_helpers import all_points, open_task, submit, to_stage
 from workflows import overview, services
+from workflows.case_rows import task_row_html
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +173,88 @@ def test_assignee_and_task_link_follow_who_holds_the_step_and_who_may_act(client
     assert "Not taken" in html and "The applicant" in html
     assert reverse("workflows:task", args=[rows[theirs.pk].open_task_pk]) not in html
     assert reverse("workflows:task", args=[rows[waiting.pk].open_task_pk]) in html
+
+
+# The row of the case list as the template wrote it before workflows/case_rows.py wrote it in Python.
+TEMPLATE_ROW = """{% load i18n %}<tr>
+      <td>{% if case.case_number %}{{ case.case_number }}{% else %}<span aria-hidden="true">—</span><span class="visually-hidden">{% translate "No case number" %}</span>{% endif %}</td>
+      <td><a href="{{ case.url }}">{{ case.label }}</a></td>
+      <td>{{ case.organisation_name }}</td>
+      <td>{{ case.fund_name }}</td>
+      <td>{{ case.call_title }}</td>
+      <td>{{ case.status_label }}</td>
+      <td class="num"><time datetime="{{ case.stage_since.isoformat }}" title="{{ case.stage_since_title }}">{{ case.days_in_stage }}</time><span class="visually-hidden">{{ case.stage_since_text }}</span></td>
+      <td>{% if case.open_step %}{% if case.may_act %}<a href="{{ case.task_url }}">{{ case.open_step }}<span class="visually-hidden">: {{ case.label }}</span></a>{% else %}{{ case.open_step }}{% endif %}{% else %}<span aria-hidden="true">—</span><span class="visually-hidden">{% translate "No open step" %}</span>{% endif %}</td>
+      <td>{% if not case.open_task_pk %}<span aria-hidden="true">—</span><span class="visually-hidden">{% translate "Nobody" %}</span>{% elif case.is_applicant_step %}{% translate "The applicant" %}{% if case.assignee_name %} ({{ case.assignee_name }}){% endif %}{% elif case.assignee_name %}{{ case.assignee_name }}{% else %}{% translate "Not taken" %}{% endif %}</td>
+      <td class="num">{{ case.amount_text }}</td>
+      <td>{% if case.submitted_at %}<time datetime="{{ case.submitted_iso }}">{{ case.submitted_text }}</time>{% endif %}</td>
+    </tr>"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_row_written_in_python_is_what_the_template_wrote(client, world, language):
+    colleague = UserFactory(role=roles.CASE_OFFICER, full_name="")
+    make(world, "Min <b>&</b>", claimed_by=world.officer, case_number="T-2026-0001")
+    make(world, "Kollegans", claimed_by=colleague, case_number="")
+    make(world, '"Väntar"', amount="1234.50")
+    make(world, "Bedöms", stage="review", stage_days_ago=40)
+    make(world, "Kompletteras", stage="completion")
+    closed = make(world, "Avvisad")
+    services.exante_check_record(task_pk=open_task(closed).pk, user=world.officer, outcome="ineligible",
+                                 results=all_points(closed), comment="Nej.")
+    Application.objects.filter(pk=closed.pk).update(title="")  # shown as untitled
+    client.force_login(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(URL)
+    template = engines["django"].from_string(TEMPLATE_ROW)
+    with translation.override(language):
+        for case in response.context["cases"]:
+            assert case.row_html == template.render({"case": case}), case.title
+    assert len(response.context["cases"]) == 6
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in response.content.decode()
+
+
+# The row of a task list (the inboxes) as workflows/task_table.html wrote it before it was written in Python.
+TEMPLATE_TASK_ROW = """{% load i18n %}<tr>
+      <td>{{ task.step }}</td>
+      <td><a href="{{ task.url }}">{{ task.application }}</a></td>
+      <td>{{ task.organisation }}</td>
+      <td><time datetime="{{ task.created_iso }}">{{ task.created_text }}</time></td>
+      {% if kind == "others" %}<td>{{ task.owner_name }}</td>{% endif %}
+      <td>
+        {% if kind == "queue" %}
+          <form method="post" action="{{ task.claim_url }}">{{ csrf_input }}
+            <button type="submit" class="button secondary">{% translate "Take" %}<span class="visually-hidden"> {{ task.application }}</span></button></form>
+        {% elif kind == "mine" %}
+          <form method="post" action="{{ task.release_url }}">{{ csrf_input }}
+            <button type="submit" class="link-button">{% translate "Release" %}<span class="visually-hidden"> {{ task.application }}</span></button></form>
+        {% endif %}
+      </td>
+    </tr>"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_an_inbox_row_written_in_python_is_what_the_template_wrote(client, world, language):
+    colleague = UserFactory(role=roles.CASE_OFFICER, full_name="")
+    make(world, "Min <b>&</b>", claimed_by=world.officer)
+    make(world, "Kollegans", claimed_by=colleague)
+    make(world, '"Väntar"')
+    client.force_login(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("workflows:inbox"))
+    template = engines["django"].from_string(TEMPLATE_TASK_ROW)
+    csrf = mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="x">')  # as csrf_input writes it
+    rows = [row for name in ("mine", "queue", "others") for row in response.context[name].object_list]
+    assert len(rows) == 3
+    with translation.override(language):
+        take, release = conditional_escape(translation.gettext("Take")), conditional_escape(
+            translation.gettext("Release"))
+        for row in rows:
+            for kind in ("mine", "queue", "others", "applicant"):
+                written = task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
+                assert written == template.render({"task": row, "kind": kind, "csrf_input": csrf}), (kind, row)
+    html = response.content.decode()
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and 'name="csrfmiddlewaretoken"' in html
 
 
 def test_a_closed_case_has_no_open_step_and_no_assignee(client, world):

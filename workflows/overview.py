@@ -18,7 +18,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -27,11 +26,12 @@ from viewflow.workflow.status import STATUS
 
 from accounts import roles
 from common.formatting import day, money
+from common.paging import url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching
-from workflows.selectors import flow_node
+from workflows.case_rows import case_row_html, row_texts, step_title
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -273,8 +273,14 @@ def _decorate(rows, user):
     """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python."""
     today = timezone.now().astimezone(STOCKHOLM).date()
     member_of = None
-    case_url, task_url = _url_for("workflows:case_detail"), _url_for("workflows:task")
+    case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
     tasks = open_tasks(row.pk for row in rows)
+    # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
+    status_labels = {value: str(label) for value, label in Application.Status.choices}
+    untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
+    may = {}  # permission -> user.has_perm, asked once per page
+    texts = row_texts()
+    step_of = {}  # task reference -> the step's title
     for row in rows:
         task = tasks.get(row.pk)
         human = task is not None and task["flow_task_type"] == "HUMAN"
@@ -294,14 +300,13 @@ def _decorate(rows, user):
         row.amount_text = money(row.requested_amount)
         row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
         row.submitted_iso = timezone.localtime(row.submitted_at).isoformat() if row.submitted_at else ""
-        row.label = str(row)
+        row.label = row.title or untitled
         row.url = case_url(row.pk)
-        row.status_label = row.get_status_display()
+        row.status_label = status_labels.get(row.status, row.status)
         row.organisation_name = row.organisation.name
         row.call_title = row.call.title
         row.fund_name = row.call.fund.name
-        node = flow_node(row.open_task_ref) if row.open_task_ref else None
-        row.open_step = (node.task_title or node.name) if node is not None else ""
+        row.open_step = step_title(row.open_task_ref, step_of)
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
         if row.open_task_pk is None:
             row.may_act = False
@@ -310,15 +315,13 @@ def _decorate(rows, user):
                 member_of = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
             row.may_act = row.organisation_id in member_of
         else:
-            row.may_act = user.has_perm(row.open_task_permission) and row.assignee_id in (None, user.pk)
+            permission = row.open_task_permission
+            if permission not in may:
+                may[permission] = user.has_perm(permission)
+            row.may_act = may[permission] and row.assignee_id in (None, user.pk)
         row.task_url = task_url(row.open_task_pk) if row.may_act else ""
+        row.row_html = case_row_html(row, texts)
     return rows
-
-
-def _url_for(name):
-    """reverse(name, args=[pk]) for the rows of a page, reversed once (the pk is the path's last number)."""
-    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 COLUMNS = [

@@ -4,12 +4,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.fields import import_task_by_ref
 from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from common.formatting import daytime
+from common.paging import url_for
 from workflows.services import OPEN_STATUSES, user_may_see_task
 
 
@@ -21,7 +24,10 @@ def _human_tasks():
 
 
 def task_get_for_user(*, user, pk: int) -> Task:
-    task = _human_tasks().filter(pk=pk).first()
+    # A step's page shows the application's call, fund and municipality: joined here, not read one by one.
+    application = "process__applicationprocess__application__"
+    task = _human_tasks().select_related(f"{application}call__fund", f"{application}organisation__municipality").filter(
+        pk=pk).first()
     if task is None or not hasattr(task.process, "applicationprocess"):
         raise Http404
     if not user_may_see_task(user, task):
@@ -65,6 +71,12 @@ class TaskRow:
     organisation: str
     created: object
     owner_name: str
+    # Written once here rather than by a template tag per row: the links and the time.
+    url: str = ""
+    claim_url: str = ""
+    release_url: str = ""
+    created_iso: str = ""
+    created_text: str = ""
 
 
 def task_rows(ids) -> dict:
@@ -74,16 +86,20 @@ def task_rows(ids) -> dict:
     if not ids:
         return {}
     application = "process__applicationprocess__application__"
-    rows = Task.objects.filter(pk__in=ids).values_list(
+    rows = Task.objects.filter(pk__in=ids).order_by().values_list(
         "pk", "flow_task", "created", "owner__full_name", "owner__email", f"{application}title",
         f"{application}organisation__name")
     untitled = gettext("Untitled application")
+    task_url, claim_url, release_url = url_for("workflows:task"), url_for("workflows:claim"), url_for(
+        "workflows:release")
     found = {}
     for pk, ref, created, owner_name, owner_email, title, organisation in rows:
         node = flow_node(ref)
         found[pk] = TaskRow(pk=pk, step=getattr(node, "task_title", "") or "", application=title or untitled,
                             organisation=organisation or "", created=created,
-                            owner_name=owner_name or owner_email or "")
+                            owner_name=owner_name or owner_email or "", url=task_url(pk), claim_url=claim_url(pk),
+                            release_url=release_url(pk), created_iso=timezone.localtime(created).isoformat(),
+                            created_text=daytime(created))
     return found
 
 

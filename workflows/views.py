@@ -2,6 +2,9 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
@@ -9,30 +12,37 @@ from common.paging import page_of
 from grants.selectors import application_get_for_staff
 from common.errors import NotAllowed
 from workflows import selectors, services
+from workflows.case_rows import task_row_html
 from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
 
-def _task_page(request, tasks, *, param: str):
-    """A page of a task list: counted and paged over the task table alone (its index), then the page's rows
-    with what they show loaded by id: two queries, however long the list."""
-    page = page_of(request, tasks.values_list("pk", flat=True), param=param)
-    ids = list(page.object_list)
-    rows = selectors.task_rows(ids)
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
-    return page
+def _task_pages(request, lists) -> dict:
+    """Pages of task lists: each counted and paged over the task table alone (its index), then the rows of
+    every page with what they show loaded by id in one query, however long the lists. Each row's HTML is
+    written once, in Python (workflows.case_rows.task_row_html). `lists`: {kind: (queryset, page parameter)}."""
+    pages = {kind: page_of(request, tasks.values_list("pk", flat=True), param=param)
+             for kind, (tasks, param) in lists.items()}
+    ids = {kind: list(page.object_list) for kind, page in pages.items()}
+    rows = selectors.task_rows([pk for kind_ids in ids.values() for pk in kind_ids])
+    take, release = conditional_escape(_("Take")), conditional_escape(_("Release"))
+    csrf = csrf_input(request)  # what {% csrf_token %} writes, written once for the rows' forms
+    for kind, page in pages.items():
+        page.object_list = [rows[pk] for pk in ids[kind] if pk in rows]
+        page.rows_html = [task_row_html(row, kind=kind, take=take, release=release, csrf_input=csrf)
+                          for row in page.object_list]
+    return pages
 
 
 @login_required
 def inbox(request):
     """Each list in pages of 50 with its own page parameter, so paging one leaves the others where they are."""
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
-    applicant_tasks = selectors.tasks_for_applicant(user=request.user)
+    pages = _task_pages(request, {"mine": (mine, "mine"), "queue": (queue, "queue"), "others": (others, "others"),
+                                  "applicant": (selectors.tasks_for_applicant(user=request.user), "org")})
     return render(request, "workflows/inbox.html", {
-        "mine": _task_page(request, mine, param="mine"),
-        "queue": _task_page(request, queue, param="queue"),
-        "others": _task_page(request, others, param="others"),
-        "applicant_tasks": _task_page(request, applicant_tasks, param="org"),
+        "mine": pages["mine"], "queue": pages["queue"], "others": pages["others"],
+        "applicant_tasks": pages["applicant"],
     })
 
 

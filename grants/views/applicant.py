@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grants import selectors
 from grants.services import organisations
 from grants.services import applications as services
-from common.paging import page_of
+from common.paging import page_of, url_for
 from grants.forms.applications import (
     ApplicationEditor, NewApplicationForm, OrganisationForm, WithdrawForm, add_service_errors,
 )
@@ -75,8 +75,15 @@ def my_applications(request):
     applications = selectors.applications_for_applicant(user=request.user).only(
         "title", "status", "updated_at", "organisation__name", "call__title", "call__fund__name",
     ).order_by("-updated_at", "-pk")
+    page = page_of(request, applications)
+    # What the rows show, written once per page: links reversed once, status labels translated once.
+    edit_url, detail_url = url_for("grants:application_edit"), url_for("grants:application_detail")
+    labels = {value: str(label) for value, label in Application.Status.choices}
+    for application in page:
+        application.url = edit_url(application.pk) if application.is_draft else detail_url(application.pk)
+        application.status_text = labels.get(application.status, application.status)
     return render(request, "grants/my_applications.html", {
-        "applications": page_of(request, applications),
+        "applications": page,
         "tasks": page_of(request, tasks_for_applicant(user=request.user), param="tasks"),
         "organisations": selectors.organisations_for_user(user=request.user),
     })

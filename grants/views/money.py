@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
+from django.template.backends.utils import csrf_input
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from grants import selectors
 from grants.services import ledger
 from grants.forms.applications import add_service_errors
-from common.paging import page_of
+from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
+from grants.views.money_rows import form_texts, money_row_html
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
@@ -121,34 +122,42 @@ def payments(request):
     paid_count = paid.order_by()[:history].count()
     received_count = received.order_by()[:history].count()
     today = timezone.localdate()
+    may_pay, csrf = request.user.has_perm("grants.decide_application"), csrf_input(request)
+    planned_page = _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid", "created_at")
+    claims_page = _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received", "due_on",
+                              today=today)
+    for kind, page in (("planned", planned_page), ("claims", claims_page)):
+        texts = form_texts(kind)
+        for row in page.object_list:
+            row.row_html = money_row_html(row, texts=texts, may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
     return render(request, "grants/payments.html", {
-        "planned": _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid",
-                               "created_at"),
+        "planned": planned_page,
         "paid": _money_rows(page_of(request, paid, param="paid", count=paid_count, per_page=HISTORY_PER_PAGE),
                             None, "paid_on"),
         "paid_capped": paid_count >= history, "received_capped": received_count >= history,
         "history_rows": history,
         "form": PaymentPaidForm(),
-        "claims": _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received",
-                              "due_on", today=today),
+        "claims": claims_page,
         "received": _money_rows(page_of(request, received, param="received", count=received_count,
                                         per_page=HISTORY_PER_PAGE), None, "received_on"),
-        "may_pay": request.user.has_perm("grants.decide_application"), "today": today.isoformat(),
+        "may_pay": may_pay,
     })
 
 
-def _url_for(name):
-    """reverse(name, args=[pk]) for the many rows of a page, reversed once (the pk is the last number)."""
-    head, _zero, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{pk}/{tail}"
-
-
 def _money_rows(page, action: str | None, date_field: str, *, today=None):
-    """Write what each row of a payments list shows once, in Python (its links, amount, date, case)."""
-    case_url = _url_for("workflows:case_detail")
-    action_url = _url_for(action) if action else None
+    """Write what each row of a payments list shows once, in Python (its links, amount, date, case, kind or
+    reason, and its id as text: a number in a template is localized, once for each time it is shown)."""
+    case_url = url_for("workflows:case_detail")
+    action_url = url_for(action) if action else None
+    labels = {}  # (field, value) -> its translated label, once per page rather than once per row
     for row in page.object_list:
         application = row.application
+        row.pk_text = str(row.pk)
+        choice = "kind" if isinstance(row, Payment) else "reason"
+        value = getattr(row, choice)
+        if (choice, value) not in labels:
+            labels[choice, value] = getattr(row, f"get_{choice}_display")()
+        row.choice_text = labels[choice, value]
         row.case_url = case_url(row.application_id)
         row.case_label = application.case_number or str(application)
         row.case_number = application.case_number or ""
