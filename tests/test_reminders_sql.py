@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from bench.__main__ import _seed_open_tasks
+from bench.sweep import _seed_open_tasks
 from grants.models import Application, Call, Fund
 from workflows import reminders
 from notifications.models import OutboxMessage, ReminderSettings
@@ -50,7 +50,7 @@ def swept_rows(now) -> set[tuple]:
 
 @pytest.fixture
 def open_work(db):
-    """400 open tasks in every stage and 40 drafts (bench/__main__.py's generator), then varied: a second fund
+    """400 open tasks in every stage and 40 drafts (bench/sweep.py's generator), then varied: a second fund
     with other settings, digest readers, contacts without a language, inactive contacts and staff."""
     now = timezone.now()
     _seed_open_tasks(400, now)
