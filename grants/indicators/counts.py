@@ -185,35 +185,33 @@ def carried_out_counts(fund_ids, period: Period) -> dict[int, dict]:
     return result
 
 
-def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts: bool = True) -> dict[int, dict]:
+def status_changes(fund_ids, period: Period) -> dict[int, dict]:
     """The applications with each status change (TRANSITIONS) in the year, counted once per fund and key, and
     once per month for granted and carried out; the collaboration projects among those carried out and the
-    sums of their approved final reports; with `amounts`, the amount granted (the grants in force as of the
-    day) to those granted, carried out and ended.
+    sums of their approved final reports; the amount granted (the grants in force as of the day) to those
+    granted, carried out and ended.
 
     One query: the distinct (fund, key, application, month) of the year's status changes, read through the
     index on (to_status, created_at), each with its application's approved final reports; Python counts them (a
     few hundred rows per fund and year).
     """
-    to_statuses = {TRANSITIONS[key][1] for key in keys}
+    to_statuses = {to_status for _from_status, to_status in TRANSITIONS.values()}
     events = (Event.objects.filter(application__call__fund_id__in=fund_ids, to_status__in=to_statuses,
                                    created_at__gte=period.start, created_at__lt=period.cutoff)
-              .annotate(key=_transition_key()).filter(key__in=keys)
+              .annotate(key=_transition_key()).filter(key__in=tuple(TRANSITIONS))
               .annotate(month=ExtractMonth("created_at", tzinfo=local_tz()),
                         partner=_flag(Q(to_status=S.CARRIED_OUT) & Q(application__in=collaboration_ids())),
                         report=FilteredRelation("application__final_reports", condition=Q(
                             application__final_reports__outcome=FinalReport.Outcome.APPROVED))))
     report_fields = ["report__pk", "report__survey_share", *(f"report__{name}" for name in REPORT_SUMS.values())]
-    fields = ["application__call__fund_id", "key", "application_id", "month", "partner", *report_fields]
-    if amounts:
-        # Today the grants in force are simply the effective ones (a correction supersedes the one it corrects).
-        in_force = (decisions_in_force(period.known_by) if period.reconstructs else Decision.objects.filter(
-            outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
-        granted = (in_force.filter(application_id=OuterRef("application_id")).order_by().values("application_id")
-                   .annotate(total=Sum("amount")).values("total"))
-        events = events.annotate(amount=Case(When(key__in=AMOUNT_KEYS, then=Subquery(granted)), default=Value(None),
-                                             output_field=DecimalField()))
-        fields.append("amount")
+    # Today the grants in force are simply the effective ones (a correction supersedes the one it corrects).
+    in_force = (decisions_in_force(period.known_by) if period.reconstructs else Decision.objects.filter(
+        outcome=Decision.Outcome.GRANTED, status=Decision.Status.EFFECTIVE))
+    granted = (in_force.filter(application_id=OuterRef("application_id")).order_by().values("application_id")
+               .annotate(total=Sum("amount")).values("total"))
+    events = events.annotate(amount=Case(When(key__in=AMOUNT_KEYS, then=Subquery(granted)), default=Value(None),
+                                         output_field=DecimalField()))
+    fields = ["application__call__fund_id", "key", "application_id", "month", "partner", *report_fields, "amount"]
     apps: dict[tuple, set] = defaultdict(set)
     granted_to: dict[tuple, Decimal] = {}
     reports: dict[tuple, tuple] = {}
@@ -226,7 +224,7 @@ def status_changes(fund_ids, period: Period, *, keys=tuple(TRANSITIONS), amounts
             apps[fund_id, "collaboration_projects"].add(application_id)
         if key == "carried_out" and report_id is not None:
             reports[fund_id, report_id] = (survey_share, rest[:len(REPORT_SUMS)])
-        if amounts and key in AMOUNT_KEYS:
+        if key in AMOUNT_KEYS:
             granted_to[fund_id, key, application_id] = rest[len(REPORT_SUMS)] or Decimal("0")
     result: dict[int, dict] = {}
     for (fund_id, key, *month), ids in apps.items():
