@@ -363,6 +363,12 @@ CELERY_BEAT_SCHEDULE |= {
 CELERY_BEAT_SCHEDULE |= {
     "outbox-bodies-purge": {"task": "notifications.tasks.outbox_bodies_purge", "schedule": crontab(minute=30, hour=2)},
     "privacy-retention": {"task": "grants.tasks.privacy_retention", "schedule": crontab(minute=45, hour=2)},
+    "sessions-clear": {"task": "grants.tasks.sessions_clear", "schedule": crontab(minute=15, hour=3)},
+}
+# The stored indicator summaries (grants/indicators/summaries.py): pruned, and what the dashboard reads first
+# computed again where a record changed.
+CELERY_BEAT_SCHEDULE |= {
+    "indicators-summaries": {"task": "grants.tasks.indicators_summaries", "schedule": 300.0},
 }
 
 # The public catalogue's map (catalogue/geo.py): the county (län) code whose municipalities are drawn,

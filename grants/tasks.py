@@ -48,3 +48,22 @@ def privacy_retention() -> int:
     if done >= settings.PRIVACY_RETENTION_BATCH:
         privacy_retention.apply_async(countdown=5)
     return done
+
+
+@shared_task
+def indicators_summaries() -> dict:
+    """Beat, every five minutes: prune the stored indicator summaries and compute again what the dashboard reads
+    first where a record has changed (grants/indicators/summaries.py), so the steering group seldom waits."""
+    from grants.indicators.compute import summaries_refresh
+    from grants.indicators.summaries import prune
+
+    return {**prune(), "funds": summaries_refresh()}
+
+
+@shared_task
+def sessions_clear() -> None:
+    """Beat, nightly: delete the expired sessions (Django's clearsessions), so the session table stays small and
+    an erasure's scan of it stays short."""
+    from django.core.management import call_command
+
+    call_command("clearsessions")

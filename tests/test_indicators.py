@@ -398,9 +398,12 @@ def test_the_indicators_take_the_same_few_queries_for_10_or_200_applications(dja
     populate(small, CallFactory(fund=small, budget_year=2026), staff, 10)
     populate(large, CallFactory(fund=large, budget_year=2026), staff, 200)
 
-    with django_assert_max_num_queries(8):
+    # 7 + the planner's settings and the stored summary's lookup on PostgreSQL (here never served: this test's
+    # transaction has written, grants.indicators.summaries).
+    postgresql = 2 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(7 + postgresql):
         ten = compute(small, 2026, as_of=date(2026, 12, 31))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7 + postgresql):
         two_hundred = compute(large, 2026, as_of=date(2026, 12, 31))
     assert queries_for(small, 2026)[0] == queries_for(large, 2026)[0]
     assert (ten.applications["carried_out"], two_hundred.applications["carried_out"]) == (10, 200)

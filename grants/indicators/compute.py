@@ -20,6 +20,7 @@ from grants.indicators.definitions import (
 from grants.indicators.medians import _no_medians, median_days
 from grants.indicators.records import ledger_dated, transitioned
 from grants.indicators.results import Indicators, ShareTarget, Target
+from grants.indicators.summaries import summarised
 from grants.models import BudgetChange, Fund, FundYear, LedgerEntry, Repayment
 from grants.selectors import LEDGER_SUMS, money_figures
 
@@ -36,10 +37,18 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     year before on the dashboard and in the PDF) and the per-month figures, but no targets and no pipeline,
     so no stage is rebuilt from the audit trail; `as_json` refuses such a result too. The figures are the
     same as in full (tested).
+
+    On PostgreSQL the result is stored (`grants.indicators.summaries`) and read back while no record it counts
+    has changed, so a page asked again costs one query; it is always what a computation now would give.
     """
+    funds = list(funds)
+    today_now = today()
+    as_of = as_of or today_now
     with planner_settings():
-        return _compute_many(list(funds), year, as_of=as_of, fund_years=fund_years, detail=detail,
-                             comparison=comparison)
+        # A stored summary while it still holds (grants.indicators.summaries: exact, checked against every change).
+        return summarised(funds, year, as_of=as_of, today=today_now, detail=detail, comparison=comparison,
+                          compute=lambda: _compute_many(funds, year, as_of=as_of, fund_years=fund_years,
+                                                        detail=detail, comparison=comparison))
 
 
 # What PostgreSQL's planner is told while the indicators are computed. Its default cost of a random read (4,
@@ -236,3 +245,16 @@ def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: boo
         ordered = list(funds)
     computed = compute_many(ordered, year, as_of=as_of, fund_years=fund_years, detail=detail, comparison=comparison)
     return [computed[f.pk] for f in ordered]
+
+
+def summaries_refresh() -> int:
+    """What the dashboard reads first, computed where a record has changed (the rest is served from its stored
+    summary): the overview of every fund this year, each fund's year in full and its year before (the
+    comparison column, as the dashboard and the exports ask for them). Returns the number of funds."""
+    as_of = today()
+    year = as_of.year
+    overview = compute_all(year, detail=False)
+    for ind in overview:
+        compute_many([ind.fund], year, fund_years={ind.fund.pk: ind.fund_year})
+        compute_many([ind.fund], year - 1, as_of=date(year - 1, 12, 31), comparison=True)
+    return len(overview)

@@ -1,0 +1,142 @@
+"""Stored summaries of the indicators (PostgreSQL): the dashboard, the exports and the mails read a fund's year from
+a stored computation while it still holds, and compute it only when a record it counts has changed.
+
+Exact, not a cache with a lifetime: each summary is stored with the database snapshot its computation started
+from (`pg_current_snapshot()`). Every statement that writes a record the indicators read adds, through a trigger
+in the same transaction, a row per fund it touched to the change log (migration grants 0023). A summary is served
+only if no change of its funds has committed outside its snapshot, its clock has not moved (the day, and the next
+moment a call of its funds closes, which the forecast depends on) and the code computing it is the same; otherwise
+the indicators are computed afresh and stored again. A computation that started before a change but read part
+of it is stored under the older snapshot and is therefore never served. A transaction that has written anything
+itself neither stores a summary (it could roll back) nor is served one of the funds it changed (its own change
+rows are visible to it).
+
+The writers take no lock but their own insert into the change log. `prune` (daily, grants.tasks) removes old
+summaries and change rows; a summary whose snapshot is older than what was pruned is never served.
+SQLite has no triggers here: the indicators are always computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+SUMMARY = "grants_indicator_summary"
+CHANGE = "grants_indicator_change"
+PRUNED = "grants_indicator_pruned"
+# How long a summary and a change row are kept at most.
+KEPT = timedelta(days=1)
+
+
+def _code_version() -> str:
+    """A digest of the code behind the figures (this package, the money figures and the models): a new release
+    that computes differently never reads what the old one stored."""
+    grants = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*grants.joinpath("indicators").glob("*.py"), grants / "selectors.py",
+                        *grants.joinpath("models").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
+
+# One query, before any computation: the stored summary if it still holds; the snapshot a computation would
+# start from, whether this transaction has written anything, and when the clock next changes a figure (the next
+# closing of a call of these funds: the forecast counts the closed calls).
+FETCH_SQL = f"""
+SELECT (SELECT s.data FROM {SUMMARY} s
+        WHERE s.key = %(key)s AND s.expires_at > %(now)s
+          AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
+          AND NOT EXISTS (
+            SELECT 1 FROM {CHANGE} c
+            WHERE c.xid >= pg_snapshot_xmin(s.snapshot) AND (c.fund_id IS NULL OR c.fund_id = ANY(s.fund_ids))
+              AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))),
+       pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL,
+       (SELECT MIN(closes_at) FROM grants_call WHERE fund_id = ANY(%(funds)s) AND closes_at > %(now)s)
+"""
+STORE_SQL = f"""
+INSERT INTO {SUMMARY} (key, fund_ids, snapshot, expires_at, data) VALUES (%s, %s, %s::pg_snapshot, %s, %s)
+ON CONFLICT (key) DO UPDATE SET fund_ids = EXCLUDED.fund_ids, snapshot = EXCLUDED.snapshot,
+  expires_at = EXCLUDED.expires_at, created_at = now(), data = EXCLUDED.data
+"""
+
+
+def enabled() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def summary_key(fund_ids, year: int, *, as_of, today, detail: bool, comparison: bool) -> str:
+    text = (f"{CODE_VERSION}|{year}|{as_of.isoformat()}|{today.isoformat()}|{int(detail)}{int(comparison)}|"
+            + ",".join(str(pk) for pk in fund_ids))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def summarised(funds: list, year: int, *, as_of, today, detail: bool, comparison: bool, compute) -> dict:
+    """`compute()` ({fund id: Indicators} of `funds`), or what a stored summary of it still says."""
+    if not enabled() or not funds:
+        return compute()
+    fund_ids = [fund.pk for fund in funds]
+    key = summary_key(fund_ids, year, as_of=as_of, today=today, detail=detail, comparison=comparison)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(FETCH_SQL, {"key": key, "now": now, "funds": fund_ids})
+        data, snapshot, clean, next_closing = cursor.fetchone()
+    if data is not None:
+        stored = _loaded(bytes(data))
+        if stored is not None and set(stored) == set(fund_ids):
+            for fund in funds:  # the caller's own instances, as a computation returns them
+                stored[fund.pk].fund = fund
+            return stored
+    result = compute()
+    if clean:
+        expires_at = min(next_closing or now + KEPT, now + KEPT)
+        _store(key, fund_ids, snapshot, expires_at, result)
+    return result
+
+
+def _loaded(data: bytes):
+    try:
+        return pickle.loads(data)  # written by _store alone, in Potten's own database
+    except Exception:  # a summary of an older release that no longer unpickles: computed again
+        logger.warning("An indicator summary could not be read; computing the indicators again", exc_info=True)
+        return None
+
+
+def _store(key: str, fund_ids: list[int], snapshot: str, expires_at, result: dict) -> None:
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with transaction.atomic():  # a savepoint: a failed store leaves the caller's transaction usable
+            with connection.cursor() as cursor:
+                cursor.execute(STORE_SQL, [key, fund_ids, snapshot, expires_at, data])
+    except DatabaseError:
+        logger.warning("An indicator summary could not be stored (it is computed again next time)", exc_info=True)
+
+
+def prune() -> dict[str, int]:
+    """Remove the summaries older than KEPT or past their clock, and the change rows no summary kept can need:
+    those of the transactions below the lowest transaction id of the change rows younger than KEPT (or, with
+    none, below every transaction now running). A summary whose snapshot reaches below that bound is no longer
+    served, so a pruned change can never be missed."""
+    if not enabled():
+        return {"summaries": 0, "changes": 0}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SUMMARY} WHERE created_at < now() - %s OR expires_at <= now()", [KEPT])
+        summaries = cursor.rowcount
+        cursor.execute(f"""
+            UPDATE {PRUNED} SET below = GREATEST(below, COALESCE(
+              (SELECT MIN(xid) FROM {CHANGE} WHERE created_at >= now() - %s),
+              pg_snapshot_xmin(pg_current_snapshot())))
+            RETURNING below""", [KEPT])
+        (below,) = cursor.fetchone()
+        cursor.execute(f"DELETE FROM {CHANGE} WHERE xid < %s::xid8", [str(below)])
+        changes = cursor.rowcount
+    return {"summaries": summaries, "changes": changes}
