@@ -35,6 +35,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 MIGRATION = importlib.import_module("grants.migrations.0023_indicator_summaries")
+compute_module = importlib.import_module("grants.indicators.compute")  # (the package's `compute` is the function)
 YEARS = (2025, 2026)
 KINDS = ({"detail": True, "comparison": False}, {"detail": False, "comparison": False},
          {"detail": True, "comparison": True})
@@ -220,16 +221,38 @@ def test_the_change_log_watches_every_table_the_indicators_read():
     assert read and read <= set(MIGRATION.WATCHED), read - set(MIGRATION.WATCHED)
 
 
+def test_a_change_in_one_fund_computes_that_fund_alone_and_serves_the_others(monkeypatch):
+    rng = random.Random(9)
+    staff = UserFactory(role=roles.SECRETARY)
+    funds = [a_fund(rng, staff, f"part-{index}") for index in range(3)]
+    compute_all(2026, detail=False)
+    computed = []
+    real = compute_module._compute_many
+
+    def recorded(missing, *args, **kwargs):
+        computed.append(sorted(fund.pk for fund in missing))
+        return real(missing, *args, **kwargs)
+
+    monkeypatch.setattr(compute_module, "_compute_many", recorded)
+    target_changed(rng, funds[1], staff)
+    overview = compute_all(2026, detail=False)
+    assert computed == [[funds[1].pk]]
+    assert fingerprint({ind.fund.pk: ind for ind in overview}) == fingerprint(fresh(
+        [ind.fund for ind in overview], 2026, None, detail=False))
+    compute_all(2026, detail=False)
+    assert computed == [[funds[1].pk]]  # all served now
+
+
 def test_a_computation_that_saw_part_of_a_later_commit_is_never_served():
     rng = random.Random(2)
     staff = UserFactory(role=roles.SECRETARY)
     fund = a_fund(rng, staff, "race")
     year, as_of = 2026, today()
 
-    def compute_after_a_commit():
+    def compute_after_a_commit(missing):
         # Committed after the lookup's snapshot and before the computation: the computation sees it.
         requested_changed(rng, fund, staff)
-        return fresh([fund], year, None)
+        return fresh(missing, year, None)
 
     summaries.summarised([fund], year, as_of=as_of, today=today(), detail=True, comparison=False,
                          compute=compute_after_a_commit)
@@ -271,7 +294,7 @@ def test_a_summary_is_not_served_once_a_call_of_its_fund_has_closed(monkeypatch)
     first = compute_many([fund], 2026)
     assert queries(lambda: compute_many([fund], 2026))[0] == 2
     with connection.cursor() as cursor:  # stored until the moment the call closes
-        cursor.execute(f"SELECT expires_at FROM {MIGRATION.SUMMARY}")
+        cursor.execute(f"SELECT expires_at FROM {MIGRATION.SUMMARY} WHERE fund_id = %s", [fund.pk])
         assert [row[0] for row in cursor.fetchall()] == [Call.objects.filter(fund=fund).first().closes_at]
     later = now + timedelta(minutes=6)
     monkeypatch.setattr(timezone, "now", lambda: later)

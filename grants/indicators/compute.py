@@ -47,8 +47,8 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     with planner_settings():
         # A stored summary while it still holds (grants.indicators.summaries: exact, checked against every change).
         return summarised(funds, year, as_of=as_of, today=today_now, detail=detail, comparison=comparison,
-                          compute=lambda: _compute_many(funds, year, as_of=as_of, fund_years=fund_years,
-                                                        detail=detail, comparison=comparison))
+                          compute=lambda missing: _compute_many(missing, year, as_of=as_of, fund_years=fund_years,
+                                                                detail=detail, comparison=comparison))
 
 
 # What PostgreSQL's planner is told while the indicators are computed. Its default cost of a random read (4,

@@ -1,6 +1,9 @@
 """Stored summaries of the indicators (PostgreSQL): the dashboard, the exports and the mails read a fund's year from
 a stored computation while it still holds, and compute it only when a record it counts has changed.
 
+Each fund's year is stored apart, so a change in one fund leaves the others' served, and the overview of every
+fund computes only the funds that changed (in one computation, as `compute_many` does for any set of funds).
+
 Exact, not a cache with a lifetime: each summary is stored with the database snapshot its computation started
 from (`pg_current_snapshot()`). Every statement that writes a record the indicators read adds, through a trigger
 in the same transaction, a row per fund it touched to the change log (migration grants 0023). A summary is served
@@ -11,7 +14,7 @@ of it is stored under the older snapshot and is therefore never served. A transa
 itself neither stores a summary (it could roll back) nor is served one of the funds it changed (its own change
 rows are visible to it).
 
-The writers take no lock but their own insert into the change log. `prune` (daily, grants.tasks) removes old
+The writers take no lock but their own insert into the change log. `prune` (every five minutes, grants.tasks) removes old
 summaries and change rows; a summary whose snapshot is older than what was pruned is never served.
 SQLite has no triggers here: the indicators are always computed.
 """
@@ -49,23 +52,34 @@ def _code_version() -> str:
 
 CODE_VERSION = _code_version()
 
-# One query, before any computation: the stored summary if it still holds; the snapshot a computation would
-# start from, whether this transaction has written anything, and when the clock next changes a figure (the next
-# closing of a call of these funds: the forecast counts the closed calls).
+# One query, before any computation: the stored summaries of the funds that still hold (one row each, or one row
+# of NULLs); with each row, the snapshot a computation would start from, whether this transaction has written
+# anything, and when the clock next changes a figure (the next closing of a call of these funds: the forecast
+# counts the closed calls).
 FETCH_SQL = f"""
-SELECT (SELECT s.data FROM {SUMMARY} s
-        WHERE s.key = %(key)s AND s.expires_at > %(now)s
-          AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
-          AND NOT EXISTS (
-            SELECT 1 FROM {CHANGE} c
-            WHERE c.xid >= pg_snapshot_xmin(s.snapshot) AND (c.fund_id IS NULL OR c.fund_id = ANY(s.fund_ids))
-              AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))),
-       pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL,
-       (SELECT MIN(closes_at) FROM grants_call WHERE fund_id = ANY(%(funds)s) AND closes_at > %(now)s)
+SELECT now.snapshot, now.clean, now.next_closing, s.fund_id, s.data
+FROM (SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean,
+             (SELECT MIN(closes_at) FROM grants_call WHERE fund_id = ANY(%(funds)s) AND closes_at > %(now)s)
+               AS next_closing) now
+LEFT JOIN (
+  SELECT s.fund_id, s.data FROM {SUMMARY} s
+  WHERE s.key = ANY(%(keys)s) AND s.expires_at > %(now)s
+    AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
+    AND NOT EXISTS (
+      SELECT 1 FROM {CHANGE} c
+      WHERE c.fund_id = s.fund_id AND c.xid >= pg_snapshot_xmin(s.snapshot)
+        AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))
+    AND NOT EXISTS (
+      SELECT 1 FROM {CHANGE} c
+      WHERE c.fund_id IS NULL AND c.xid >= pg_snapshot_xmin(s.snapshot)
+        AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))
+) s ON true
 """
 STORE_SQL = f"""
-INSERT INTO {SUMMARY} (key, fund_ids, snapshot, expires_at, data) VALUES (%s, %s, %s::pg_snapshot, %s, %s)
-ON CONFLICT (key) DO UPDATE SET fund_ids = EXCLUDED.fund_ids, snapshot = EXCLUDED.snapshot,
+INSERT INTO {SUMMARY} (key, fund_id, snapshot, expires_at, data)
+SELECT stored.key, stored.fund_id, %(snapshot)s::pg_snapshot, %(expires_at)s, stored.data
+FROM unnest(%(keys)s::text[], %(funds)s::integer[], %(data)s::bytea[]) AS stored (key, fund_id, data)
+ON CONFLICT (key) DO UPDATE SET fund_id = EXCLUDED.fund_id, snapshot = EXCLUDED.snapshot,
   expires_at = EXCLUDED.expires_at, created_at = now(), data = EXCLUDED.data
 """
 
@@ -74,33 +88,40 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
-def summary_key(fund_ids, year: int, *, as_of, today, detail: bool, comparison: bool) -> str:
-    text = (f"{CODE_VERSION}|{year}|{as_of.isoformat()}|{today.isoformat()}|{int(detail)}{int(comparison)}|"
-            + ",".join(str(pk) for pk in fund_ids))
+def summary_key(fund_id: int, year: int, *, as_of, today, detail: bool, comparison: bool) -> str:
+    text = f"{CODE_VERSION}|{fund_id}|{year}|{as_of.isoformat()}|{today.isoformat()}|{int(detail)}{int(comparison)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def summarised(funds: list, year: int, *, as_of, today, detail: bool, comparison: bool, compute) -> dict:
-    """`compute()` ({fund id: Indicators} of `funds`), or what a stored summary of it still says."""
+    """{fund id: Indicators} of `funds`: each fund's from its stored summary while it holds, the others from
+    `compute(funds)` ({fund id: Indicators} of the funds given, as `compute_many`), in one computation."""
     if not enabled() or not funds:
-        return compute()
-    fund_ids = [fund.pk for fund in funds]
-    key = summary_key(fund_ids, year, as_of=as_of, today=today, detail=detail, comparison=comparison)
+        return compute(funds)
+    keys = {fund.pk: summary_key(fund.pk, year, as_of=as_of, today=today, detail=detail, comparison=comparison)
+            for fund in funds}
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(FETCH_SQL, {"key": key, "now": now, "funds": fund_ids})
-        data, snapshot, clean, next_closing = cursor.fetchone()
-    if data is not None:
-        stored = _loaded(bytes(data))
-        if stored is not None and set(stored) == set(fund_ids):
-            for fund in funds:  # the caller's own instances, as a computation returns them
-                stored[fund.pk].fund = fund
-            return stored
-    result = compute()
-    if clean:
-        expires_at = min(next_closing or now + KEPT, now + KEPT)
-        _store(key, fund_ids, snapshot, expires_at, result)
-    return result
+        cursor.execute(FETCH_SQL, {"keys": list(keys.values()), "funds": list(keys), "now": now})
+        rows = cursor.fetchall()
+    snapshot, clean, next_closing = rows[0][:3]
+    result = {}
+    for *_now, fund_id, data in rows:
+        if data is not None and fund_id in keys:
+            stored = _loaded(bytes(data))
+            if stored is not None:
+                result[fund_id] = stored
+    for fund in funds:
+        if fund.pk in result:
+            result[fund.pk].fund = fund  # the caller's own instance, as a computation returns it
+    missing = [fund for fund in funds if fund.pk not in result]
+    if missing:
+        computed = compute(missing)
+        result.update(computed)
+        if clean:
+            expires_at = min(next_closing or now + KEPT, now + KEPT)
+            _store(snapshot, expires_at, {keys[pk]: (pk, ind) for pk, ind in computed.items()})
+    return {fund.pk: result[fund.pk] for fund in funds}
 
 
 def _loaded(data: bytes):
@@ -111,12 +132,16 @@ def _loaded(data: bytes):
         return None
 
 
-def _store(key: str, fund_ids: list[int], snapshot: str, expires_at, result: dict) -> None:
-    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+def _store(snapshot: str, expires_at, summaries: dict) -> None:
+    """Store each fund's indicators ({key: (fund id, Indicators)}) with the snapshot their computation started from."""
+    keys = list(summaries)
     try:
         with transaction.atomic():  # a savepoint: a failed store leaves the caller's transaction usable
             with connection.cursor() as cursor:
-                cursor.execute(STORE_SQL, [key, fund_ids, snapshot, expires_at, data])
+                cursor.execute(STORE_SQL, {
+                    "snapshot": snapshot, "expires_at": expires_at, "keys": keys,
+                    "funds": [summaries[key][0] for key in keys],
+                    "data": [pickle.dumps(summaries[key][1], protocol=pickle.HIGHEST_PROTOCOL) for key in keys]})
     except DatabaseError:
         logger.warning("An indicator summary could not be stored (it is computed again next time)", exc_info=True)
 

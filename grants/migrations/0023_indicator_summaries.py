@@ -99,9 +99,10 @@ CREATE TABLE {CHANGE} (
   created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX {CHANGE}_xid ON {CHANGE} (xid);
+CREATE INDEX {CHANGE}_fund_xid ON {CHANGE} (fund_id, xid);
 CREATE TABLE {SUMMARY} (
   key text PRIMARY KEY,
-  fund_ids integer[] NOT NULL,
+  fund_id integer NOT NULL,
   snapshot pg_snapshot NOT NULL,
   expires_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
