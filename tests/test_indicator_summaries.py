@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
@@ -35,7 +36,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 MIGRATION = importlib.import_module("grants.migrations.0023_indicator_summaries")
-compute_module = importlib.import_module("grants.indicators.compute")  # (the package's `compute` is the function)
+compute_module = importlib.import_module("grants.indicators.compute")
+indicator_views = importlib.import_module("grants.views.indicators")  # (the package's `compute` is the function)
 YEARS = (2025, 2026)
 KINDS = ({"detail": True, "comparison": False}, {"detail": False, "comparison": False},
          {"detail": True, "comparison": True})
@@ -358,3 +360,69 @@ def test_the_dashboard_served_is_the_dashboard_computed(client):
     assert count < 12
     export = reverse("grants:indicators_export", args=[fund.slug, 2026, "json"])
     assert client.get(export).content == client.get(export).content
+
+
+# -- the stored dashboard and exports (summaries.stored) -------------------------------------------------------
+
+def body_now(fund, year, *, may_see_cases=False) -> str:
+    """The dashboard's body as a fresh computation writes it now."""
+    return indicator_views._dashboard(year, None, fund.slug, may_see_cases)[1]
+
+
+def test_the_dashboard_and_the_exports_show_every_change_at_once(client):
+    rng = random.Random(10)
+    staff = UserFactory(role=roles.SECRETARY)
+    one, other = a_fund(rng, staff, "show-a"), a_fund(rng, staff, "show-b")
+    client.force_login(UserFactory(role=roles.STEERING_GROUP))
+    page = reverse("grants:indicators") + f"?fund={one.slug}&year=2026"
+    export = reverse("grants:indicators_export", args=[one.slug, 2026, "json"])
+    first = client.get(page).content.decode()
+    assert body_now(one, 2026) in first
+    first_export = client.get(export).content
+    served_queries, _ = queries(lambda: client.get(page))
+    export_queries, _ = queries(lambda: client.get(export))
+    # A change in the other fund: the dashboard (whose overview shows every fund) is computed again at once...
+    FundYear.objects.filter(fund=other, year=2026).update(target_applications=37)
+    count, changed = queries(lambda: client.get(page))
+    assert count > served_queries
+    assert body_now(one, 2026) in changed.content.decode() and changed.content.decode() != first
+    # ... while this fund's export is still served as it was.
+    count, same_export = queries(lambda: client.get(export))
+    assert same_export.content == first_export and count == export_queries
+    # A change in this fund: its export too.
+    FundYear.objects.filter(fund=one, year=2026).update(target_applications=41)
+    assert client.get(export).content == indicator_views._export_body(one, 2026, None, "json", "").encode()
+    assert client.get(export).content != first_export
+
+
+def test_stored_pages_are_kept_apart_by_language_and_by_what_the_user_may_see(client):
+    rng = random.Random(11)
+    staff = UserFactory(role=roles.SECRETARY)
+    fund = a_fund(rng, staff, "apart")
+    page = reverse("grants:indicators") + f"?fund={fund.slug}&year=2026"
+    client.force_login(UserFactory(role=roles.CASE_OFFICER))  # may see the cases: the figures link to them
+    officer = client.get(page).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(page).content.decode()
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    client.force_login(UserFactory(role=roles.STEERING_GROUP))  # may not: no links to the case list
+    steering = client.get(page).content.decode()
+    case_list = reverse("workflows:case_list")
+    assert f'href="{case_list}?' in officer and f'href="{case_list}?' not in steering
+    assert "<h1>Indikatorer 2026</h1>" in officer and "<h1>Indicators 2026</h1>" in english
+    assert "<h1>Indikatorer 2026</h1>" in client.get(page).content.decode()
+
+
+def test_a_hostile_fund_name_is_escaped_in_the_stored_dashboard_and_its_title(client):
+    rng = random.Random(12)
+    staff = UserFactory(role=roles.SECRETARY)
+    fund = a_fund(rng, staff, "hostile")
+    hostile = '<script>alert("x")</script>&'
+    Fund.objects.filter(pk=fund.pk).update(name=hostile)
+    client.force_login(UserFactory(role=roles.STEERING_GROUP))
+    page = reverse("grants:indicators") + f"?fund={fund.slug}&year=2026"
+    for _twice in range(2):  # computed, then served
+        html = client.get(page).content.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in html
+        assert html.count("&lt;script&gt;") >= 3  # the title, the fund's heading and the overview

@@ -40,12 +40,17 @@ KEPT = timedelta(days=1)
 
 
 def _code_version() -> str:
-    """A digest of the code behind the figures (this package, the money figures and the models): a new release
-    that computes differently never reads what the old one stored."""
+    """A digest of the code behind the figures and the pages made from them (this package, the money figures, the
+    models, the dashboard's view and templates, the formatting and the translations): a new release that computes
+    or shows them differently never reads what the old one stored."""
     grants = Path(__file__).resolve().parent.parent
+    root = grants.parent
     digest = hashlib.sha256()
     for path in sorted([*grants.joinpath("indicators").glob("*.py"), grants / "selectors.py",
-                        *grants.joinpath("models").glob("*.py")]):
+                        *grants.joinpath("models").glob("*.py"), grants / "views" / "indicators.py",
+                        grants / "excel_csv.py", *root.joinpath("templates", "grants").glob("indicators*.html"),
+                        *root.joinpath("templates", "grants", "includes").glob("indicators*.html"),
+                        root / "common" / "formatting.py", *root.joinpath("locale").glob("*/LC_MESSAGES/django.mo")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -81,6 +86,25 @@ SELECT stored.key, stored.fund_id, %(snapshot)s::pg_snapshot, %(expires_at)s, st
 FROM unnest(%(keys)s::text[], %(funds)s::integer[], %(data)s::bytea[]) AS stored (key, fund_id, data)
 ON CONFLICT (key) DO UPDATE SET fund_id = EXCLUDED.fund_id, snapshot = EXCLUDED.snapshot,
   expires_at = EXCLUDED.expires_at, created_at = now(), data = EXCLUDED.data
+"""
+
+
+# The same for one stored page or export (`stored`): of one fund, or with fund NULL of every fund (then a change
+# of any fund makes it stale).
+FETCH_ONE_SQL = f"""
+SELECT now.snapshot, now.clean, now.next_closing, s.data
+FROM (SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean,
+             (SELECT MIN(closes_at) FROM grants_call
+              WHERE (%(fund)s::integer IS NULL OR fund_id = %(fund)s) AND closes_at > %(now)s) AS next_closing) now
+LEFT JOIN (
+  SELECT s.data FROM {SUMMARY} s
+  WHERE s.key = %(key)s AND s.expires_at > %(now)s
+    AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
+    AND NOT EXISTS (
+      SELECT 1 FROM {CHANGE} c
+      WHERE (s.fund_id IS NULL OR c.fund_id IS NULL OR c.fund_id = s.fund_id)
+        AND c.xid >= pg_snapshot_xmin(s.snapshot) AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))
+) s ON true
 """
 
 
@@ -122,6 +146,30 @@ def summarised(funds: list, year: int, *, as_of, today, detail: bool, comparison
             expires_at = min(next_closing or now + KEPT, now + KEPT)
             _store(snapshot, expires_at, {keys[pk]: (pk, ind) for pk, ind in computed.items()})
     return {fund.pk: result[fund.pk] for fund in funds}
+
+
+def stored(name: str, parts: tuple, *, fund_id: int | None, produce):
+    """`produce()` (a page or an export made from the indicators of fund `fund_id`, or of every fund with None), or
+    what was stored of it while it still holds: under the same rules as the summaries, so it is always what
+    `produce()` would give now. `parts` is everything else it depends on (the language, the year, the as-of day,
+    what the user may see, …); the day and the code version are added here."""
+    if not enabled():
+        return produce()
+    text = f"{CODE_VERSION}|{name}|{fund_id}|{timezone.localdate().isoformat()}|" + "|".join(map(str, parts))
+    key = hashlib.sha256(text.encode()).hexdigest()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(FETCH_ONE_SQL, {"key": key, "fund": fund_id, "now": now})
+        snapshot, clean, next_closing, data = cursor.fetchone()
+    if data is not None:
+        value = _loaded(bytes(data))
+        if value is not None:
+            return value
+    value = produce()
+    if clean:
+        expires_at = min(next_closing or now + KEPT, now + KEPT)
+        _store(snapshot, expires_at, {key: (fund_id, value)})
+    return value
 
 
 def _loaded(data: bytes):

@@ -102,7 +102,7 @@ CREATE INDEX {CHANGE}_xid ON {CHANGE} (xid);
 CREATE INDEX {CHANGE}_fund_xid ON {CHANGE} (fund_id, xid);
 CREATE TABLE {SUMMARY} (
   key text PRIMARY KEY,
-  fund_id integer NOT NULL,
+  fund_id integer,
   snapshot pg_snapshot NOT NULL,
   expires_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),

@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 from grants.excel_csv import to_excel_csv
 from grants.indicators import charts
@@ -20,6 +22,7 @@ from grants.indicators.exports import (
     CHARTS, chart_for, fmt_int, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
 from grants.indicators.records import DRILL_DOWN
+from grants.indicators.summaries import stored
 from grants.models import Application, Fund, FundYear
 
 EXPORTS = {
@@ -68,16 +71,26 @@ def dashboard(request):
     _require_indicators(request.user)
     year = _year(request)
     as_of = _as_of(request)
+    fund_slug = (request.GET.get("fund") or "")[:200]
+    may_see_cases = request.user.has_perm("grants.view_all_applications")
+    # The page's title and body depend on every fund (the overview) and on nothing of the user but whether the
+    # figures link to the cases: stored, and served while no record they show has changed (summaries.stored).
+    title, body = stored("dashboard", (get_language(), year, as_of, fund_slug, may_see_cases), fund_id=None,
+                         produce=lambda: _dashboard(year, as_of, fund_slug, may_see_cases))
+    return render(request, "grants/indicators.html", {"title": title, "body": body})
+
+
+def _dashboard(year: int, as_of, fund_slug: str, may_see_cases: bool) -> tuple[str, str]:
+    """The dashboard's title and body (HTML): every fund's targets, and every figure of the fund chosen."""
     years = sorted(set(FundYear.objects.values_list("year", flat=True)) | {today().year}, reverse=True)
     # Every fund's targets (what the overview shows), then every figure of the fund shown in full.
     overview = compute_all(year, as_of=as_of, detail=False)
-    selected = next((ind for ind in overview if ind.fund.slug == request.GET.get("fund")), None)
+    selected = next((ind for ind in overview if ind.fund.slug == fund_slug), None)
     if selected is None and overview:
         selected = overview[0]
     if selected is not None:
         selected = compute_many([selected.fund], year, as_of=as_of,
                                 fund_years={selected.fund.pk: selected.fund_year})[selected.fund.pk]
-    may_see_cases = request.user.has_perm("grants.view_all_applications")
     context = {
         "year": year, "years": years, "as_of": as_of, "overview": [(ind, target_rows(ind)) for ind in overview],
         "selected": selected, "may_see_cases": may_see_cases,
@@ -124,7 +137,8 @@ def dashboard(request):
                          + (f"?as_of={as_of.isoformat()}" if as_of else "")) for fmt in EXPORTS],
             "query": urlencode(query),
         })
-    return render(request, "grants/indicators.html", context)
+    title = f"{gettext('Indicators')} {year}" + (f": {selected.fund.name}" if selected is not None else "")
+    return title, render_to_string("grants/includes/indicators_body.html", context)
 
 
 @login_required
@@ -136,22 +150,27 @@ def export(request, slug: str, year: int, fmt: str):
     if fund is None:
         raise Http404
     as_of = _as_of(request)
-    indicators = compute(fund, year, as_of=as_of)
-    name = f"indikatorer-{fund.slug}-{year}.{fmt}"
-    if fmt == "csv" and request.GET.get("dialect") == "excel":
-        body = to_excel_csv(indicators)
-        name = f"indikatorer-{fund.slug}-{year}-excel.csv"
-    elif fmt == "csv":
-        body = to_csv(indicators)
-    elif fmt == "xlsx":
-        body = to_xlsx(indicators)
-    elif fmt == "pdf":
-        before = compute_many([fund], year - 1, as_of=min(indicators.as_of, date(year - 1, 12, 31)),
-                              comparison=True)[fund.pk]
-        body = to_pdf([indicators], year=year, previous={fund.pk: before})
-    else:
-        body = json.dumps(indicators.as_json(), indent=2, ensure_ascii=False) + "\n"
+    dialect = "excel" if fmt == "csv" and request.GET.get("dialect") == "excel" else ""
+    # Stored, and served while no record of the fund has changed (summaries.stored).
+    body = stored("export", (get_language(), fmt, dialect, year, as_of), fund_id=fund.pk,
+                  produce=lambda: _export_body(fund, year, as_of, fmt, dialect))
+    name = f"indikatorer-{fund.slug}-{year}{'-excel' if dialect else ''}.{fmt}"
     response = HttpResponse(body, content_type=EXPORTS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _export_body(fund, year: int, as_of, fmt: str, dialect: str):
+    indicators = compute(fund, year, as_of=as_of)
+    if dialect == "excel":
+        return to_excel_csv(indicators)
+    if fmt == "csv":
+        return to_csv(indicators)
+    if fmt == "xlsx":
+        return to_xlsx(indicators)
+    if fmt == "pdf":
+        before = compute_many([fund], year - 1, as_of=min(indicators.as_of, date(year - 1, 12, 31)),
+                              comparison=True)[fund.pk]
+        return to_pdf([indicators], year=year, previous={fund.pk: before})
+    return json.dumps(indicators.as_json(), indent=2, ensure_ascii=False) + "\n"
