@@ -30,6 +30,7 @@ from grants.models import (
 from grants.tasks import indicators_summaries
 from tests.factories import CallFactory, FundFactory, UserFactory
 from tests.test_indicator_scale import STHLM, history
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored summaries are PostgreSQL's"),
@@ -426,3 +427,34 @@ def test_a_hostile_fund_name_is_escaped_in_the_stored_dashboard_and_its_title(cl
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in html
         assert html.count("&lt;script&gt;") >= 3  # the title, the fund's heading and the overview
+
+
+def test_summaries_stored_while_others_write_are_never_served_stale():
+    """Readers compute and store while writers commit changes of the same fund; once the writers are done, what
+    is served equals a fresh computation, for every kind (a summary stored from a computation that overlapped
+    a commit must never pass for a later one)."""
+    rng = random.Random(13)
+    staff = UserFactory(role=roles.SECRETARY)
+    funds = [a_fund(rng, staff, "race-a"), a_fund(rng, staff, "race-b")]
+    light = [requested_changed, target_changed, status_changed, partner_changed, report_changed, ledger_released,
+             budget_changed, payment_moved]
+
+    def work(index):
+        local = random.Random(100 + index)
+        if index < 2:  # writers: one change per transaction
+            for _step in range(12):
+                local.choice(light)(local, funds[local.randrange(2)], staff)
+        else:  # readers: every kind, one fund and both
+            for _step in range(12):
+                kind = local.choice(KINDS)
+                compute_many(funds if local.random() < 0.5 else funds[:1], 2026, **kind)
+                compute_all(2026, detail=False)
+        return index
+
+    assert run_together(6, work) == list(range(6))
+    for kind in KINDS:
+        for group in (funds, funds[:1], funds[1:]):
+            assert fingerprint(compute_many(group, 2026, **kind)) == fingerprint(fresh(group, 2026, None, **kind))
+    overview = compute_all(2026, detail=False)
+    assert fingerprint({ind.fund.pk: ind for ind in overview}) == fingerprint(
+        fresh([ind.fund for ind in overview], 2026, None, detail=False))
