@@ -55,8 +55,10 @@ def indicators_summaries() -> dict:
     """Beat, every five minutes: prune the stored indicator summaries and compute again what the dashboard reads
     first where a record has changed (grants/indicators/summaries.py), so the steering group seldom waits."""
     from grants.indicators.compute import summaries_refresh
-    from grants.indicators.summaries import prune
+    from grants.indicators.summaries import enabled, prune
 
+    if not enabled():  # SQLite stores nothing: there is nothing to keep fresh
+        return {"summaries": 0, "changes": 0, "funds": 0}
     return {**prune(), "funds": summaries_refresh()}
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from grants.indicators.definitions import today
+
 logger = logging.getLogger(__name__)
 
 SUMMARY = "grants_indicator_summary"
@@ -155,7 +157,7 @@ def stored(name: str, parts: tuple, *, fund_id: int | None, produce):
     what the user may see, …); the day and the code version are added here."""
     if not enabled():
         return produce()
-    text = f"{CODE_VERSION}|{name}|{fund_id}|{timezone.localdate().isoformat()}|" + "|".join(map(str, parts))
+    text = f"{CODE_VERSION}|{name}|{fund_id}|{today().isoformat()}|" + "|".join(map(str, parts))
     key = hashlib.sha256(text.encode()).hexdigest()
     now = timezone.now()
     with connection.cursor() as cursor:
