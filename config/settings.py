@@ -368,7 +368,7 @@ CELERY_BEAT_SCHEDULE |= {
 # The stored indicator summaries (grants/indicators/summaries.py): pruned, and what the dashboard reads first
 # computed again where a record changed.
 CELERY_BEAT_SCHEDULE |= {
-    "indicators-summaries": {"task": "grants.tasks.indicators_summaries", "schedule": 300.0},
+    "indicators-summaries": {"task": "grants.tasks.indicators_summaries", "schedule": 60.0},
 }
 
 # The public catalogue's map (catalogue/geo.py): the county (län) code whose municipalities are drawn,

@@ -52,7 +52,7 @@ def privacy_retention() -> int:
 
 @shared_task
 def indicators_summaries() -> dict:
-    """Beat, every five minutes: prune the stored indicator summaries and compute again what the dashboard reads
+    """Beat, every minute: prune the stored indicator summaries and compute again what the dashboard reads
     first where a record has changed (grants/indicators/summaries.py), so the steering group seldom waits."""
     from grants.indicators.compute import summaries_refresh
     from grants.indicators.summaries import enabled, prune

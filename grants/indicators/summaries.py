@@ -14,7 +14,7 @@ of it is stored under the older snapshot and is therefore never served. A transa
 itself neither stores a summary (it could roll back) nor is served one of the funds it changed (its own change
 rows are visible to it).
 
-The writers take no lock but their own insert into the change log. `prune` (every five minutes, grants.tasks) removes old
+The writers take no lock but their own insert into the change log. `prune` (every minute, grants.tasks) removes old
 summaries and change rows; a summary whose snapshot is older than what was pruned is never served.
 SQLite has no triggers here: the indicators are always computed.
 """
