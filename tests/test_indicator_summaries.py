@@ -313,13 +313,18 @@ def test_pruning_never_lets_a_missed_change_through_and_the_task_refreshes_the_d
     staff = UserFactory(role=roles.SECRETARY)
     fund = a_fund(rng, staff, "prune")
     compute_many([fund], 2026)
+    # Nothing older than a day: nothing pruned, and the summary is still served.
+    assert summaries.prune()["changes"] == 0
+    assert queries(lambda: compute_many([fund], 2026))[0] == 2
     target_changed(rng, fund, staff)  # a change the stored summary does not hold
-    monkeypatch.setattr(summaries, "KEPT", timedelta(0))
+    monkeypatch.setattr(summaries, "CHANGES_KEPT", timedelta(0))  # the change rows pruned, the summary kept
     pruned = summaries.prune()
-    assert pruned["changes"] >= 1
+    assert pruned["changes"] >= 1 and pruned["summaries"] == 0
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {MIGRATION.CHANGE}")
         assert cursor.fetchone() == (0,)
+        cursor.execute(f"SELECT COUNT(*) FROM {MIGRATION.SUMMARY} WHERE fund_id = %s", [fund.pk])
+        assert cursor.fetchone() == (1,)
     # The change row is gone, but the summary's snapshot is older than what was pruned: never served.
     count, after = queries(lambda: compute_many([fund], 2026))
     assert count > 2 and fingerprint(after) == fingerprint(fresh([fund], 2026, None))

@@ -39,6 +39,7 @@ CHANGE = "grants_indicator_change"
 PRUNED = "grants_indicator_pruned"
 # How long a summary and a change row are kept at most.
 KEPT = timedelta(days=1)
+CHANGES_KEPT = timedelta(days=1)
 
 
 def _code_version() -> str:
@@ -197,21 +198,24 @@ def _store(snapshot: str, expires_at, summaries: dict) -> None:
 
 
 def prune() -> dict[str, int]:
-    """Remove the summaries older than KEPT or past their clock, and the change rows no summary kept can need:
-    those of the transactions below the lowest transaction id of the change rows younger than KEPT (or, with
-    none, below every transaction now running). A summary whose snapshot reaches below that bound is no longer
-    served, so a pruned change can never be missed."""
+    """Remove the summaries older than KEPT or past their clock, and the change rows older than CHANGES_KEPT whose
+    transaction ids are all below those of the change rows kept. The bound of what was removed (the highest
+    transaction id removed, plus one) is recorded: a summary whose snapshot reaches below it could need a removed
+    row and is no longer served, so a pruned change can never be missed; the younger summaries are not touched."""
     if not enabled():
         return {"summaries": 0, "changes": 0}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {SUMMARY} WHERE created_at < now() - %s OR expires_at <= now()", [KEPT])
         summaries = cursor.rowcount
         cursor.execute(f"""
-            UPDATE {PRUNED} SET below = GREATEST(below, COALESCE(
-              (SELECT MIN(xid) FROM {CHANGE} WHERE created_at >= now() - %s),
-              pg_snapshot_xmin(pg_current_snapshot())))
-            RETURNING below""", [KEPT])
-        (below,) = cursor.fetchone()
-        cursor.execute(f"DELETE FROM {CHANGE} WHERE xid < %s::xid8", [str(below)])
+            SELECT MAX(xid)::text FROM {CHANGE}
+            WHERE created_at < now() - %(kept)s
+              AND xid < COALESCE((SELECT MIN(xid) FROM {CHANGE} WHERE created_at >= now() - %(kept)s),
+                                 pg_snapshot_xmax(pg_current_snapshot()))""", {"kept": CHANGES_KEPT})
+        (highest,) = cursor.fetchone()
+        if highest is None:
+            return {"summaries": summaries, "changes": 0}
+        cursor.execute(f"UPDATE {PRUNED} SET below = GREATEST(below, (%s::numeric + 1)::text::xid8)", [highest])
+        cursor.execute(f"DELETE FROM {CHANGE} WHERE xid <= %s::xid8", [highest])
         changes = cursor.rowcount
     return {"summaries": summaries, "changes": changes}
