@@ -30,7 +30,7 @@ from common.paging import url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
-from grants.selectors import applications_for_staff, applications_matching
+from grants.selectors import applications_for_staff, applications_matching, stage_counts_kept
 from workflows.case_rows import case_row_html, row_texts, step_title
 
 PAGE_SIZE = 50
@@ -154,6 +154,22 @@ def stage_counts(queryset) -> dict:
     the narrow status index alone, or from the (call, status, …) index when a call or fund is chosen (grants 0019)."""
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("*")))
     return {value: counts.get(value, 0) for value, _label in STAGES}
+
+
+# Filters the kept counts per call cannot answer: these count the matching applications (`stage_counts`).
+UNKEPT_FILTERS = ("q", "assignee", "indicator")
+
+
+def stage_counts_shown(queryset, data: dict) -> dict:
+    """The counts per stage of `queryset` (the overview filtered by `data` but for the stage): with no filter or
+    only a fund or call, from the counts PostgreSQL keeps per call and status (a few rows per call, exact at the
+    query's snapshot, grants.selectors.stage_counts_kept); with any other filter, or on SQLite, one GROUP BY."""
+    kept = None
+    if not any(data.get(name) for name in UNKEPT_FILTERS):
+        kept = stage_counts_kept(fund=data.get("fund"), call=data.get("call"))
+    if kept is None:
+        return stage_counts(queryset)
+    return {value: kept.get(value, 0) for value, _label in STAGES}
 
 
 # -- the filter form --------------------------------------------------------------------------------
@@ -367,7 +383,7 @@ def case_list(request):
 
     base = applications_overview(user=request.user)
     without_stage = overview_filter(base, data=data, user=request.user, stages=False)
-    counts = stage_counts(without_stage)
+    counts = stage_counts_shown(without_stage, data)
     cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
