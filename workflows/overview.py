@@ -15,7 +15,9 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.utils import timezone
@@ -75,47 +77,59 @@ ASSIGNEE_ME = "me"
 
 # -- selectors ------------------------------------------------------------------------------------
 
-# What a row shows; the long texts of the application are never loaded here.
-ROW_FIELDS = ("title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-              "organisation__name", "call__title", "call__fund__name")
-
-
 def applications_overview(*, user):
-    """Every submitted application the user may see, with only the columns a row shows. The open task of
-    each row (its step and who holds it) is read for the rows of one page at a time (`open_tasks`), never
-    with a subquery per row; filtering by who holds the step is a semi-join on the open tasks."""
-    return applications_for_staff(user=user).only(*ROW_FIELDS)
+    """Every submitted application the user may see: what the filters, counts and pages narrow. A page's rows are
+    read by id with only the columns a row shows (`case_rows`), and their open tasks (the step and who holds it)
+    for the rows of one page at a time (`open_tasks`), never with a subquery per row; filtering by who holds the
+    step is a semi-join on the open tasks."""
+    return applications_for_staff(user=user)
 
 
 def _open_human_tasks():
     return Task.objects.filter(status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN")
 
 
-def overview_filter(queryset, *, data: dict, user, stages: bool = True):
-    """Narrow the overview by the cleaned filter values; `stages=False` leaves the stage out
-    (the counts per stage are taken over all the other filters)."""
+def overview_filter(queryset, *, data: dict, user):
+    """Narrow the overview by the cleaned filter values but the stage (`overview_stage`): the counts per stage are
+    taken over all the other filters, the page over all of them."""
     if data.get("fund"):
         queryset = queryset.filter(call__fund=data["fund"])
     if data.get("call"):
         queryset = queryset.filter(call=data["call"])
-    if stages and data.get("stage"):
-        queryset = queryset.filter(status__in=data["stage"])
     if data.get("indicator"):  # the cases behind a count on the indicator dashboard
         queryset = queryset.filter(pk__in=indicator_cases(data["indicator"]))
     assignee = data.get("assignee")
     if assignee:
-        held = _open_human_tasks().filter(process__applicationprocess__application=OuterRef("pk"))
-        if assignee == ASSIGNEE_NONE:
-            held = held.filter(owner__isnull=True)
-        elif assignee == ASSIGNEE_ME:
-            held = held.filter(owner=user)
-        else:
-            held = held.filter(owner_id=int(assignee))
-        queryset = queryset.filter(Exists(held))
+        queryset = queryset.filter(_held(assignee, user))
     text = (data.get("q") or "").strip()
     if text:
         queryset = applications_matching(queryset, text)
     return queryset
+
+
+def overview_stage(queryset, data: dict):
+    return queryset.filter(status__in=data["stage"]) if data.get("stage") else queryset
+
+
+def _held(assignee: str, user):
+    """The condition "the application's open staff step is held by `assignee`" (nobody, me, or a person's id).
+    PostgreSQL: the held tasks' processes (the open tasks' owner index), their applications (by process) and
+    those applications by id, each set computed once (ARRAY(subquery)) and looked up through a primary key; as a
+    semi-join the planner walks every held task through viewflow's process table and hashes the result, for the
+    counts and again for the page. Elsewhere: the semi-join."""
+    held = _open_human_tasks()
+    if assignee == ASSIGNEE_NONE:
+        held = held.filter(owner__isnull=True)
+    elif assignee == ASSIGNEE_ME:
+        held = held.filter(owner=user)
+    else:
+        held = held.filter(owner_id=int(assignee))
+    if connection.vendor == "postgresql":
+        processes, params = held.order_by().values("process_id").query.sql_with_params()
+        return RawSQL('"grants_application"."id" = ANY(ARRAY(SELECT held.application_id FROM '
+                      f'workflows_applicationprocess held WHERE held.process_ptr_id = ANY(ARRAY({processes}))))',
+                      params, output_field=BooleanField())
+    return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
 
 
 def open_tasks(application_ids) -> dict:
@@ -268,14 +282,24 @@ def indicator_cases(indicator):
 
 
 def task_holders():
-    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role): the ids
-    of both in one UNION (small sets, each from its index), then their names."""
+    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role), in one query.
+    PostgreSQL: the ids of both first (each from its index: the role's members by group, the holders from the
+    open staff tasks), then the people by primary key; written so because the planner, asked for a join, expects
+    a role to hold a fair share of all users (most are applicants) and reads every membership."""
     holding = Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type="HUMAN").exclude(
-        owner_permission__isnull=True).exclude(owner_permission="").values("owner_id")
-    in_role = User.objects.filter(groups__name__in=TASK_HOLDER_ROLES, is_active=True).order_by().values_list(
-        "pk", flat=True)
-    ids = set(in_role.union(holding.order_by().values_list("owner_id", flat=True)))
-    return User.objects.filter(pk__in=ids).only("full_name", "email").order_by("full_name", "email")
+        owner_permission__isnull=True).exclude(owner_permission="").order_by().values("owner_id")
+    people = User.objects.only("full_name", "email").order_by("full_name", "email")
+    if connection.vendor == "postgresql":
+        holding_sql, holding_params = holding.distinct().query.sql_with_params()
+        roles_in = ", ".join(["%s"] * len(TASK_HOLDER_ROLES))
+        return people.filter(RawSQL(
+            f'("accounts_user"."is_active" AND "accounts_user"."id" = ANY(ARRAY('
+            f'SELECT member.user_id FROM accounts_user_groups member WHERE member.group_id = ANY(ARRAY('
+            f'SELECT role.id FROM auth_group role WHERE role.name IN ({roles_in}))))))'
+            f' OR "accounts_user"."id" = ANY(ARRAY({holding_sql}))',
+            (*TASK_HOLDER_ROLES, *holding_params), output_field=BooleanField()))
+    in_role = User.groups.through.objects.filter(group__name__in=TASK_HOLDER_ROLES).values("user_id")
+    return people.filter(Q(is_active=True, pk__in=in_role) | Q(pk__in=holding))
 
 
 # -- the page ----------------------------------------------------------------------------------------
@@ -285,8 +309,43 @@ def days_in_stage(changed_at, *, today=None) -> int:
     return (today - changed_at.astimezone(STOCKHOLM).date()).days
 
 
+class CaseRow:
+    """One row of the list: the shown columns of an application, and what `_decorate` adds. No model instance: 50
+    applications with their organisation, call and fund built as models cost more than writing their rows."""
+
+    def __init__(self, values):
+        self.__dict__.update(zip(ROW_COLUMNS, values))
+
+
+# The columns of a row (CaseRow's attributes) and the fields they are read from, in one query by id.
+ROW_COLUMNS = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
+               "organisation_id", "organisation_name", "call_title", "fund_name")
+ROW_VALUES = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
+              "organisation_id", "organisation__name", "call__title", "call__fund__name")
+
+
+def case_rows(queryset, ids) -> list[CaseRow]:
+    """The rows of the applications `ids` of the overview `queryset`, in the order of `ids`."""
+    if not ids:
+        return []
+    found = {values[0]: values for values in queryset.filter(pk__in=ids).order_by().values_list(*ROW_VALUES)}
+    return [CaseRow(found[pk]) for pk in ids if pk in found]
+
+
+def _once(function):
+    """`function` of one argument, computed once per value (a page's rows share dates, day counts, amounts)."""
+    known = {}
+
+    def cached(value):
+        if value not in known:
+            known[value] = function(value)
+        return known[value]
+    return cached
+
+
 def _decorate(rows, user):
-    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python."""
+    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python, each
+    text that rows share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
     member_of = None
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
@@ -297,6 +356,9 @@ def _decorate(rows, user):
     may = {}  # permission -> user.has_perm, asked once per page
     texts = row_texts()
     step_of = {}  # task reference -> the step's title
+    since_title = gettext("In this stage since %(date)s")
+    day_text, amount_text = _once(day), _once(money)
+    days_text = _once(lambda days: ngettext(" day, since %(date)s", " days, since %(date)s", days))
     for row in rows:
         task = tasks.get(row.pk)
         human = task is not None and task["flow_task_type"] == "HUMAN"
@@ -307,21 +369,20 @@ def _decorate(rows, user):
         row.assignee_name = ((task["owner__full_name"] or task["owner__email"]) if human and task["owner_id"]
                              else None)
         row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
-        row.days_in_stage = days_in_stage(row.status_changed_at, today=today)
+        row.days_in_stage = (today - row.stage_since).days  # days_in_stage()
         # The row's texts written here once, not through template tags and filters cell by cell.
-        since = day(row.stage_since)
-        row.stage_since_title = gettext("In this stage since %(date)s") % {"date": since}
-        row.stage_since_text = ngettext(" day, since %(date)s", " days, since %(date)s",
-                                        row.days_in_stage) % {"date": since}
-        row.amount_text = money(row.requested_amount)
-        row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
-        row.submitted_iso = timezone.localtime(row.submitted_at).isoformat() if row.submitted_at else ""
+        since = day_text(row.stage_since)
+        row.stage_since_title = since_title % {"date": since}
+        row.stage_since_text = days_text(row.days_in_stage) % {"date": since}
+        row.amount_text = amount_text(row.requested_amount)
+        if row.submitted_at:
+            submitted = timezone.localtime(row.submitted_at)
+            row.submitted_text, row.submitted_iso = day_text(submitted.date()), submitted.isoformat()
+        else:
+            row.submitted_text = row.submitted_iso = ""
         row.label = row.title or untitled
         row.url = case_url(row.pk)
         row.status_label = status_labels.get(row.status, row.status)
-        row.organisation_name = row.organisation.name
-        row.call_title = row.call.title
-        row.fund_name = row.call.fund.name
         row.open_step = step_title(row.open_task_ref, step_of)
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
         if row.open_task_pk is None:
@@ -382,9 +443,9 @@ def case_list(request):
     sort = data.get("sort") or DEFAULT_SORT
 
     base = applications_overview(user=request.user)
-    without_stage = overview_filter(base, data=data, user=request.user, stages=False)
+    without_stage = overview_filter(base, data=data, user=request.user)
     counts = stage_counts_shown(without_stage, data)
-    cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
+    cases = overview_sort(overview_stage(without_stage, data), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
     # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), then its
@@ -392,9 +453,7 @@ def case_list(request):
     paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    loaded = base.in_bulk(ids) if ids else {}
-    rows = _decorate([loaded[pk] for pk in ids if pk in loaded], request.user)
+    rows = _decorate(case_rows(base, list(page.object_list)), request.user)
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
         "form": form,
