@@ -113,10 +113,10 @@ def overview_stage(queryset, data: dict):
 
 def _held(assignee: str, user):
     """The condition "the application's open staff step is held by `assignee`" (nobody, me, or a person's id).
-    PostgreSQL: the held tasks' processes (the open tasks' owner index), their applications (by process) and
-    those applications by id, each set computed once (ARRAY(subquery)) and looked up through a primary key; as a
-    semi-join the planner walks every held task through viewflow's process table and hashes the result, for the
-    counts and again for the page. Elsewhere: the semi-join."""
+    PostgreSQL: the held tasks' processes (the open tasks' owner index), computed once (ARRAY(subquery)), their
+    applications through the process key and those by id; as an EXISTS the planner walks every held task
+    through viewflow's process table and hashes the result. Elsewhere: the semi-join. (No reference to the outer
+    table: the condition also filters the page's ids inside a subquery, where Django renames the table.)"""
     held = _open_human_tasks()
     if assignee == ASSIGNEE_NONE:
         held = held.filter(owner__isnull=True)
@@ -126,9 +126,8 @@ def _held(assignee: str, user):
         held = held.filter(owner_id=int(assignee))
     if connection.vendor == "postgresql":
         processes, params = held.order_by().values("process_id").query.sql_with_params()
-        return RawSQL('"grants_application"."id" = ANY(ARRAY(SELECT held.application_id FROM '
-                      f'workflows_applicationprocess held WHERE held.process_ptr_id = ANY(ARRAY({processes}))))',
-                      params, output_field=BooleanField())
+        return Q(pk__in=RawSQL("SELECT held.application_id FROM workflows_applicationprocess held "
+                               f"WHERE held.process_ptr_id = ANY(ARRAY({processes}))", params))
     return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
 
 
@@ -324,12 +323,12 @@ ROW_VALUES = ("pk", "title", "status", "status_changed_at", "case_number", "subm
               "organisation_id", "organisation__name", "call__title", "call__fund__name")
 
 
-def case_rows(queryset, ids) -> list[CaseRow]:
-    """The rows of the applications `ids` of the overview `queryset`, in the order of `ids`."""
-    if not ids:
-        return []
-    found = {values[0]: values for values in queryset.filter(pk__in=ids).order_by().values_list(*ROW_VALUES)}
-    return [CaseRow(found[pk]) for pk in ids if pk in found]
+def case_rows(queryset, page_ids, sort: str) -> list[CaseRow]:
+    """The rows of a page: `page_ids` is the page's slice of the sorted ids (a query, not run on its own), chosen
+    over the sort's index alone however deep the page; its rows are then read with their joins by id, in the same
+    query, and sorted again (50 rows)."""
+    return [CaseRow(values) for values in
+            overview_sort(queryset.filter(pk__in=page_ids), sort).values_list(*ROW_VALUES)]
 
 
 def _once(function):
@@ -448,12 +447,13 @@ def case_list(request):
     cases = overview_sort(overview_stage(without_stage, data), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
-    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), then its
-    # 50 rows are loaded with their joins by id.
+    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), and its 50 rows
+    # are loaded with their joins by id, in one query (`case_rows`).
     paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    rows = _decorate(case_rows(base, list(page.object_list)), request.user)
+    rows = _decorate(case_rows(base, page.object_list, sort), request.user)
+    page.object_list = rows
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
         "form": form,
