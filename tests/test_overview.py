@@ -576,3 +576,19 @@ def test_query_count_does_not_grow(client, world):
             assert client.get(URL).status_code == 200
         measured.append(len(queries))
     assert measured[0] == measured[1] <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("data", [None, {"fund": "999999", "stage": ["review", "nope"], "q": "<b>&"},
+                                  {"call": "1", "assignee": "me", "sort": "-amount"}])
+def test_the_filter_fields_written_in_python_are_what_the_field_template_writes(world, spread, data):
+    from grants.templatetags.potten import field_html
+
+    template = engines["django"].from_string('{% include "includes/field.html" %}')
+    for language in ("sv", "en"):
+        with translation.override(language):
+            form = overview.OverviewFilterForm(data, user=world.officer)
+            form.filters()
+            for name in ("q", "fund", "call", "assignee", "sort", "stage"):
+                assert field_html(form[name]) == template.render({"field": form[name]}), (language, name)
+    if data and "fund" in data:  # the error branch of the template was compared too
+        assert "fund" in form.errors

@@ -188,23 +188,20 @@ def stage_counts_shown(queryset, data: dict) -> dict:
 # -- the filter form --------------------------------------------------------------------------------
 
 class LoadedChoiceField(forms.ModelChoiceField):
-    """A model choice whose rows are read once per form (`load`): the same rows render the options and
-    validate the value, with no second query; only a value outside them is looked up (one query)."""
+    """A model choice whose options are read once per form (`load`: (key, label) pairs, no model instances): the
+    same pairs render the options and validate the value, with no second query; the value is then an instance
+    with its key only (what the filters use). A value outside them is looked up (one query)."""
 
-    def load(self, rows):
-        self.loaded = {str(row.pk): row for row in rows}
-        self.widget.choices = [("", self.empty_label)] + [(row.pk, self.label_from_instance(row)) for row in rows]
+    def load(self, choices):
+        self.loaded = {str(pk) for pk, _label in choices}
+        self.widget.choices = [("", self.empty_label), *choices]
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        row = getattr(self, "loaded", {}).get(str(value))
-        return row if row is not None else super().to_python(value)
-
-
-class CallChoiceField(LoadedChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.title} ({obj.fund.name})"
+        if str(value) in getattr(self, "loaded", ()):
+            return self.queryset.model(pk=int(value))
+        return super().to_python(value)
 
 
 class OverviewFilterForm(forms.Form):
@@ -213,7 +210,7 @@ class OverviewFilterForm(forms.Form):
     fund = LoadedChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
                              empty_label=_("All funds"))
     # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
-    call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
+    call = LoadedChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
                            queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
     stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
                                       widget=forms.CheckboxSelectMultiple)
@@ -241,7 +238,7 @@ class OverviewFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
         ] + [(str(person.pk), str(person)) for person in task_holders()]
-        self.fields["fund"].load(Fund.objects.only("name").order_by("name"))
+        self.fields["fund"].load(list(Fund.objects.order_by("name").values_list("pk", "name")))
         self._bound_call_choices()
 
     def _raw_id(self, name):
@@ -259,11 +256,11 @@ class OverviewFilterForm(forms.Form):
             calls = Call.objects.filter(fund_id=fund)
         elif call is not None:
             calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
-        shown = list(calls.select_related("fund").only("title", "fund__name").order_by("-opens_at", "-pk")[
-            :CALL_CHOICES])
-        if call is not None and all(row.pk != call for row in shown):
-            shown += list(Call.objects.filter(pk=call).select_related("fund").only("title", "fund__name"))
-        field.load(shown)
+        columns = ("pk", "title", "fund__name")
+        shown = list(calls.order_by("-opens_at", "-pk").values_list(*columns)[:CALL_CHOICES])
+        if call is not None and all(row[0] != call for row in shown):
+            shown += list(Call.objects.filter(pk=call).values_list(*columns))
+        field.load([(pk, f"{title} ({fund})") for pk, title, fund in shown])
         if fund is None and call is None:
             field.help_text = _("Choose a fund and press Show to list its calls.")
 
