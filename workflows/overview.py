@@ -131,14 +131,20 @@ def _held(assignee: str, user):
     return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
 
 
-def open_tasks(application_ids) -> dict:
+def open_tasks(application_ids, *, user=None) -> dict:
     """{application id: its open task} for the given applications, in one query: the newest open human task,
-    or else the step it waits in otherwise (the review waiting for its reviewers), with the holder's name."""
-    rows = (Task.objects.filter(process__applicationprocess__application__in=list(application_ids),
-                                status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
-            .values("pk", "flow_task", "flow_task_type", "owner_permission", "owner_id", "owner__full_name",
-                    "owner__email", "process__applicationprocess__application_id")
-            .order_by("created", "pk"))
+    or else the step it waits in otherwise (the review waiting for its reviewers), with the holder's name, and
+    (with `user`) whether the user is a contact of the application's organisation ("member": who may do an
+    applicant's step)."""
+    rows = Task.objects.filter(process__applicationprocess__application__in=list(application_ids),
+                               status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
+    columns = ["pk", "flow_task", "flow_task_type", "owner_permission", "owner_id", "owner__full_name",
+               "owner__email", "process__applicationprocess__application_id"]
+    if user is not None:
+        rows = rows.annotate(member=Exists(Membership.objects.filter(
+            user=user, organisation_id=OuterRef("process__applicationprocess__application__organisation_id"))))
+        columns.append("member")
+    rows = rows.values(*columns).order_by("created", "pk")
     found = {}
     for row in rows:
         application = row["process__applicationprocess__application_id"]
@@ -343,9 +349,8 @@ def _decorate(rows, user):
     """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python, each
     text that rows share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
-    member_of = None
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
-    tasks = open_tasks(row.pk for row in rows)
+    tasks = open_tasks((row.pk for row in rows), user=user)
     # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
     status_labels = {value: str(label) for value, label in Application.Status.choices}
     untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
@@ -384,9 +389,7 @@ def _decorate(rows, user):
         if row.open_task_pk is None:
             row.may_act = False
         elif row.is_applicant_step:  # the same rule as workflows.services.user_may_do_task
-            if member_of is None:
-                member_of = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
-            row.may_act = row.organisation_id in member_of
+            row.may_act = task["member"]
         else:
             permission = row.open_task_permission
             if permission not in may:
