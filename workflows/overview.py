@@ -3,9 +3,12 @@
 Case officers and the project secretary start their day here: every submitted application with its
 stage, how long it has been in that stage, who holds its open workflow step, filters, sorting, counts
 per stage and pages of 50. The number of queries does not grow with the number of applications: the
-counts per stage come from one GROUP BY (their sum is the page count), the page's rows from one query of
-the shown columns (every sort has its index, migration grants 0015), their open tasks (step, permission,
-owner) from one query for the 50 rows, and the rest is done in Python.
+counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0023; with a search, an
+assignee or an indicator, and on SQLite, from one GROUP BY; their sum is the page count), the page's rows from
+one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0024), their
+open tasks (step, permission, owner, whether the user is the organisation's contact) from one query for the 50
+rows, the filter form's lists from one query each (task holders, funds, the chosen fund's calls), and the rest
+is done in Python.
 """
 
 from datetime import date
@@ -217,7 +220,7 @@ class OverviewFilterForm(forms.Form):
                              empty_label=_("All funds"))
     # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
     call = LoadedChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
-                           queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
+                             queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
     stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
                                       widget=forms.CheckboxSelectMultiple)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
