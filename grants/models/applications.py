@@ -310,8 +310,8 @@ class StageCount(models.Model):
     only insert here, so they never wait for each other or deadlock; a reader sees exactly the applications
     its snapshot sees. `grants.services.stage_counts.stage_counts_compact` folds the rows into one per key
     (Celery beat). Not a managed model: the table is the migration's, the test runner's flush empties it
-    through the TRUNCATE trigger, and it is never dumped as data of its own. PostgreSQL only; SQLite counts
-    with a GROUP BY."""
+    through the TRUNCATE trigger, and it is never dumped as data of its own. Kept on PostgreSQL only; on SQLite
+    the table stays empty and the case list counts with a GROUP BY."""
 
     call_id = models.BigIntegerField()
     status = models.CharField(max_length=20)
