@@ -350,6 +350,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders": {"task": "notifications.tasks.reminders_send", "schedule": 3600.0},
     "digest": {"task": "notifications.tasks.digest_send", "schedule": 3600.0},
     "attachments-sweep": {"task": "grants.tasks.attachments_sweep", "schedule": 3600.0},
+    "stage-counts-fold": {"task": "grants.tasks.stage_counts_fold", "schedule": 600.0},
 }
 # Indicator mails (grants/indicators/mail.py): daily at 07:00; each mail goes at most once per period.
 from celery.schedules import crontab  # noqa: E402

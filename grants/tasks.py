@@ -3,12 +3,19 @@ from datetime import timedelta
 from celery import shared_task
 
 from grants.services.attachments import attachment_orphans_delete
+from grants.services.stage_counts import stage_counts_compact
 
 
 @shared_task
 def attachments_sweep() -> int:
     """Beat, hourly: delete stored files that no attachment row refers to (left by a failed upload)."""
     return len(attachment_orphans_delete(older_than=timedelta(hours=1), dry_run=False))
+
+
+@shared_task
+def stage_counts_fold() -> int:
+    """Beat, every 10 minutes: fold the rows of the kept counts per stage (grants.services.stage_counts)."""
+    return stage_counts_compact()
 
 
 # Indicator mails (grants/indicators/mail.py). Beat runs each daily; each mail goes at most once per period.

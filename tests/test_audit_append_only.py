@@ -173,13 +173,16 @@ def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
 
 def test_the_triggers_are_in_place_after_every_migration(db):
     """SQLite drops a table's triggers when a later migration rebuilds the table: this notices. (PostgreSQL also
-    has the catalogue's search-vector trigger, catalogue 0002, and the indicator change log's, grants 0023.)"""
+    has the catalogue's search-vector trigger, catalogue 0002, and the indicator change log's, grants 0023, and the stage counts', grants 0024.)"""
     if connection.vendor == "postgresql":
         sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
         summaries = importlib.import_module("grants.migrations.0023_indicator_summaries")  # the change log's
         expected = sorted(["catalogue_practice_search_vector", "grants_budgetchange_append_only", "grants_decision_guard",
                            "grants_event_append_only", "grants_ledgerentry_append_only",
-                           "grants_organisationevent_append_only", *summaries.trigger_names()])
+                           "grants_organisationevent_append_only", *summaries.trigger_names(),
+                           # the counts per stage kept for the case list (grants 0024)
+                           "grants_stagecount_delete", "grants_stagecount_insert", "grants_stagecount_truncate",
+                           "grants_stagecount_update"])
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         expected = ["grants_budgetchange_no_update", "grants_decision_guard", "grants_event_no_update",

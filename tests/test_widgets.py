@@ -77,3 +77,27 @@ def test_a_widget_with_a_template_of_its_own_is_rendered_by_its_template():
 
     html = str(Split()["when"])
     assert html.count("<input") == 2
+
+
+# -- a whole field (label, help, errors, widget) written in Python: {% field_html %} -----------------------------
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("data", [
+    None,
+    {"text": NASTY, "number": "4", "agree": "on", "pick": "a", "stars": "5", "boxes": ["a", "c"], "plain": "p"},
+    {"text": "", "number": "-1", "pick": "nope", "many": ["9"], "boxes": ["b"]},
+])
+def test_a_field_is_written_as_the_field_template_writes_it(data, language):
+    from django.template import engines
+
+    from grants.templatetags.potten import field_html
+
+    template = engines["django"].from_string('{% include "includes/field.html" %}')
+    with translation.override(language):
+        form = Everything(data)
+        form.is_bound and form.is_valid()
+        written = [field_html(field) for field in form]
+        included = [template.render({"field": field}) for field in form]
+    assert written == included
+    assert any('class="field field-error"' in text for text in written) == bool(data and data.get("text") == "")
+    assert len(written) == len(Everything.base_fields)

@@ -3,9 +3,12 @@
 Case officers and the project secretary start their day here: every submitted application with its
 stage, how long it has been in that stage, who holds its open workflow step, filters, sorting, counts
 per stage and pages of 50. The number of queries does not grow with the number of applications: the
-counts per stage come from one GROUP BY (their sum is the page count), the page's rows from one query of
-the shown columns (every sort has its index, migration grants 0015), their open tasks (step, permission,
-owner) from one query for the 50 rows, and the rest is done in Python.
+counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search, an
+assignee or an indicator, and on SQLite, from one GROUP BY; their sum is the page count), the page's rows from
+one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0025), their
+open tasks (step, permission, owner, whether the user is the organisation's contact) from one query for the 50
+rows, the filter form's lists from one query each (task holders, funds, the chosen fund's calls), and the rest
+is done in Python.
 """
 
 from datetime import date
@@ -15,7 +18,9 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,7 +35,7 @@ from common.paging import url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
-from grants.selectors import applications_for_staff, applications_matching
+from grants.selectors import applications_for_staff, applications_matching, stage_counts_kept
 from workflows.case_rows import case_row_html, row_texts, step_title
 
 PAGE_SIZE = 50
@@ -75,57 +80,74 @@ ASSIGNEE_ME = "me"
 
 # -- selectors ------------------------------------------------------------------------------------
 
-# What a row shows; the long texts of the application are never loaded here.
-ROW_FIELDS = ("title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-              "organisation__name", "call__title", "call__fund__name")
-
-
 def applications_overview(*, user):
-    """Every submitted application the user may see, with only the columns a row shows. The open task of
-    each row (its step and who holds it) is read for the rows of one page at a time (`open_tasks`), never
-    with a subquery per row; filtering by who holds the step is a semi-join on the open tasks."""
-    return applications_for_staff(user=user).only(*ROW_FIELDS)
+    """Every submitted application the user may see: what the filters, counts and pages narrow. A page's rows are
+    read by id with only the columns a row shows (`case_rows`), and their open tasks (the step and who holds it)
+    for the rows of one page at a time (`open_tasks`), never with a subquery per row; filtering by who holds the
+    step is a semi-join on the open tasks."""
+    return applications_for_staff(user=user)
 
 
 def _open_human_tasks():
     return Task.objects.filter(status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN")
 
 
-def overview_filter(queryset, *, data: dict, user, stages: bool = True):
-    """Narrow the overview by the cleaned filter values; `stages=False` leaves the stage out
-    (the counts per stage are taken over all the other filters)."""
+def overview_filter(queryset, *, data: dict, user):
+    """Narrow the overview by the cleaned filter values but the stage (`overview_stage`): the counts per stage are
+    taken over all the other filters, the page over all of them."""
     if data.get("fund"):
         queryset = queryset.filter(call__fund=data["fund"])
     if data.get("call"):
         queryset = queryset.filter(call=data["call"])
-    if stages and data.get("stage"):
-        queryset = queryset.filter(status__in=data["stage"])
     if data.get("indicator"):  # the cases behind a count on the indicator dashboard
         queryset = queryset.filter(pk__in=indicator_cases(data["indicator"]))
     assignee = data.get("assignee")
     if assignee:
-        held = _open_human_tasks().filter(process__applicationprocess__application=OuterRef("pk"))
-        if assignee == ASSIGNEE_NONE:
-            held = held.filter(owner__isnull=True)
-        elif assignee == ASSIGNEE_ME:
-            held = held.filter(owner=user)
-        else:
-            held = held.filter(owner_id=int(assignee))
-        queryset = queryset.filter(Exists(held))
+        queryset = queryset.filter(_held(assignee, user))
     text = (data.get("q") or "").strip()
     if text:
         queryset = applications_matching(queryset, text)
     return queryset
 
 
-def open_tasks(application_ids) -> dict:
+def overview_stage(queryset, data: dict):
+    return queryset.filter(status__in=data["stage"]) if data.get("stage") else queryset
+
+
+def _held(assignee: str, user):
+    """The condition "the application's open staff step is held by `assignee`" (nobody, me, or a person's id).
+    PostgreSQL: the held tasks' processes (the open tasks' owner index), computed once (ARRAY(subquery)), their
+    applications through the process key and those by id; as an EXISTS the planner walks every held task
+    through viewflow's process table and hashes the result. Elsewhere: the semi-join. (No reference to the outer
+    table: the condition also filters the page's ids inside a subquery, where Django renames the table.)"""
+    held = _open_human_tasks()
+    if assignee == ASSIGNEE_NONE:
+        held = held.filter(owner__isnull=True)
+    elif assignee == ASSIGNEE_ME:
+        held = held.filter(owner=user)
+    else:
+        held = held.filter(owner_id=int(assignee))
+    if connection.vendor == "postgresql":
+        processes, params = held.order_by().values("process_id").query.sql_with_params()
+        return Q(pk__in=RawSQL("SELECT held.application_id FROM workflows_applicationprocess held "
+                               f"WHERE held.process_ptr_id = ANY(ARRAY({processes}))", params))
+    return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
+
+
+def open_tasks(application_ids, *, user=None) -> dict:
     """{application id: its open task} for the given applications, in one query: the newest open human task,
-    or else the step it waits in otherwise (the review waiting for its reviewers), with the holder's name."""
-    rows = (Task.objects.filter(process__applicationprocess__application__in=list(application_ids),
-                                status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
-            .values("pk", "flow_task", "flow_task_type", "owner_permission", "owner_id", "owner__full_name",
-                    "owner__email", "process__applicationprocess__application_id")
-            .order_by("created", "pk"))
+    or else the step it waits in otherwise (the review waiting for its reviewers), with the holder's name, and
+    (with `user`) whether the user is a contact of the application's organisation ("member": who may do an
+    applicant's step)."""
+    rows = Task.objects.filter(process__applicationprocess__application__in=list(application_ids),
+                               status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
+    columns = ["pk", "flow_task", "flow_task_type", "owner_permission", "owner_id", "owner__full_name",
+               "owner__email", "process__applicationprocess__application_id"]
+    if user is not None:
+        rows = rows.annotate(member=Exists(Membership.objects.filter(
+            user=user, organisation_id=OuterRef("process__applicationprocess__application__organisation_id"))))
+        columns.append("member")
+    rows = rows.values(*columns).order_by("created", "pk")
     found = {}
     for row in rows:
         application = row["process__applicationprocess__application_id"]
@@ -156,26 +178,39 @@ def stage_counts(queryset) -> dict:
     return {value: counts.get(value, 0) for value, _label in STAGES}
 
 
+# Filters the kept counts per call cannot answer: these count the matching applications (`stage_counts`).
+UNKEPT_FILTERS = ("q", "assignee", "indicator")
+
+
+def stage_counts_shown(queryset, data: dict) -> dict:
+    """The counts per stage of `queryset` (the overview filtered by `data` but for the stage): with no filter or
+    only a fund or call, from the counts PostgreSQL keeps per call and status (a few rows per call, exact at the
+    query's snapshot, grants.selectors.stage_counts_kept); with any other filter, or on SQLite, one GROUP BY."""
+    kept = None
+    if not any(data.get(name) for name in UNKEPT_FILTERS):
+        kept = stage_counts_kept(fund=data.get("fund"), call=data.get("call"))
+    if kept is None:
+        return stage_counts(queryset)
+    return {value: kept.get(value, 0) for value, _label in STAGES}
+
+
 # -- the filter form --------------------------------------------------------------------------------
 
 class LoadedChoiceField(forms.ModelChoiceField):
-    """A model choice whose rows are read once per form (`load`): the same rows render the options and
-    validate the value, with no second query; only a value outside them is looked up (one query)."""
+    """A model choice whose options are read once per form (`load`: (key, label) pairs, no model instances): the
+    same pairs render the options and validate the value, with no second query; the value is then an instance
+    with its key only (what the filters use). A value outside them is looked up (one query)."""
 
-    def load(self, rows):
-        self.loaded = {str(row.pk): row for row in rows}
-        self.widget.choices = [("", self.empty_label)] + [(row.pk, self.label_from_instance(row)) for row in rows]
+    def load(self, choices):
+        self.loaded = {str(pk) for pk, _label in choices}
+        self.widget.choices = [("", self.empty_label), *choices]
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        row = getattr(self, "loaded", {}).get(str(value))
-        return row if row is not None else super().to_python(value)
-
-
-class CallChoiceField(LoadedChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.title} ({obj.fund.name})"
+        if str(value) in getattr(self, "loaded", ()):
+            return self.queryset.model(pk=int(value))
+        return super().to_python(value)
 
 
 class OverviewFilterForm(forms.Form):
@@ -184,8 +219,8 @@ class OverviewFilterForm(forms.Form):
     fund = LoadedChoiceField(label=_("Fund"), required=False, queryset=Fund.objects.order_by("name"),
                              empty_label=_("All funds"))
     # Any call is a valid value (a link may name one); the choices shown are bounded (`_bound_call_choices`).
-    call = CallChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
-                           queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
+    call = LoadedChoiceField(label=_("Call"), required=False, empty_label=_("All calls"),
+                             queryset=Call.objects.select_related("fund").order_by("-opens_at", "pk"))
     stage = forms.MultipleChoiceField(label=_("Stage"), required=False, choices=STAGES,
                                       widget=forms.CheckboxSelectMultiple)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
@@ -212,7 +247,7 @@ class OverviewFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
         ] + [(str(person.pk), str(person)) for person in task_holders()]
-        self.fields["fund"].load(Fund.objects.only("name").order_by("name"))
+        self.fields["fund"].load(list(Fund.objects.order_by("name").values_list("pk", "name")))
         self._bound_call_choices()
 
     def _raw_id(self, name):
@@ -230,11 +265,11 @@ class OverviewFilterForm(forms.Form):
             calls = Call.objects.filter(fund_id=fund)
         elif call is not None:
             calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
-        shown = list(calls.select_related("fund").only("title", "fund__name").order_by("-opens_at", "-pk")[
-            :CALL_CHOICES])
-        if call is not None and all(row.pk != call for row in shown):
-            shown += list(Call.objects.filter(pk=call).select_related("fund").only("title", "fund__name"))
-        field.load(shown)
+        columns = ("pk", "title", "fund__name")
+        shown = list(calls.order_by("-opens_at", "-pk").values_list(*columns)[:CALL_CHOICES])
+        if call is not None and all(row[0] != call for row in shown):
+            shown += list(Call.objects.filter(pk=call).values_list(*columns))
+        field.load([(pk, f"{title} ({fund})") for pk, title, fund in shown])
         if fund is None and call is None:
             field.help_text = _("Choose a fund and press Show to list its calls.")
 
@@ -252,14 +287,24 @@ def indicator_cases(indicator):
 
 
 def task_holders():
-    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role): the ids
-    of both in one UNION (small sets, each from its index), then their names."""
+    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role), in one query.
+    PostgreSQL: the ids of both first (each from its index: the role's members by group, the holders from the
+    open staff tasks), then the people by primary key; written so because the planner, asked for a join, expects
+    a role to hold a fair share of all users (most are applicants) and reads every membership."""
     holding = Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type="HUMAN").exclude(
-        owner_permission__isnull=True).exclude(owner_permission="").values("owner_id")
-    in_role = User.objects.filter(groups__name__in=TASK_HOLDER_ROLES, is_active=True).order_by().values_list(
-        "pk", flat=True)
-    ids = set(in_role.union(holding.order_by().values_list("owner_id", flat=True)))
-    return User.objects.filter(pk__in=ids).only("full_name", "email").order_by("full_name", "email")
+        owner_permission__isnull=True).exclude(owner_permission="").order_by().values("owner_id")
+    people = User.objects.only("full_name", "email").order_by("full_name", "email")
+    if connection.vendor == "postgresql":
+        holding_sql, holding_params = holding.distinct().query.sql_with_params()
+        roles_in = ", ".join(["%s"] * len(TASK_HOLDER_ROLES))
+        return people.filter(RawSQL(
+            f'("accounts_user"."is_active" AND "accounts_user"."id" = ANY(ARRAY('
+            f'SELECT member.user_id FROM accounts_user_groups member WHERE member.group_id = ANY(ARRAY('
+            f'SELECT role.id FROM auth_group role WHERE role.name IN ({roles_in}))))))'
+            f' OR "accounts_user"."id" = ANY(ARRAY({holding_sql}))',
+            (*TASK_HOLDER_ROLES, *holding_params), output_field=BooleanField()))
+    in_role = User.groups.through.objects.filter(group__name__in=TASK_HOLDER_ROLES).values("user_id")
+    return people.filter(Q(is_active=True, pk__in=in_role) | Q(pk__in=holding))
 
 
 # -- the page ----------------------------------------------------------------------------------------
@@ -269,18 +314,55 @@ def days_in_stage(changed_at, *, today=None) -> int:
     return (today - changed_at.astimezone(STOCKHOLM).date()).days
 
 
+class CaseRow:
+    """One row of the list: the shown columns of an application, and what `_decorate` adds. No model instance: 50
+    applications with their organisation, call and fund built as models cost more than writing their rows."""
+
+    def __init__(self, values):
+        self.__dict__.update(zip(ROW_COLUMNS, values))
+
+
+# The columns of a row (CaseRow's attributes) and the fields they are read from, in one query by id.
+ROW_COLUMNS = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
+               "organisation_id", "organisation_name", "call_title", "fund_name")
+ROW_VALUES = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
+              "organisation_id", "organisation__name", "call__title", "call__fund__name")
+
+
+def case_rows(queryset, page_ids, sort: str) -> list[CaseRow]:
+    """The rows of a page: `page_ids` is the page's slice of the sorted ids (a query, not run on its own), chosen
+    over the sort's index alone however deep the page; its rows are then read with their joins by id, in the same
+    query, and sorted again (50 rows)."""
+    return [CaseRow(values) for values in
+            overview_sort(queryset.filter(pk__in=page_ids), sort).values_list(*ROW_VALUES)]
+
+
+def _once(function):
+    """`function` of one argument, computed once per value (a page's rows share dates, day counts, amounts)."""
+    known = {}
+
+    def cached(value):
+        if value not in known:
+            known[value] = function(value)
+        return known[value]
+    return cached
+
+
 def _decorate(rows, user):
-    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python."""
+    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python, each
+    text that rows share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
-    member_of = None
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
-    tasks = open_tasks(row.pk for row in rows)
+    tasks = open_tasks((row.pk for row in rows), user=user)
     # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
     status_labels = {value: str(label) for value, label in Application.Status.choices}
     untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
     may = {}  # permission -> user.has_perm, asked once per page
     texts = row_texts()
     step_of = {}  # task reference -> the step's title
+    since_title = gettext("In this stage since %(date)s")
+    day_text, amount_text = _once(day), _once(money)
+    days_text = _once(lambda days: ngettext(" day, since %(date)s", " days, since %(date)s", days))
     for row in rows:
         task = tasks.get(row.pk)
         human = task is not None and task["flow_task_type"] == "HUMAN"
@@ -291,29 +373,26 @@ def _decorate(rows, user):
         row.assignee_name = ((task["owner__full_name"] or task["owner__email"]) if human and task["owner_id"]
                              else None)
         row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
-        row.days_in_stage = days_in_stage(row.status_changed_at, today=today)
+        row.days_in_stage = (today - row.stage_since).days  # days_in_stage()
         # The row's texts written here once, not through template tags and filters cell by cell.
-        since = day(row.stage_since)
-        row.stage_since_title = gettext("In this stage since %(date)s") % {"date": since}
-        row.stage_since_text = ngettext(" day, since %(date)s", " days, since %(date)s",
-                                        row.days_in_stage) % {"date": since}
-        row.amount_text = money(row.requested_amount)
-        row.submitted_text = day(row.submitted_at) if row.submitted_at else ""
-        row.submitted_iso = timezone.localtime(row.submitted_at).isoformat() if row.submitted_at else ""
+        since = day_text(row.stage_since)
+        row.stage_since_title = since_title % {"date": since}
+        row.stage_since_text = days_text(row.days_in_stage) % {"date": since}
+        row.amount_text = amount_text(row.requested_amount)
+        if row.submitted_at:
+            submitted = timezone.localtime(row.submitted_at)
+            row.submitted_text, row.submitted_iso = day_text(submitted.date()), submitted.isoformat()
+        else:
+            row.submitted_text = row.submitted_iso = ""
         row.label = row.title or untitled
         row.url = case_url(row.pk)
         row.status_label = status_labels.get(row.status, row.status)
-        row.organisation_name = row.organisation.name
-        row.call_title = row.call.title
-        row.fund_name = row.call.fund.name
         row.open_step = step_title(row.open_task_ref, step_of)
         row.is_applicant_step = row.open_task_pk is not None and not row.open_task_permission
         if row.open_task_pk is None:
             row.may_act = False
         elif row.is_applicant_step:  # the same rule as workflows.services.user_may_do_task
-            if member_of is None:
-                member_of = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
-            row.may_act = row.organisation_id in member_of
+            row.may_act = task["member"]
         else:
             permission = row.open_task_permission
             if permission not in may:
@@ -366,19 +445,18 @@ def case_list(request):
     sort = data.get("sort") or DEFAULT_SORT
 
     base = applications_overview(user=request.user)
-    without_stage = overview_filter(base, data=data, user=request.user, stages=False)
-    counts = stage_counts(without_stage)
-    cases = overview_sort(overview_filter(base, data=data, user=request.user), sort)
+    without_stage = overview_filter(base, data=data, user=request.user)
+    counts = stage_counts_shown(without_stage, data)
+    cases = overview_sort(overview_stage(without_stage, data), sort)
     # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
     selected_stages = data.get("stage") or [value for value, _label in STAGES]
-    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), then its
-    # 50 rows are loaded with their joins by id.
+    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), and its 50 rows
+    # are loaded with their joins by id, in one query (`case_rows`).
     paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
     paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    loaded = base.in_bulk(ids) if ids else {}
-    rows = _decorate([loaded[pk] for pk in ids if pk in loaded], request.user)
+    rows = _decorate(case_rows(base, page.object_list, sort), request.user)
+    page.object_list = rows
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
         "form": form,

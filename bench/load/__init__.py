@@ -22,6 +22,7 @@ from bench.load.base import Writer
 from bench.load.cases import CaseStages
 from bench.load.money import MoneyStages
 from bench.load.people import PeopleStages
+from grants.services.stage_counts import stage_counts_rebuild
 
 
 class Generator(PeopleStages, CaseStages, MoneyStages):
@@ -59,5 +60,7 @@ class Generator(PeopleStages, CaseStages, MoneyStages):
         self.stage("audit trail", self.events)
         self.stage("outbox", self.outbox)
         self.stage("keys checked, sequences, statistics", self.writer.finish)
+        # The rows went in without firing triggers (Writer.start): the kept counts per stage from the rows.
+        self.stage("counts per stage", stage_counts_rebuild)
 
     # -- people -------------------------------------------------------------------------------------

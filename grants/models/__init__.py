@@ -9,7 +9,7 @@ reports · audit: the case's events.
 from grants.models.base import AppendOnlyQuerySet, DecisionQuerySet, MONEY  # noqa: F401
 from grants.models.funds import Municipality, Fund, FundYear, Call  # noqa: F401
 from grants.models.organisations import Organisation, Membership, Invitation, JoinRequest, OrganisationEvent  # noqa: F401
-from grants.models.applications import Application, Theme, ActivityLine, BudgetLine, Partner, CaseNumberCounter  # noqa: F401
+from grants.models.applications import Application, Theme, ActivityLine, BudgetLine, Partner, CaseNumberCounter, StageCount  # noqa: F401,E501
 from grants.models.attachments import attachment_key, Attachment  # noqa: F401
 from grants.models.checks import ChecklistItem, ExAnteCheck, CheckItemResult  # noqa: F401
 from grants.models.decisions import Decision  # noqa: F401

@@ -301,3 +301,22 @@ class CaseNumberCounter(models.Model):
         verbose_name = _("case number series")
         verbose_name_plural = _("case number series")
         constraints = [models.UniqueConstraint(fields=["fund", "year"], name="casenumber_unique")]
+
+
+class StageCount(models.Model):
+    """How many applications each call has in each status, kept by PostgreSQL itself (migration grants 0024):
+    statement-level triggers on grants_application add one row per (call, status) that a statement changed,
+    with the change (+/-), in the statement's own transaction; the count is the sum of a key's rows. Writers
+    only insert here, so they never wait for each other or deadlock; a reader sees exactly the applications
+    its snapshot sees. `grants.services.stage_counts.stage_counts_compact` folds the rows into one per key
+    (Celery beat). Not a managed model: the table is the migration's, the test runner's flush empties it
+    through the TRUNCATE trigger, and it is never dumped as data of its own. Kept on PostgreSQL only; on SQLite
+    the table stays empty and the case list counts with a GROUP BY."""
+
+    call_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "grants_stagecount"
