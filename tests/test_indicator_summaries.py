@@ -375,7 +375,15 @@ def body_now(fund, year, *, may_see_cases=False) -> str:
     return indicator_views._dashboard(year, None, fund.slug, may_see_cases)[1]
 
 
-def test_the_dashboard_and_the_exports_show_every_change_at_once(client):
+def recorded(function, calls: list):
+    """`function`, noting its name in `calls` each time it runs."""
+    def wrapper(*args, **kwargs):
+        calls.append(function.__name__)
+        return function(*args, **kwargs)
+    return wrapper
+
+
+def test_the_dashboard_and_the_exports_show_every_change_at_once(client, monkeypatch):
     rng = random.Random(10)
     staff = UserFactory(role=roles.SECRETARY)
     one, other = a_fund(rng, staff, "show-a"), a_fund(rng, staff, "show-b")
@@ -387,16 +395,23 @@ def test_the_dashboard_and_the_exports_show_every_change_at_once(client):
     first_export = client.get(export).content
     served_queries, _ = queries(lambda: client.get(page))
     export_queries, _ = queries(lambda: client.get(export))
-    # A change in the other fund: the dashboard (whose overview shows every fund) is computed again at once...
+    # A change in the other fund: the dashboard's overview (which shows every fund) is computed again at once,
+    # the part of the fund shown is served as it was...
     FundYear.objects.filter(fund=other, year=2026).update(target_applications=37)
+    produced = []
+    monkeypatch.setattr(indicator_views, "_overview_part", recorded(indicator_views._overview_part, produced))
+    monkeypatch.setattr(indicator_views, "_fund_part", recorded(indicator_views._fund_part, produced))
     count, changed = queries(lambda: client.get(page))
-    assert count > served_queries
+    assert count > served_queries and produced == ["_overview_part"]
     assert body_now(one, 2026) in changed.content.decode() and changed.content.decode() != first
     # ... while this fund's export is still served as it was.
     count, same_export = queries(lambda: client.get(export))
     assert same_export.content == first_export and count == export_queries
-    # A change in this fund: its export too.
+    # A change in this fund: both parts of the page, and its export too.
     FundYear.objects.filter(fund=one, year=2026).update(target_applications=41)
+    produced.clear()
+    assert body_now(one, 2026) in client.get(page).content.decode()
+    assert produced == ["_overview_part", "_fund_part", "_overview_part", "_fund_part"]  # (twice: body_now too)
     assert client.get(export).content == indicator_views._export_body(one, 2026, None, "json", "").encode()
     assert client.get(export).content != first_export
 

@@ -22,7 +22,7 @@ from common.formatting import money
 from grants.indicators import charts
 from grants.indicators.definitions import (
     AMOUNT_LABELS, APPLICATION_LABELS, BUDGET_LABELS, ENDED_LABELS, MEASURED_STAGES, PARTICIPANT_LABELS,
-    STAGE_LABELS, SURVEY_TARGET, TRAINER_LABELS, days_in_month,
+    STAGE_LABELS, STATUS_LABELS, SURVEY_TARGET, TRAINER_LABELS, days_in_month,
 )
 from grants.indicators.results import Indicators
 from openpyxl import Workbook
@@ -178,14 +178,15 @@ def target_rows(ind: Indicators) -> list[dict]:
     for key, t in ind.targets.items():
         share = t.kind == "share"
         fmt = fmt_percent if share else fmt_int
+        expected, forecast, status = t.expected_by_now, t.forecast, t.status  # each computed once
         rows.append({
             "key": key, "kind": t.kind, "label": str(t.label), "target": t.target, "actual": t.actual,
             "target_text": fmt(t.target) if t.target else "–", "actual_text": fmt(t.actual) if t.actual is not None
             else _("Not assessable"),
-            "expected_by_now": t.expected_by_now, "forecast": t.forecast,
-            "expected_text": fmt_percent(t.expected_by_now) if share else fmt_forecast(t.expected_by_now),
-            "forecast_text": (fmt_percent(t.forecast) if share else fmt_forecast(t.forecast)),
-            "status": t.status, "status_label": str(t.status_label), "met": t.met,
+            "expected_by_now": expected, "forecast": forecast,
+            "expected_text": fmt_percent(expected) if share else fmt_forecast(expected),
+            "forecast_text": (fmt_percent(forecast) if share else fmt_forecast(forecast)),
+            "status": status, "status_label": str(STATUS_LABELS[status]), "met": t.met,
             "rate": getattr(t, "rate", None), "pipeline": getattr(t, "pipeline", None),
         })
     return rows
