@@ -60,17 +60,20 @@ def _code_version() -> str:
 
 CODE_VERSION = _code_version()
 
-# One query, before any computation: the stored summaries of the funds that still hold (one row each, or one row
-# of NULLs); with each row, the snapshot a computation would start from, whether this transaction has written
-# anything, and when the clock next changes a figure (the next closing of a call of these funds: the forecast
-# counts the closed calls).
+# One query, before any computation: the stored summaries asked for (by key) that still hold, and with them the
+# snapshot a computation would start from, whether this transaction has written anything, and when the clock next
+# changes a figure (the next closing of a call of these funds, or of any fund: the forecast counts the closed
+# calls). A summary of one fund holds while no change of that fund, and none of every fund (a NULL fund: a
+# truncation), has committed outside its snapshot; a summary of every fund (a NULL fund) while no change at all has.
+# Each NOT EXISTS reads one index range: (fund_id, xid), or xid.
 FETCH_SQL = f"""
-SELECT now.snapshot, now.clean, now.next_closing, s.fund_id, s.data
+SELECT now.snapshot, now.clean, now.next_closing, s.key, s.data
 FROM (SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean,
-             (SELECT MIN(closes_at) FROM grants_call WHERE fund_id = ANY(%(funds)s) AND closes_at > %(now)s)
+             (SELECT MIN(closes_at) FROM grants_call
+              WHERE (%(funds)s::integer[] IS NULL OR fund_id = ANY(%(funds)s::integer[])) AND closes_at > %(now)s)
                AS next_closing) now
 LEFT JOIN (
-  SELECT s.fund_id, s.data FROM {SUMMARY} s
+  SELECT s.key, s.data FROM {SUMMARY} s
   WHERE s.key = ANY(%(keys)s) AND s.expires_at > %(now)s
     AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
     AND NOT EXISTS (
@@ -81,6 +84,9 @@ LEFT JOIN (
       SELECT 1 FROM {CHANGE} c
       WHERE c.fund_id IS NULL AND c.xid >= pg_snapshot_xmin(s.snapshot)
         AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))
+    AND NOT (s.fund_id IS NULL AND EXISTS (
+      SELECT 1 FROM {CHANGE} c
+      WHERE c.xid >= pg_snapshot_xmin(s.snapshot) AND NOT pg_visible_in_snapshot(c.xid, s.snapshot)))
 ) s ON true
 """
 STORE_SQL = f"""
@@ -89,25 +95,6 @@ SELECT stored.key, stored.fund_id, %(snapshot)s::pg_snapshot, %(expires_at)s, st
 FROM unnest(%(keys)s::text[], %(funds)s::integer[], %(data)s::bytea[]) AS stored (key, fund_id, data)
 ON CONFLICT (key) DO UPDATE SET fund_id = EXCLUDED.fund_id, snapshot = EXCLUDED.snapshot,
   expires_at = EXCLUDED.expires_at, created_at = now(), data = EXCLUDED.data
-"""
-
-
-# The same for one stored page or export (`stored`): of one fund, or with fund NULL of every fund (then a change
-# of any fund makes it stale).
-FETCH_ONE_SQL = f"""
-SELECT now.snapshot, now.clean, now.next_closing, s.data
-FROM (SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean,
-             (SELECT MIN(closes_at) FROM grants_call
-              WHERE (%(fund)s::integer IS NULL OR fund_id = %(fund)s) AND closes_at > %(now)s) AS next_closing) now
-LEFT JOIN (
-  SELECT s.data FROM {SUMMARY} s
-  WHERE s.key = %(key)s AND s.expires_at > %(now)s
-    AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
-    AND NOT EXISTS (
-      SELECT 1 FROM {CHANGE} c
-      WHERE (s.fund_id IS NULL OR c.fund_id IS NULL OR c.fund_id = s.fund_id)
-        AND c.xid >= pg_snapshot_xmin(s.snapshot) AND NOT pg_visible_in_snapshot(c.xid, s.snapshot))
-) s ON true
 """
 
 
@@ -128,14 +115,11 @@ def summarised(funds: list, year: int, *, as_of, today, detail: bool, comparison
     keys = {fund.pk: summary_key(fund.pk, year, as_of=as_of, today=today, detail=detail, comparison=comparison)
             for fund in funds}
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(FETCH_SQL, {"keys": list(keys.values()), "funds": list(keys), "now": now})
-        rows = cursor.fetchall()
-    snapshot, clean, next_closing = rows[0][:3]
+    snapshot, clean, next_closing, found = _fetch(list(keys.values()), list(keys), now)
     result = {}
-    for *_now, fund_id, data in rows:
-        if data is not None and fund_id in keys:
-            stored = _loaded(bytes(data))
+    for fund_id, key in keys.items():
+        if key in found:
+            stored = _loaded(found[key])
             if stored is not None:
                 result[fund_id] = stored
     for fund in funds:
@@ -161,11 +145,9 @@ def stored(name: str, parts: tuple, *, fund_id: int | None, produce):
     text = f"{CODE_VERSION}|{name}|{fund_id}|{today().isoformat()}|" + "|".join(map(str, parts))
     key = hashlib.sha256(text.encode()).hexdigest()
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(FETCH_ONE_SQL, {"key": key, "fund": fund_id, "now": now})
-        snapshot, clean, next_closing, data = cursor.fetchone()
-    if data is not None:
-        value = _loaded(bytes(data))
+    snapshot, clean, next_closing, found = _fetch([key], None if fund_id is None else [fund_id], now)
+    if key in found:
+        value = _loaded(found[key])
         if value is not None:
             return value
     value = produce()
@@ -173,6 +155,16 @@ def stored(name: str, parts: tuple, *, fund_id: int | None, produce):
         expires_at = min(next_closing or now + KEPT, now + KEPT)
         _store(snapshot, expires_at, {key: (fund_id, value)})
     return value
+
+
+def _fetch(keys: list[str], fund_ids: list[int] | None, now) -> tuple:
+    """(snapshot, clean, next closing, {key: data} of the stored summaries among `keys` that still hold), in one
+    query (FETCH_SQL); `fund_ids` None: the next closing of any fund."""
+    with connection.cursor() as cursor:
+        cursor.execute(FETCH_SQL, {"keys": keys, "funds": fund_ids, "now": now})
+        rows = cursor.fetchall()
+    snapshot, clean, next_closing = rows[0][:3]
+    return snapshot, clean, next_closing, {key: bytes(data) for *_now, key, data in rows if data is not None}
 
 
 def _loaded(data: bytes):
