@@ -9,6 +9,7 @@ import dataclasses
 import importlib
 import random
 import re
+from urllib.parse import quote
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -478,3 +479,27 @@ def test_summaries_stored_while_others_write_are_never_served_stale():
     overview = compute_all(2026, detail=False)
     assert fingerprint({ind.fund.pk: ind for ind in overview}) == fingerprint(
         fresh([ind.fund for ind in overview], 2026, None, detail=False))
+
+
+def test_an_unknown_fund_shows_the_first_and_stores_nothing_more(client):
+    rng = random.Random(12)
+    staff = UserFactory(role=roles.SECRETARY)
+    fund = a_fund(rng, staff, "first")
+    client.force_login(UserFactory(role=roles.STEERING_GROUP))
+    page = reverse("grants:indicators") + "?year=2026"
+    first = client.get(page).content
+
+    def stored_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {MIGRATION.SUMMARY}")
+            return cursor.fetchone()[0]
+
+    rows = stored_rows()
+    def body(content: bytes) -> bytes:  # the page's own content (the header's links carry the address asked for)
+        return content[content.index(b"<h1>"):content.index(b"</main>")]
+
+    for slug in ("no-such-fund", "<script>x</script>", "x" * 300):
+        shown = client.get(page + "&fund=" + quote(slug))
+        assert body(shown.content) == body(first)
+        assert f'<h2 id="fund-heading">{fund.name} 2026</h2>' in shown.content.decode()
+    assert stored_rows() == rows

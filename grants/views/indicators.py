@@ -17,11 +17,11 @@ from django.utils.translation import get_language, gettext
 from grants.excel_csv import to_excel_csv
 from grants.indicators import charts
 from grants.indicators.compute import compute, compute_all, compute_many
-from grants.indicators.glance import glance_html
 from grants.indicators.definitions import PIPELINE_STAGES, today
 from grants.indicators.exports import (
     CHARTS, chart_for, fmt_int, monthly_rows, sections, target_rows, to_csv, to_pdf, to_xlsx,
 )
+from grants.indicators.glance import glance_html
 from grants.indicators.records import DRILL_DOWN
 from grants.indicators.summaries import stored
 from grants.models import Application, Fund, FundYear
@@ -73,6 +73,8 @@ def dashboard(request):
     year = _year(request)
     as_of = _as_of(request)
     fund_slug = (request.GET.get("fund") or "")[:200]
+    if fund_slug and not Fund.objects.filter(slug=fund_slug).exists():
+        fund_slug = ""  # an unknown fund shows the first, as none does (and stores nothing more)
     may_see_cases = request.user.has_perm("grants.view_all_applications")
     # The page is two parts, each stored and served while no record it shows has changed (summaries.stored): the
     # overview of every fund (made stale by a change in any fund) and the fund shown (only by a change in it).
