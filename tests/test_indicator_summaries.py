@@ -7,12 +7,14 @@ are never served."""
 
 import dataclasses
 import importlib
+import io
 import random
 import re
 from urllib.parse import quote
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
@@ -413,7 +415,7 @@ def test_the_dashboard_and_the_exports_show_every_change_at_once(client, monkeyp
     produced.clear()
     assert body_now(one, 2026) in client.get(page).content.decode()
     assert produced == ["_overview_part", "_fund_part", "_overview_part", "_fund_part"]  # (twice: body_now too)
-    assert client.get(export).content == indicator_views._export_body(one, 2026, None, "json", "").encode()
+    assert client.get(export).content == indicator_views._export_body(one.pk, 2026, None, "json", "").encode()
     assert client.get(export).content != first_export
 
 
@@ -503,3 +505,37 @@ def test_an_unknown_fund_shows_the_first_and_stores_nothing_more(client):
         assert body(shown.content) == body(first)
         assert f'<h2 id="fund-heading">{fund.name} 2026</h2>' in shown.content.decode()
     assert stored_rows() == rows
+
+
+def test_what_a_caller_read_before_the_snapshot_is_read_again_for_what_is_stored(client, monkeypatch):
+    """A summary or a page is stored with the snapshot taken just before it is computed; a record the caller had
+    read earlier (the fund years of the overview, the fund of an export) could predate a change that snapshot holds,
+    so the computation reads it again and nothing older is stored as newer."""
+    rng = random.Random(14)
+    staff = UserFactory(role=roles.SECRETARY)
+    fund = a_fund(rng, staff, "before")
+    fund_years = {fy.fund_id: fy for fy in FundYear.objects.filter(year=2026, fund=fund)}  # read by a caller...
+    FundYear.objects.filter(fund=fund, year=2026).update(target_applications=77)  # ... then a change commits
+    computed = compute_many([fund], 2026, fund_years=fund_years)
+    count, served = queries(lambda: compute_many([fund], 2026))
+    assert count == 2  # served
+    assert computed[fund.pk].fund_year.target_applications == served[fund.pk].fund_year.target_applications == 77
+    assert fingerprint(served) == fingerprint(fresh([fund], 2026, None))
+
+    # An export: the view has read the fund when it is renamed, just before the export is made and stored.
+    client.force_login(UserFactory(role=roles.STEERING_GROUP))
+    export = reverse("grants:indicators_export", args=[fund.slug, 2026, "xlsx"])
+    real_stored = indicator_views.stored
+
+    def renamed_first(*args, **kwargs):
+        Fund.objects.filter(pk=fund.pk).update(name="Nytt namn")
+        return real_stored(*args, **kwargs)
+
+    monkeypatch.setattr(indicator_views, "stored", renamed_first)
+    first = client.get(export)
+    monkeypatch.undo()
+    count, again = queries(lambda: client.get(export))
+    assert again.content == first.content and count < 8  # served
+    for response in (first, again):
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet["A1"].value == "Nytt namn 2026"

@@ -20,7 +20,7 @@ from grants.indicators.definitions import (
 from grants.indicators.medians import _no_medians, median_days
 from grants.indicators.records import ledger_dated, transitioned
 from grants.indicators.results import Indicators, ShareTarget, Target
-from grants.indicators.summaries import summarised
+from grants.indicators.summaries import enabled as summaries_enabled, summarised
 from grants.models import BudgetChange, Fund, FundYear, LedgerEntry, Repayment
 from grants.selectors import LEDGER_SUMS, money_figures
 
@@ -44,6 +44,11 @@ def compute_many(funds, year: int, *, as_of: date | None = None, fund_years: dic
     funds = list(funds)
     today_now = today()
     as_of = as_of or today_now
+    if summaries_enabled():
+        # What is computed is stored with the snapshot taken just before (grants.indicators.summaries), so it must
+        # read every record after it: the fund years the caller read earlier could predate a change that snapshot
+        # already holds, and are read again.
+        fund_years = None
     with planner_settings():
         # A stored summary while it still holds (grants.indicators.summaries: exact, checked against every change).
         return summarised(funds, year, as_of=as_of, today=today_now, detail=detail, comparison=comparison,

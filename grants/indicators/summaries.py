@@ -109,7 +109,8 @@ def summary_key(fund_id: int, year: int, *, as_of, today, detail: bool, comparis
 
 def summarised(funds: list, year: int, *, as_of, today, detail: bool, comparison: bool, compute) -> dict:
     """{fund id: Indicators} of `funds`: each fund's from its stored summary while it holds, the others from
-    `compute(funds)` ({fund id: Indicators} of the funds given, as `compute_many`), in one computation."""
+    `compute(funds)` ({fund id: Indicators} of the funds given, as `compute_many`), in one computation. `compute`
+    must read every record it counts itself, after it is called: it is stored with the snapshot taken just before."""
     if not enabled() or not funds:
         return compute(funds)
     keys = {fund.pk: summary_key(fund.pk, year, as_of=as_of, today=today, detail=detail, comparison=comparison)
@@ -139,7 +140,9 @@ def stored(name: str, parts: tuple, *, fund_id: int | None, produce):
     """`produce()` (a page or an export made from the indicators of fund `fund_id`, or of every fund with None), or
     what was stored of it while it still holds: under the same rules as the summaries, so it is always what
     `produce()` would give now. `parts` is everything else it depends on (the language, the year, the as-of day,
-    what the user may see, …); the day and the code version are added here."""
+    what the user may see, …); the day and the code version are added here. `produce` must read every record it
+    shows itself, after it is called (not use one the caller read before): it is stored with the snapshot taken
+    just before."""
     if not enabled():
         return produce()
     text = f"{CODE_VERSION}|{name}|{fund_id}|{today().isoformat()}|" + "|".join(map(str, parts))

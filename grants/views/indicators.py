@@ -174,7 +174,7 @@ def export(request, slug: str, year: int, fmt: str):
     dialect = "excel" if fmt == "csv" and request.GET.get("dialect") == "excel" else ""
     # Stored, and served while no record of the fund has changed (summaries.stored).
     body = stored("export", (get_language(), fmt, dialect, year, as_of), fund_id=fund.pk,
-                  produce=lambda: _export_body(fund, year, as_of, fmt, dialect))
+                  produce=lambda: _export_body(fund.pk, year, as_of, fmt, dialect))
     name = f"indikatorer-{fund.slug}-{year}{'-excel' if dialect else ''}.{fmt}"
     response = HttpResponse(body, content_type=EXPORTS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -182,7 +182,11 @@ def export(request, slug: str, year: int, fmt: str):
     return response
 
 
-def _export_body(fund, year: int, as_of, fmt: str, dialect: str):
+def _export_body(fund_id: int, year: int, as_of, fmt: str, dialect: str):
+    # The fund read again: what is stored must be read after the snapshot it is stored with (summaries.stored).
+    fund = Fund.objects.filter(pk=fund_id).first()
+    if fund is None:  # removed meanwhile
+        raise Http404
     indicators = compute(fund, year, as_of=as_of)
     if dialect == "excel":
         return to_excel_csv(indicators)
