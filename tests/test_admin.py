@@ -256,3 +256,96 @@ def test_a_list_with_a_column_not_written_here_is_left_to_django(staff, draft, m
     assert response.status_code == 200
     assert admin_rows._rows(response.context["cl"]) is None
     assert str(draft) in response.content.decode()
+
+
+# -- the sidebar's list of apps and models, written in Python (grants/admin_nav.py) ------------------------------
+
+def _django_app_list(app_list, path, *, show_changelinks):
+    """What Django's admin/app_list.html writes for the same list and path."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    return render_to_string("admin/app_list.html", {"app_list": app_list, "request": RequestFactory().get(path),
+                                                    "show_changelinks": show_changelinks})
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("who", ["superuser", "viewer", "nobody"])
+def test_the_sidebar_is_what_django_writes(client, superuser, draft, language, who, monkeypatch, settings):
+    # given: a superuser (every link), staff who may view some records and change funds (view-only rows, rows
+    # without an add link, an app with few models), and staff who may see nothing (the empty list's text)
+    from django.contrib.auth.models import Permission
+
+    from grants import admin_nav
+
+    user = superuser
+    if who != "superuser":
+        user = UserFactory(is_staff=True, full_name="Vera Visare")
+        if who == "viewer":
+            user.user_permissions.set(Permission.objects.filter(codename__in=[
+                "view_application", "view_decision", "change_fund", "add_call", "view_call", "view_outboxmessage"]))
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    pages = ["/admin/", "/admin/grants/", admin_url(Application, "changelist"),
+             admin_url(Application, "change", draft.pk), admin_url(Fund, "changelist")]
+    for url in pages:
+        # when: each page is written with the sidebar written here, and with Django's template
+        here = client.get(url)
+        with monkeypatch.context() as patched:
+            patched.setattr(admin_nav, "app_list_html", _django_app_list)
+            django = client.get(url)
+        # then: the same page, character for character (but the forms' CSRF tokens)
+        assert here.status_code == django.status_code, url
+        assert _without_csrf(here.content.decode()) == _without_csrf(django.content.decode()), url
+        if here.status_code == 200 and url not in ("/admin/", "/admin/grants/"):  # the index pages have none
+            assert 'id="nav-sidebar"' in here.content.decode(), url
+    # and the list written here is Django's for every way of calling it (the index page shows the change links)
+    app_list = client.get("/admin/").context["available_apps"]
+    for path in pages + ["/admin/grants/application/?q=%C3%A5", "/admin/grants/fund/1/change/"]:
+        for show_changelinks in (False, True):
+            assert (admin_nav.app_list_html(app_list, path, show_changelinks=show_changelinks)
+                    == _django_app_list(app_list, path, show_changelinks=show_changelinks)), (path, show_changelinks)
+
+
+def test_the_fund_filter_lists_what_djangos_lists(staff, call, monkeypatch):
+    # given: funds whose names sort differently from their ids, one chosen in the filter
+    from grants.admin import CallOfFundFilter
+    from tests.factories import FundFactory
+
+    for name in ["Öresundsfonden", "Asylfonden", "<b>Kultur</b> & fritid"]:
+        FundFactory(name=name)
+    url = admin_url(Application, "changelist")
+    for params in ({}, {"call__fund__id__exact": str(call.fund_id)}):
+        # when: the list is written with the fund filter here, and with Django's own
+        here = staff.get(url, params)
+        with monkeypatch.context() as patched:
+            patched.setattr(ApplicationAdmin, "list_filter", ["status", "call__fund", CallOfFundFilter])
+            django = staff.get(url, params)
+        # then: the same page, character for character (but the form's CSRF token)
+        assert here.status_code == django.status_code == 200
+        assert _without_csrf(here.content.decode()) == _without_csrf(django.content.decode()), params
+    assert "&lt;b&gt;Kultur&lt;/b&gt; &amp; fritid" in here.content.decode()
+
+
+def test_the_filters_are_what_django_writes(staff, call, monkeypatch, settings):
+    # given: a second fund with calls (the call filter lists them once a fund is chosen), names to escape
+    from tests.factories import FundFactory
+
+    other = CallFactory(fund=FundFactory(name="<i>Kultur</i> & fritid"), title="Vår & höst")
+    ApplicationFactory(call=other, title="Körsång")
+    url = admin_url(Application, "changelist")
+    for language in ("sv", "en"):
+        staff.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        for params in ({}, {"status__exact": "draft"}, {"call__fund__id__exact": str(other.fund_id)},
+                       {"call__fund__id__exact": str(other.fund_id), "call__id__exact": str(other.pk), "q": "å"},
+                       {"_facets": "True"}):
+            # when: the list is written with the filters written here, and with Django's tag
+            here = staff.get(url, params)
+            with monkeypatch.context() as patched:
+                patched.setattr(admin_rows, "list_filter", lambda cl, spec: admin_rows.admin_list_filter(cl, spec))
+                django = staff.get(url, params)
+            # then: the same page, character for character (but the form's CSRF token)
+            assert here.status_code == django.status_code == 200
+            assert _without_csrf(here.content.decode()) == _without_csrf(django.content.decode()), params
+            assert 'id="changelist-filter"' in here.content.decode()
+    assert "&lt;i&gt;Kultur&lt;/i&gt; &amp; fritid" in here.content.decode()

@@ -134,27 +134,22 @@ def _held(assignee: str, user):
     return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
 
 
-def open_tasks(application_ids, *, user=None) -> dict:
-    """{application id: its open task} for the given applications, in one query: the newest open human task,
-    or else the step it waits in otherwise (the review waiting for its reviewers), with the holder's name, and
-    (with `user`) whether the user is a contact of the application's organisation ("member": who may do an
-    applicant's step)."""
-    rows = Task.objects.filter(process__applicationprocess__application__in=list(application_ids),
+def open_tasks(process_ids) -> dict:
+    """{process id: its open task} for the given workflow processes (a page's applications'), in one query: the
+    newest open human task, or else the step it waits in otherwise (the review waiting for its reviewers), with
+    the holder's name. By process, read from the page's rows (`case_rows`): no join through viewflow's process
+    table and the applications."""
+    rows = Task.objects.filter(process_id__in=[pk for pk in process_ids if pk is not None],
                                status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
-    columns = ["pk", "flow_task", "flow_task_type", "owner_permission", "owner_id", "owner__full_name",
-               "owner__email", "process__applicationprocess__application_id"]
-    if user is not None:
-        rows = rows.annotate(member=Exists(Membership.objects.filter(
-            user=user, organisation_id=OuterRef("process__applicationprocess__application__organisation_id"))))
-        columns.append("member")
-    rows = rows.values(*columns).order_by("created", "pk")
+    rows = rows.values("pk", "process_id", "flow_task", "flow_task_type", "owner_permission", "owner_id",
+                       "owner__full_name", "owner__email").order_by("created", "pk")
     found = {}
     for row in rows:
-        application = row["process__applicationprocess__application_id"]
-        previous = found.get(application)
+        process = row["process_id"]
+        previous = found.get(process)
         # Later rows are newer; a human task wins over a waiting step, as the open step shown.
         if previous is None or row["flow_task_type"] == "HUMAN" or previous["flow_task_type"] != "HUMAN":
-            found[application] = row
+            found[process] = row
     return found
 
 
@@ -192,6 +187,24 @@ def stage_counts_shown(queryset, data: dict) -> dict:
     if kept is None:
         return stage_counts(queryset)
     return {value: kept.get(value, 0) for value, _label in STAGES}
+
+
+def held_counts_and_ids(queryset, data: dict, sort: str) -> tuple[dict, list]:
+    """With an assignee: the counts per stage of `queryset` (the overview filtered by `data` but for the stage)
+    and the sorted ids of the applications in the chosen stages, from one query. The applications whose open
+    step one person (or nobody) holds are few, bounded by the open steps and not by all applications: their ids
+    and stages are read once, in the sort's order, rather than found twice (a GROUP BY for the counts, the
+    sorted page)."""
+    held = overview_sort(queryset, sort).values_list("pk", "status")
+    counts = {value: 0 for value, _label in STAGES}
+    chosen = set(data.get("stage") or counts)
+    ids = []
+    for pk, status in held:
+        if status in counts:
+            counts[status] += 1
+        if status in chosen:
+            ids.append(pk)
+    return counts, ids
 
 
 # -- the filter form --------------------------------------------------------------------------------
@@ -322,19 +335,22 @@ class CaseRow:
         self.__dict__.update(zip(ROW_COLUMNS, values))
 
 
-# The columns of a row (CaseRow's attributes) and the fields they are read from, in one query by id.
+# The columns of a row (CaseRow's attributes) and the fields they are read from, in one query by id: with the
+# application's workflow process (whose open tasks `open_tasks` reads) and whether the user is a contact of its
+# organisation ("member": who may do an applicant's step).
 ROW_COLUMNS = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-               "organisation_id", "organisation_name", "call_title", "fund_name")
+               "organisation_id", "organisation_name", "call_title", "fund_name", "process_id", "member")
 ROW_VALUES = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-              "organisation_id", "organisation__name", "call__title", "call__fund__name")
+              "organisation_id", "organisation__name", "call__title", "call__fund__name", "process__pk", "member")
 
 
-def case_rows(queryset, page_ids, sort: str) -> list[CaseRow]:
-    """The rows of a page: `page_ids` is the page's slice of the sorted ids (a query, not run on its own), chosen
-    over the sort's index alone however deep the page; its rows are then read with their joins by id, in the same
-    query, and sorted again (50 rows)."""
-    return [CaseRow(values) for values in
-            overview_sort(queryset.filter(pk__in=page_ids), sort).values_list(*ROW_VALUES)]
+def case_rows(queryset, page_ids, sort: str, *, user) -> list[CaseRow]:
+    """The rows of a page: `page_ids` is the page's slice of the sorted ids (a query, not run on its own, or a
+    list), chosen over the sort's index alone however deep the page; its rows are then read with their joins by
+    id, in the same query, and sorted again (50 rows)."""
+    rows = overview_sort(queryset.filter(pk__in=page_ids), sort).annotate(member=Exists(
+        Membership.objects.filter(user=user, organisation_id=OuterRef("organisation_id"))))
+    return [CaseRow(values) for values in rows.values_list(*ROW_VALUES)]
 
 
 def _once(function):
@@ -353,7 +369,7 @@ def _decorate(rows, user):
     text that rows share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
-    tasks = open_tasks((row.pk for row in rows), user=user)
+    tasks = open_tasks(row.process_id for row in rows)
     # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
     status_labels = {value: str(label) for value, label in Application.Status.choices}
     untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
@@ -364,7 +380,7 @@ def _decorate(rows, user):
     day_text, amount_text = _once(day), _once(money)
     days_text = _once(lambda days: ngettext(" day, since %(date)s", " days, since %(date)s", days))
     for row in rows:
-        task = tasks.get(row.pk)
+        task = tasks.get(row.process_id)
         human = task is not None and task["flow_task_type"] == "HUMAN"
         row.open_task_pk = task["pk"] if human else None
         row.open_task_ref = task["flow_task"] if task is not None else None
@@ -392,7 +408,7 @@ def _decorate(rows, user):
         if row.open_task_pk is None:
             row.may_act = False
         elif row.is_applicant_step:  # the same rule as workflows.services.user_may_do_task
-            row.may_act = task["member"]
+            row.may_act = row.member
         else:
             permission = row.open_task_permission
             if permission not in may:
@@ -446,16 +462,20 @@ def case_list(request):
 
     base = applications_overview(user=request.user)
     without_stage = overview_filter(base, data=data, user=request.user)
-    counts = stage_counts_shown(without_stage, data)
-    cases = overview_sort(overview_stage(without_stage, data), sort)
-    # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
-    selected_stages = data.get("stage") or [value for value, _label in STAGES]
-    # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), and its 50 rows
-    # are loaded with their joins by id, in one query (`case_rows`).
-    paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
-    paginator.count = sum(counts[value] for value in selected_stages)
+    if data.get("assignee"):
+        counts, page_ids = held_counts_and_ids(without_stage, data, sort)
+        paginator = Paginator(page_ids, PAGE_SIZE)
+    else:
+        counts = stage_counts_shown(without_stage, data)
+        cases = overview_sort(overview_stage(without_stage, data), sort)
+        # The stage is the only filter the counts leave out: the matching total is their sum, not another count.
+        selected_stages = data.get("stage") or [value for value, _label in STAGES]
+        # The page is chosen over the ids alone (the sort's index, no joins, however deep the page), and its 50
+        # rows are loaded with their joins by id, in one query (`case_rows`).
+        paginator = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE)
+        paginator.count = sum(counts[value] for value in selected_stages)
     page = paginator.get_page(request.GET.get("page"))
-    rows = _decorate(case_rows(base, page.object_list, sort), request.user)
+    rows = _decorate(case_rows(base, page.object_list, sort, user=request.user), request.user)
     page.object_list = rows
     selected = set(data.get("stage") or ())
     return render(request, "workflows/case_list.html", {
