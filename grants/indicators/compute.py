@@ -230,11 +230,9 @@ def _money(funds, fund_ids, fund_years, period: Period, counts) -> dict[int, dic
     return result
 
 
-def compute(fund: Fund, year: int, *, as_of: date | None = None, fund_year: FundYear | None = None,
-            fund_year_known: bool = False) -> Indicators:
+def compute(fund: Fund, year: int, *, as_of: date | None = None) -> Indicators:
     """Every indicator of `fund` in `year`, counting what was recorded up to the end of `as_of` (default today)."""
-    fund_years = ({fund.pk: fund_year} if fund_year is not None else {}) if fund_year_known else None
-    return compute_many([fund], year, as_of=as_of, fund_years=fund_years)[fund.pk]
+    return compute_many([fund], year, as_of=as_of)[fund.pk]
 
 
 def compute_all(year: int, *, as_of: date | None = None, funds=None, detail: bool = True,
@@ -260,6 +258,6 @@ def summaries_refresh() -> int:
     year = as_of.year
     overview = compute_all(year, detail=False)
     for ind in overview:
-        compute_many([ind.fund], year, fund_years={ind.fund.pk: ind.fund_year})
+        compute_many([ind.fund], year)
         compute_many([ind.fund], year - 1, as_of=date(year - 1, 12, 31), comparison=True)
     return len(overview)
