@@ -169,7 +169,7 @@ def _compute_many(funds: list, year: int, *, as_of, fund_years, detail: bool,
 def _money(funds, fund_ids, fund_years, period: Period, counts) -> dict[int, dict]:
     """Per fund: the amounts granted (in force as of the day; from `counts`), the year's paid and returned, the
     ended grants' money and the fund year's budget block."""
-    known_by, as_of, year = period.known_by, period.as_of, period.year
+    known_by, as_of = period.known_by, period.as_of
     # The grants ended in the year (a subquery over every fund, read through the index on the status changes;
     # the outer queries keep the funds asked for).
     ended = transitioned("ended", period.start, period.cutoff)
@@ -179,20 +179,7 @@ def _money(funds, fund_ids, fund_years, period: Period, counts) -> dict[int, dic
 
     # 3. The ledger: the year's paid and returned (each entry by its own date), the ended grants' released
     #    money, and the balance of the fund year (everything recorded by the as-of day).
-    if connection.vendor == "postgresql":
-        ledger = _ledger_sql(fund_ids, period, ended)
-    else:
-        dated = ledger_dated(period)
-        recorded = Q(created_at__lt=known_by)
-        this_year = Q(fund_year__year=year)
-        ledger = grouped(
-            LedgerEntry.objects.filter(fund_year__fund_id__in=fund_ids, created_at__lt=known_by),
-            "fund_year__fund_id",
-            **{f"year_{kind}": LEDGER_SUMS[kind](dated[kind]) for kind in LEDGER_SUMS},
-            **{f"budget_{kind}": LEDGER_SUMS[kind](this_year & recorded) for kind in LEDGER_SUMS},
-            ended_released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE, note="close",
-                                                  application__in=ended), default=Decimal("0")),
-        )
+    ledger = (_ledger_sql if connection.vendor == "postgresql" else _ledger_orm)(fund_ids, period, ended)
 
     # 4. What was claimed back from the grants ended in the year, and how much of it came back by the day.
     claims = grouped(
@@ -244,6 +231,20 @@ FROM {fund_year} fy JOIN {ledger} l ON l.fund_year_id = fy.id
 WHERE fy.fund_id IN ({funds}) AND l.created_at < %s
 GROUP BY fy.fund_id
 """
+
+
+def _ledger_orm(fund_ids, period: Period, ended) -> dict[int, dict]:
+    """The same as `_ledger_sql` with the ORM (SQLite)."""
+    dated = ledger_dated(period)
+    recorded = Q(created_at__lt=period.known_by)
+    this_year = Q(fund_year__year=period.year)
+    rows = (LedgerEntry.objects.filter(fund_year__fund_id__in=fund_ids, created_at__lt=period.known_by)
+            .values("fund_year__fund_id").order_by("fund_year__fund_id").annotate(
+                **{f"year_{kind}": LEDGER_SUMS[kind](dated[kind]) for kind in LEDGER_SUMS},
+                **{f"budget_{kind}": LEDGER_SUMS[kind](this_year & recorded) for kind in LEDGER_SUMS},
+                ended_released=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE, note="close",
+                                                      application__in=ended), default=Decimal("0"))))
+    return {row.pop("fund_year__fund_id"): row for row in rows}
 
 
 def _ledger_sql(fund_ids, period: Period, ended) -> dict[int, dict]:
