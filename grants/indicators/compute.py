@@ -66,14 +66,21 @@ PLANNER_SETTINGS = {"random_page_cost": "1.1", "work_mem": "32MB", "jit": "off"}
 @contextmanager
 def planner_settings():
     """PLANNER_SETTINGS for the queries inside the block, on PostgreSQL: one query, SET LOCAL in a transaction
-    (no savepoint), so they end with it; inside an outer transaction they last until that one ends."""
+    (no savepoint), so they end with it; inside an outer transaction they last until that one ends.
+
+    When the block is the transaction (no outer one), its commit does not wait for the disk either
+    (synchronous_commit off): it writes nothing but the summaries stored (`summaries._store`), and a summary lost in
+    a crash is computed again. Inside an outer transaction, whose writes are not ours to risk, the commit waits."""
     if connection.vendor != "postgresql":
         yield
         return
+    settings = dict(PLANNER_SETTINGS)
+    if not connection.in_atomic_block:
+        settings["synchronous_commit"] = "off"
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _name in PLANNER_SETTINGS),
-                           [item for pair in PLANNER_SETTINGS.items() for item in pair])
+            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _name in settings),
+                           [item for pair in settings.items() for item in pair])
         yield
 
 

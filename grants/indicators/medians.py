@@ -16,15 +16,15 @@ def _no_medians() -> dict:
 
 MEDIAN_SQL = """
 WITH moved AS (
-  SELECT DISTINCT e.application_id FROM {event} e
-  JOIN {application} a ON a.id = e.application_id JOIN {call} c ON c.id = a.call_id
-  WHERE c.fund_id = ANY(%(funds)s) AND e.created_at >= %(start)s AND e.created_at < %(cutoff)s AND e.to_status <> ''
+  SELECT c.fund_id, a.id AS application_id FROM {call} c JOIN {application} a ON a.call_id = c.id
+  WHERE c.fund_id = ANY(%(funds)s) AND EXISTS (
+    SELECT 1 FROM {event} e WHERE e.application_id = a.id AND e.created_at >= %(start)s AND e.created_at < %(cutoff)s
+      AND e.to_status <> '')
 ), changes AS (
-  SELECT c.fund_id, e.to_status, e.created_at,
+  SELECT m.fund_id, e.to_status, e.created_at,
          LAG(e.to_status) OVER w AS previous_status, LAG(e.created_at) OVER w AS previous_at,
          MIN(e.created_at) FILTER (WHERE e.to_status = 'submitted') OVER w AS first_submitted
-  FROM {event} e JOIN moved m ON m.application_id = e.application_id
-  JOIN {application} a ON a.id = e.application_id JOIN {call} c ON c.id = a.call_id
+  FROM moved m JOIN {event} e ON e.application_id = m.application_id
   WHERE e.created_at < %(cutoff)s AND e.to_status <> ''
   WINDOW w AS (PARTITION BY e.application_id ORDER BY e.created_at, e.id)
 )

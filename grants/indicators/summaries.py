@@ -15,7 +15,7 @@ itself neither stores a summary (it could roll back) nor is served one of the fu
 rows are visible to it).
 
 The writers take no lock but their own insert into the change log. `prune` (every minute, grants.tasks) removes old
-summaries and change rows; a summary whose snapshot is older than what was pruned is never served.
+summaries and change rows; a summary whose snapshot could have missed a change pruned is never served.
 SQLite has no triggers here: the indicators are always computed.
 """
 
@@ -75,7 +75,8 @@ FROM (SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assi
 LEFT JOIN (
   SELECT s.key, s.data FROM {SUMMARY} s
   WHERE s.key = ANY(%(keys)s) AND s.expires_at > %(now)s
-    AND pg_snapshot_xmin(s.snapshot) >= (SELECT p.below FROM {PRUNED} p)
+    AND EXISTS (SELECT 1 FROM {PRUNED} p WHERE pg_snapshot_xmin(s.snapshot) >= p.below
+                OR pg_visible_in_snapshot(p.pruned_by, s.snapshot))
     AND NOT EXISTS (
       SELECT 1 FROM {CHANGE} c
       WHERE c.fund_id = s.fund_id AND c.xid >= pg_snapshot_xmin(s.snapshot)
@@ -181,9 +182,14 @@ def _loaded(data: bytes):
 def _store(snapshot: str, expires_at, summaries: dict) -> None:
     """Store each fund's indicators ({key: (fund id, Indicators)}) with the snapshot their computation started from."""
     keys = list(summaries)
+    # Stored on its own (no outer transaction): the commit need not wait for the disk, a summary lost in a crash is
+    # computed again. Inside an outer transaction, whose other writes are not ours to risk, the commit waits.
+    alone = not connection.in_atomic_block
     try:
         with transaction.atomic():  # a savepoint: a failed store leaves the caller's transaction usable
             with connection.cursor() as cursor:
+                if alone:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 cursor.execute(STORE_SQL, {
                     "snapshot": snapshot, "expires_at": expires_at, "keys": keys,
                     "funds": [summaries[key][0] for key in keys],
@@ -196,7 +202,10 @@ def prune() -> dict[str, int]:
     """Remove the summaries older than KEPT or past their clock, and the change rows older than CHANGES_KEPT whose
     transaction ids are all below those of the change rows kept. The bound of what was removed (the highest
     transaction id removed, plus one) is recorded: a summary whose snapshot reaches below it could need a removed
-    row and is no longer served, so a pruned change can never be missed; the younger summaries are not touched."""
+    row and is no longer served, so a pruned change can never be missed; the younger summaries are not touched.
+    The prune's own transaction is recorded too: every row it removes had committed before it, so a snapshot that
+    sees the prune committed sees them all, and its summary is served even if it reaches below (a snapshot reaches
+    below while any transaction of the cluster older than the rows removed is still running, in any database)."""
     if not enabled():
         return {"summaries": 0, "changes": 0}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -210,7 +219,8 @@ def prune() -> dict[str, int]:
         (highest,) = cursor.fetchone()
         if highest is None:
             return {"summaries": summaries, "changes": 0}
-        cursor.execute(f"UPDATE {PRUNED} SET below = GREATEST(below, (%s::numeric + 1)::text::xid8)", [highest])
+        cursor.execute(f"UPDATE {PRUNED} SET below = GREATEST(below, (%s::numeric + 1)::text::xid8), "
+                       "pruned_by = pg_current_xact_id()", [highest])
         cursor.execute(f"DELETE FROM {CHANGE} WHERE xid <= %s::xid8", [highest])
         changes = cursor.rowcount
     return {"summaries": summaries, "changes": changes}
