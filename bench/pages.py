@@ -226,7 +226,11 @@ def before_request(name: str) -> None:
 
 
 def page_met(row: dict) -> bool:
-    if row["page"].startswith("indicators, all funds"):
+    """The issue's targets: the dashboard computed (every fund's overview, and the fund shown when one is) in
+    under TARGET_DASHBOARD_MS; one fund-year in under TARGET_FUND_YEAR_MS, also computed after a change; every
+    other page, and the dashboard as served, in under TARGET_MEDIAN_MS."""
+    dashboard = row["page"].startswith(("indicators, all funds", "indicators, one fund,"))
+    if dashboard and row["page"].endswith((COMPUTED, CHANGED)):
         return row["median_ms"] < TARGET_DASHBOARD_MS and row["bytes"] <= TARGET_BYTES
     if row["page"].startswith("indicators, one fund-year"):
         return row["median_ms"] < TARGET_FUND_YEAR_MS and row["p95_ms"] < TARGET_P95_MS
