@@ -83,14 +83,40 @@ def applications_matching(queryset, text: str):
     indexes regular expressions); the organisation's name through its own index, in a UNION, so that each
     side uses its index. Elsewhere (SQLite): the same iregex as one filter, not LIKE, which folds only ASCII
     there ("öland" would miss "Ölands …"); SQLite's REGEXP is Python's re."""
-    pattern = re.escape(text)
+    return _matching(queryset, text, [])
+
+
+# PostgreSQL: the applications whose title or case number (each through its trigram index) or organisation's name
+# (through its own) contains the text.
+MATCHING_SQL = ("SELECT a.id FROM grants_application a WHERE a.title ~* %s OR a.case_number ~* %s "
+                "UNION SELECT a.id FROM grants_application a JOIN grants_organisation o ON o.id = a.organisation_id "
+                "WHERE o.name ~* %s")
+# With more words: the first word's matches (as MATCHING_SQL) collected first with their texts (MATERIALIZED), and
+# each other word checked on those. Else the planner, which cannot tell how few rows `~*` keeps, checks the other
+# words on every application before it joins (a whole-table scan: 40 ms at 10,000 applications).
+MATCHING_MORE_SQL = (
+    "WITH m AS MATERIALIZED ("
+    "SELECT a.id, a.title, a.case_number, o.name FROM grants_application a "
+    "JOIN grants_organisation o ON o.id = a.organisation_id WHERE a.title ~* %s OR a.case_number ~* %s "
+    "UNION SELECT a.id, a.title, a.case_number, o.name FROM grants_application a "
+    "JOIN grants_organisation o ON o.id = a.organisation_id WHERE o.name ~* %s) "
+    "SELECT m.id FROM m WHERE {every}")
+MATCHING_WORD_SQL = "(m.title ~* %s OR m.name ~* %s OR m.case_number ~* %s)"
+
+
+def _matching(queryset, text: str, more: list[str]):
+    """`applications_matching` of `text`, and of every word of `more` too."""
+    patterns = [re.escape(text), *(re.escape(word) for word in more)]
     if connection.vendor == "postgresql":
-        return queryset.filter(pk__in=RawSQL(
-            "SELECT a.id FROM grants_application a WHERE a.title ~* %s OR a.case_number ~* %s "
-            "UNION SELECT a.id FROM grants_application a JOIN grants_organisation o ON o.id = a.organisation_id "
-            "WHERE o.name ~* %s", [pattern, pattern, pattern]))
-    return queryset.filter(
-        Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern))
+        sql, params = MATCHING_SQL, [patterns[0]] * 3
+        if more:
+            sql = MATCHING_MORE_SQL.format(every=" AND ".join([MATCHING_WORD_SQL] * len(more)))
+            params += [pattern for pattern in patterns[1:] for _column in range(3)]
+        return queryset.filter(pk__in=RawSQL(sql, params))
+    for pattern in patterns:
+        queryset = queryset.filter(
+            Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern))
+    return queryset
 
 
 def applications_matching_every_word(queryset, text: str):
@@ -101,12 +127,7 @@ def applications_matching_every_word(queryset, text: str):
     words = sorted(set(text.split()), key=len, reverse=True)
     if not words:
         return queryset
-    queryset = applications_matching(queryset, words[0])
-    for word in words[1:]:
-        pattern = re.escape(word)
-        queryset = queryset.filter(
-            Q(title__iregex=pattern) | Q(organisation__name__iregex=pattern) | Q(case_number__iregex=pattern))
-    return queryset
+    return _matching(queryset, words[0], words[1:])
 
 
 def application_get_for_staff(*, user, pk: int) -> Application:

@@ -349,3 +349,32 @@ def test_the_filters_are_what_django_writes(staff, call, monkeypatch, settings):
             assert _without_csrf(here.content.decode()) == _without_csrf(django.content.decode()), params
             assert 'id="changelist-filter"' in here.content.decode()
     assert "&lt;i&gt;Kultur&lt;/i&gt; &amp; fritid" in here.content.decode()
+
+
+def test_the_application_search_needs_every_word_in_the_title_the_organisation_or_the_case_number(staff, call):
+    """Every word of the admin's search must be found, each in any of the three (on PostgreSQL the longest word
+    through the trigram indexes and the others on its matches); regular-expression characters are plain text."""
+    from tests.factories import OrganisationFactory
+
+    ronneby = OrganisationFactory(name="Föreningen Ronneby (ideell)")
+    kalmar = OrganisationFactory(name="Kalmar språkvänner")
+    expected = {
+        "both": ApplicationFactory(call=call, organisation=ronneby, title="Språkcafé på lördagar"),
+        "title only": ApplicationFactory(call=call, organisation=kalmar, title="Ronneby språkcafé"),
+        "one word": ApplicationFactory(call=call, organisation=ronneby, title="Läxhjälp"),
+        "case": ApplicationFactory(call=call, organisation=kalmar, title="Simskola"),
+    }
+    Application.objects.filter(pk=expected["case"].pk).update(case_number="DP-2026-0417")
+
+    def found(q):
+        response = staff.get("/admin/grants/application/", {"q": q})
+        assert response.status_code == 200
+        return {name for name, application in expected.items()
+                if f"/admin/grants/application/{application.pk}/change/" in response.content.decode()}
+
+    assert found("ronneby språkcafé") == {"both", "title only"}
+    assert found("SPRÅKCAFÉ Ronneby lördagar") == {"both"}
+    assert found("ronneby") == {"both", "title only", "one word"}
+    assert found("0417 kalmar") == {"case"}
+    assert found("(ideell) ronneby") == {"both", "one word"}
+    assert found("ronneby .*") == set() and found("ideell)") == {"both", "one word"}
