@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
-from common.paging import page_of
+from common.paging import id_pages_of
 from grants.selectors import application_get_for_staff
 from common.errors import NotAllowed
 from workflows import selectors, services
@@ -18,12 +18,12 @@ from workflows.flows import ApplicationFlow
 
 
 def _task_pages(request, lists) -> dict:
-    """Pages of task lists: each counted and paged over the task table alone (its index), then the rows of
-    every page with what they show loaded by id in one query, however long the lists. Each row's HTML is
-    written once, in Python (workflows.case_rows.task_row_html). `lists`: {kind: (queryset, page parameter)}."""
-    pages = {kind: page_of(request, tasks.values_list("pk", flat=True), param=param)
-             for kind, (tasks, param) in lists.items()}
-    ids = {kind: list(page.object_list) for kind, page in pages.items()}
+    """Pages of task lists: each counted and paged over the task table alone (its index), every list's count in
+    one query and every page's ids in one (common.paging.id_pages_of), then the rows of every page with what
+    they show loaded by id in one query, however long the lists. Each row's HTML is written once, in Python
+    (workflows.case_rows.task_row_html). `lists`: {kind: (queryset, page parameter)}."""
+    pages = id_pages_of(request, lists)
+    ids = {kind: page.object_list for kind, page in pages.items()}
     rows = selectors.task_rows([pk for kind_ids in ids.values() for pk in kind_ids])
     take, release = conditional_escape(_("Take")), conditional_escape(_("Release"))
     csrf = csrf_input(request)  # what {% csrf_token %} writes, written once for the rows' forms

@@ -1,0 +1,70 @@
+"""common.paging.id_pages_of: several lists paged in one query answer exactly what page_of (Django's Paginator)
+answers for each list alone, whatever the page parameters say (none, a page, past the end, below 1, not a
+number), and keep every other parameter in their links."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User
+from common.paging import id_pages_of, page_of
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PER_PAGE = 2
+
+
+@pytest.fixture
+def lists():
+    start = timezone.now() - timedelta(days=30)
+    for number in range(7):  # some on the same moment: the id decides between them
+        UserFactory(email=f"a{number}@example.org", date_joined=start + timedelta(days=number // 2))
+    for number in range(3):
+        UserFactory(email=f"b{number}@example.org", date_joined=start - timedelta(days=number))
+    users = User.objects.order_by("date_joined", "pk")
+    return {"a": (users.filter(email__startswith="a"), "pa"), "b": (users.filter(email__startswith="b"), "pb"),
+            "c": (users.filter(email__startswith="c"), "pc"), "none": (users.none(), "pn")}
+
+
+def as_page_of(request, queryset, param):
+    page = page_of(request, queryset.values_list("pk", flat=True), param=param, per_page=PER_PAGE)
+    return page.number, list(page.object_list), page.paginator.count, page.links, page.previous_link, page.next_link
+
+
+@pytest.mark.parametrize(("query", "expected_queries"), [
+    ({}, 1), ({"pa": "2", "pb": "2"}, 1), ({"pa": "4"}, 1), ({"pa": "abc", "pb": "2.0"}, 1),
+    ({"pa": "3", "q": "språk & <b>", "pc": "1"}, 1),
+    # below 1 or too large to be a page: the first page is read with the count, then the last page
+    ({"pa": "0", "pb": "-1"}, 2), ({"pa": "99999999999999999999999"}, 2),
+    # past the end: no rows, so no count; counted, then the last page read
+    ({"pa": "5", "pb": "9", "pc": "3"}, 3),
+])
+def test_id_pages_of_answers_what_page_of_answers_for_each_list(lists, query, expected_queries):
+    request = RequestFactory().get("/", query)
+    with CaptureQueriesContext(connection) as queries:
+        pages = id_pages_of(request, lists, per_page=PER_PAGE)
+    for name, (queryset, param) in lists.items():
+        page = pages[name]
+        found = (page.number, page.object_list, page.paginator.count, page.links, page.previous_link, page.next_link)
+        assert found == as_page_of(request, queryset, param), (name, query)
+    assert len(queries) == expected_queries
+
+
+def test_id_pages_of_reads_nothing_for_lists_that_are_empty_by_construction(lists):
+    with CaptureQueriesContext(connection) as queries:
+        pages = id_pages_of(RequestFactory().get("/"), {"none": lists["none"]}, per_page=PER_PAGE)
+    assert len(queries) == 0
+    assert (pages["none"].paginator.count, pages["none"].object_list, pages["none"].number) == (0, [], 1)
+
+
+def test_id_pages_of_refuses_lists_in_other_orders(lists):
+    queryset, _param = lists["a"]
+    with pytest.raises(ValueError):
+        id_pages_of(RequestFactory().get("/"), {"a": (queryset.order_by("-date_joined"), "pa")})
+    with pytest.raises(ValueError):
+        id_pages_of(RequestFactory().get("/"), {"a": lists["a"], "b": (lists["b"][0].order_by("pk"), "pb")})
