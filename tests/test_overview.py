@@ -27,6 +27,7 @@ from tests.factories import (
 )
 from tests.flow_helpers import all_points, open_task, submit, to_stage
 from workflows import overview, services
+from workflows import views as workflow_views
 from workflows.case_rows import task_row_html
 
 pytestmark = pytest.mark.django_db
@@ -256,6 +257,26 @@ def test_an_inbox_row_written_in_python_is_what_the_template_wrote(client, world
                 assert written == template.render({"task": row, "kind": kind, "csrf_input": csrf}), (kind, row)
     html = response.content.decode()
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and 'name="csrfmiddlewaretoken"' in html
+
+
+def test_each_inbox_list_pages_on_its_own(client, world, monkeypatch):
+    monkeypatch.setattr(workflow_views, "INBOX_PER_PAGE", 1)
+    make(world, "Första", claimed_by=world.officer)
+    make(world, "Andra", claimed_by=world.officer)
+    make(world, "Väntar <1>")
+    make(world, "Väntar <2>")
+    client.force_login(world.officer)
+    response = client.get(reverse("workflows:inbox") + "?queue=2")
+    shown = {name: [row.application for row in response.context[name].object_list] for name in ("mine", "queue")}
+    assert shown == {"mine": ["Första"], "queue": ["Väntar <2>"]}
+    assert (response.context["mine"].number, response.context["queue"].number) == (1, 2)
+    html = response.content.decode()
+    assert "Väntar &lt;2&gt;" in html and "Väntar &lt;1&gt;" not in html
+    # each list's links keep the other list's page
+    assert 'href="?queue=2&amp;mine=2"' in html and 'href="?queue=1"' in html
+    past_the_end = client.get(reverse("workflows:inbox") + "?mine=9&queue=x")
+    assert (past_the_end.context["mine"].number, past_the_end.context["queue"].number) == (2, 1)
+    assert [row.application for row in past_the_end.context["mine"].object_list] == ["Andra"]
 
 
 def test_a_closed_case_has_no_open_step_and_no_assignee(client, world):
