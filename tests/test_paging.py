@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from common.paging import id_pages_of, page_of
+from common.paging import id_pages_of, page_of, page_with_count
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,22 @@ def test_id_pages_of_refuses_lists_in_other_orders(lists):
         id_pages_of(RequestFactory().get("/"), {"a": (queryset.order_by("-date_joined"), "pa")})
     with pytest.raises(ValueError):
         id_pages_of(RequestFactory().get("/"), {"a": lists["a"], "b": (lists["b"][0].order_by("pk"), "pb")})
+
+
+@pytest.mark.parametrize(("query", "expected_queries"), [
+    ({}, 1), ({"pa": "2"}, 1), ({"pa": "4", "q": "språk & <b>"}, 1), ({"pa": "abc"}, 1), ({"pa": "2.0"}, 1),
+    ({"pa": "0"}, 2), ({"pa": "-3"}, 2), ({"pa": "99999999999999999999999"}, 2), ({"pa": "5"}, 3),
+])
+@pytest.mark.parametrize("name", ["a", "c"])
+def test_page_with_count_answers_what_page_of_answers(lists, query, expected_queries, name):
+    queryset, _param = lists[name]
+    rows = queryset.values_list("pk", "email")
+    request = RequestFactory().get("/", query)
+    with CaptureQueriesContext(connection) as queries:
+        page = page_with_count(request, rows, param="pa", per_page=PER_PAGE)
+    expected = page_of(request, rows, param="pa", per_page=PER_PAGE)
+    assert (page.number, page.object_list, page.paginator.count, page.links, page.previous_link, page.next_link) == (
+        expected.number, list(expected.object_list), expected.paginator.count, expected.links, expected.previous_link,
+        expected.next_link)
+    if name == "a":  # an empty list: a page past the end costs its count and no second read
+        assert len(queries) == expected_queries
