@@ -11,6 +11,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Window
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from common.html import conditional_escape
 
 PER_PAGE = 50
 
@@ -161,3 +165,30 @@ def page_with_count(request, rows, *, param: str = "page", per_page: int = PER_P
         found = list(counted[(page.number - 1) * per_page: page.number * per_page])
     page.object_list = [row[:-1] for row in found]
     return _with_links(request, page, param)
+
+
+def pagination_html(page, label) -> str:
+    """What templates/includes/pagination.html writes for `page` (a page of page_of, id_pages_of or
+    page_with_count) under the nav's `label`, written in Python: the same text (tests/test_paging.py compares
+    the two), for lists written in Python whole (the inboxes)."""
+    if page.paginator.num_pages <= 1:
+        return mark_safe("\n")
+    parts = [f'\n<nav class="pagination" aria-label="{conditional_escape(label)}"><ul>\n  ']
+    if page.previous_link:
+        parts.append(f'<li><a href="{conditional_escape(page.previous_link)}" rel="prev">'
+                     f'{conditional_escape(gettext("Previous page"))}</a></li>')
+    parts.append("\n  ")
+    hidden = conditional_escape(gettext("Page"))
+    for number, link in page.links:
+        if not link:
+            parts.append('\n    <li><span aria-hidden="true">…</span></li>\n    \n  ')
+        else:
+            current = ' aria-current="page"' if number == page.number else ""
+            parts.append(f'\n    <li><a href="{conditional_escape(link)}"{current}><span class="visually-hidden">'
+                         f"{hidden} </span>{conditional_escape(number)}</a></li>\n  ")
+    parts.append("\n  ")
+    if page.next_link:
+        parts.append(f'<li><a href="{conditional_escape(page.next_link)}" rel="next">'
+                     f'{conditional_escape(gettext("Next page"))}</a></li>')
+    parts.append("\n</ul></nav>\n\n")
+    return mark_safe("".join(parts))  # noqa: S308 -- every value is escaped

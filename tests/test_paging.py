@@ -87,3 +87,25 @@ def test_page_with_count_answers_what_page_of_answers(lists, query, expected_que
         expected.next_link)
     if name == "a":  # an empty list: a page past the end costs its count and no second read
         assert len(queries) == expected_queries
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_pagination_html_is_what_the_include_wrote(lists, language):
+    from django.template.loader import get_template
+    from django.utils import translation
+
+    from common.paging import pagination_html
+
+    include = get_template("includes/pagination.html")
+    label = f"Sidor av “{HOSTILE}”"
+    cases = [({"pa": number}, lists["a"], 1) for number in ("1", "4", "7", "2")] + [
+        ({}, lists["b"], 5), ({}, lists["c"], 2), ({"pa": "2"}, lists["b"], 2)]
+    with translation.override(language):
+        for query, (queryset, _param), per_page in cases:
+            request = RequestFactory().get("/", {**query, "q": HOSTILE})
+            page = page_of(request, queryset, param="pa", per_page=per_page)
+            assert pagination_html(page, label) == include.render({"page": page, "label": label}), (query, per_page)
+    assert "…" in pagination_html(page_of(RequestFactory().get("/"), lists["a"][0], param="pa", per_page=1), label)
+
+
+HOSTILE = "<script>alert(1)</script>\"'&"

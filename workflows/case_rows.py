@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from common.html import conditional_escape, format_html
+from common.paging import pagination_html
 from workflows.selectors import flow_node
 
 DASH = '<span aria-hidden="true">—</span>'
@@ -102,3 +103,26 @@ def task_row_html(task, *, kind: str, take: str, release: str, csrf_input: str) 
         f"<tr>\n      <td>{escape(task.step)}</td>\n      <td><a href=\"{escape(task.url)}\">{application}</a></td>"
         f"\n      <td>{escape(task.organisation)}</td>\n      <td><time datetime=\"{escape(task.created_iso)}\">"
         f"{escape(task.created_text)}</time></td>\n      {owner}\n      <td>\n        {action}\n      </td>\n    </tr>")
+
+
+def task_table_html(page, *, kind: str, caption, empty) -> str:
+    """A task list of the inbox whole (what workflows/task_table.html wrote: its heading with the count, the
+    table with its rows, page.rows_html, and its pagination, or the text `empty`), written in Python: the same
+    text (tests/test_overview.py compares the two)."""
+    caption = conditional_escape(caption)
+    count = page.paginator.count
+    counted = f' <span class="count">({count})</span>' if count else ""
+    head = f'\n<h2 id="tasks-{kind}">{caption}{counted}</h2>\n'
+    if not count:
+        return mark_safe(f"{head}<p>{conditional_escape(empty)}</p>\n")  # noqa: S308 -- escaped
+    taken_by = f'<th scope="col">{conditional_escape(gettext("Taken by"))}</th>' if kind == "others" else ""
+    rows = "".join(f"\n    {row}" for row in page.rows_html)
+    label = mark_safe(gettext("Pages of “%(caption)s”") % {"caption": caption})  # noqa: S308 -- as blocktranslate
+    return mark_safe(  # noqa: S308 -- every value is escaped, the rows were
+        f'{head}\n<div class="table-scroll" role="region" tabindex="0" aria-labelledby="tasks-{kind}">'
+        f'<table class="cards">\n  <thead><tr><th scope="col">{conditional_escape(gettext("Step"))}</th>'
+        f'<th scope="col">{conditional_escape(gettext("Application"))}</th>\n    <th scope="col">'
+        f'{conditional_escape(gettext("Organisation"))}</th><th scope="col">'
+        f'{conditional_escape(gettext("Waiting since"))}</th>\n    {taken_by}\n    <th scope="col"><span '
+        f'class="visually-hidden">{conditional_escape(gettext("Actions"))}</span></th></tr></thead>\n  <tbody>'
+        f"{rows}\n  </tbody>\n</table></div>\n\n{pagination_html(page, label)}\n\n")

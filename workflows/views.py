@@ -12,7 +12,7 @@ from common.paging import id_pages_of
 from grants.selectors import application_get_for_staff
 from common.errors import NotAllowed
 from workflows import selectors, services
-from workflows.case_rows import task_row_html
+from workflows.case_rows import task_row_html, task_table_html
 from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
@@ -47,9 +47,18 @@ def inbox(request):
     mine, queue, others = selectors.tasks_for_staff(user=request.user)
     pages = _task_pages(request, {"mine": (mine, "mine"), "queue": (queue, "queue"), "others": (others, "others"),
                                   "applicant": (selectors.tasks_for_applicant(user=request.user), "org")})
+    # Each list written whole in Python (workflows.case_rows.task_table_html), as workflows/task_table.html did.
+    tables = [task_table_html(pages["mine"], kind="mine", caption=_("My tasks"),
+                              empty=_("You have no tasks of your own.")),
+              task_table_html(pages["queue"], kind="queue", caption=_("Waiting to be taken"),
+                              empty=_("No tasks are waiting.")),
+              task_table_html(pages["others"], kind="others", caption=_("Taken by colleagues"), empty=_("None."))]
+    if pages["applicant"].paginator.count:
+        tables.append(task_table_html(pages["applicant"], kind="applicant", caption=_("For your organisation"),
+                                      empty=""))
     return render(request, "workflows/inbox.html", {
         "mine": pages["mine"], "queue": pages["queue"], "others": pages["others"],
-        "applicant_tasks": pages["applicant"],
+        "applicant_tasks": pages["applicant"], "tables": tables,
     })
 
 
