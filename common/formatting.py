@@ -52,6 +52,22 @@ def daytime(value, *, seconds: bool = False) -> str:
     return f"{day(value)} {value:%H:%M:%S}" if seconds else f"{day(value)} {value:%H:%M}"
 
 
+def daytimes():
+    """daytime() for the many moments of one page (without seconds): the same text, each day's part ("3 dec.
+    2026", its month's name translated) written once per day, not once per moment."""
+    zone, days = timezone.get_current_timezone(), {}
+
+    def write(value) -> str:
+        if not isinstance(value, datetime):
+            return daytime(value)
+        local = value.astimezone(zone) if timezone.is_aware(value) else value  # _local()
+        date = local.date()
+        if date not in days:
+            days[date] = day(date)
+        return f"{days[date]} {local:%H:%M}"
+    return write
+
+
 def money(value, *, unit: bool = True) -> str:
     """An amount in kronor: "19 200 kr"; öre only when there are öre ("19 200,50 kr")."""
     if value in (None, ""):

@@ -27,7 +27,9 @@ from tests.factories import (
 )
 from tests.flow_helpers import all_points, open_task, submit, to_stage
 from workflows import overview, services
-from workflows.case_rows import task_row_html
+from workflows import views as workflow_views
+from common.paging import page_of
+from workflows.case_rows import task_row_html, task_table_html
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +258,65 @@ def test_an_inbox_row_written_in_python_is_what_the_template_wrote(client, world
                 assert written == template.render({"task": row, "kind": kind, "csrf_input": csrf}), (kind, row)
     html = response.content.decode()
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and 'name="csrfmiddlewaretoken"' in html
+
+
+# A list of the inbox as workflows/task_table.html wrote it before it was written in Python (task_table_html).
+TEMPLATE_TASK_TABLE = """{% load i18n %}
+<h2 id="tasks-{{ kind }}">{{ caption }}{% if page.paginator.count %} <span class="count">({{ page.paginator.count }})</span>{% endif %}</h2>
+{% if page.paginator.count %}
+<div class="table-scroll" role="region" tabindex="0" aria-labelledby="tasks-{{ kind }}"><table class="cards">
+  <thead><tr><th scope="col">{% translate "Step" %}</th><th scope="col">{% translate "Application" %}</th>
+    <th scope="col">{% translate "Organisation" %}</th><th scope="col">{% translate "Waiting since" %}</th>
+    {% if kind == "others" %}<th scope="col">{% translate "Taken by" %}</th>{% endif %}
+    <th scope="col"><span class="visually-hidden">{% translate "Actions" %}</span></th></tr></thead>
+  <tbody>{% for row in page.rows_html %}
+    {{ row }}{% endfor %}
+  </tbody>
+</table></div>
+{% blocktranslate asvar pages_label %}Pages of “{{ caption }}”{% endblocktranslate %}
+{% include "includes/pagination.html" with page=page label=pages_label %}
+{% else %}<p>{{ empty }}</p>{% endif %}
+"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_an_inbox_list_written_in_python_is_what_the_template_wrote(rf, language):
+    template = engines["django"].from_string(TEMPLATE_TASK_TABLE)
+    rows = [mark_safe(f"<tr><td>{number}</td></tr>") for number in range(9)]
+    with translation.override(language):
+        for kind, caption, empty in (("mine", "My tasks", "You have no tasks of your own."),
+                                     ("queue", "Waiting to be taken", "No tasks are waiting."),
+                                     ("others", "Taken by colleagues", "None."),
+                                     ("applicant", "For your organisation", ""),
+                                     ("queue", '<b>"Lista" & co</b>', "<i>Inga</i>")):
+            caption, empty = translation.gettext(caption), translation.gettext(empty) if empty else ""
+            for count, per_page, number in ((0, 2, "1"), (3, 5, "1"), (9, 1, "5"), (9, 2, "9")):
+                page = page_of(rf.get("/", {kind: number, "q": "<x>"}), list(range(count)), param=kind,
+                               per_page=per_page)
+                page.rows_html = rows[:len(page.object_list)]
+                written = task_table_html(page, kind=kind, caption=caption, empty=empty)
+                assert written == template.render({"page": page, "kind": kind, "caption": caption, "empty": empty}), (
+                    kind, count, per_page)
+
+
+def test_each_inbox_list_pages_on_its_own(client, world, monkeypatch):
+    monkeypatch.setattr(workflow_views, "INBOX_PER_PAGE", 1)
+    make(world, "Första", claimed_by=world.officer)
+    make(world, "Andra", claimed_by=world.officer)
+    make(world, "Väntar <1>")
+    make(world, "Väntar <2>")
+    client.force_login(world.officer)
+    response = client.get(reverse("workflows:inbox") + "?queue=2")
+    shown = {name: [row.application for row in response.context[name].object_list] for name in ("mine", "queue")}
+    assert shown == {"mine": ["Första"], "queue": ["Väntar <2>"]}
+    assert (response.context["mine"].number, response.context["queue"].number) == (1, 2)
+    html = response.content.decode()
+    assert "Väntar &lt;2&gt;" in html and "Väntar &lt;1&gt;" not in html
+    # each list's links keep the other list's page
+    assert 'href="?queue=2&amp;mine=2"' in html and 'href="?queue=1"' in html
+    past_the_end = client.get(reverse("workflows:inbox") + "?mine=9&queue=x")
+    assert (past_the_end.context["mine"].number, past_the_end.context["queue"].number) == (2, 1)
+    assert [row.application for row in past_the_end.context["mine"].object_list] == ["Andra"]
 
 
 def test_a_closed_case_has_no_open_step_and_no_assignee(client, world):

@@ -679,8 +679,7 @@ def test_reviewers_page_lists_due_soon_overdue_and_done(client, draft, applicant
     page = response.content.decode()
     for title in ("Jäv", "Borttagen", "Någon annans"):
         assert title not in page
-    rows = {a.application.title: page.split(a.application.title, 1)[1].split("</tr>", 1)[0]
-            for a in context["todo"]}
+    rows = {a.title: page.split(a.title, 1)[1].split("</tr>", 1)[0] for a in context["todo"]}
     assert ["error-text" in rows[t] for t in ("Försenad", "Idag", "Snart", "Senare")] == [True, False, False, False]
     assert [bool(re.search(r"<strong>[^<]+</strong>", rows[t])) for t in ("Försenad", "Idag", "Snart", "Senare")] \
         == [False, True, True, False]

@@ -7,10 +7,13 @@ is exactly what the rows of the templates were (every cell, the hidden texts for
 forms); tests/test_overview.py compares the two.
 """
 
+from html import escape
+
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from common.html import conditional_escape, format_html
+from common.paging import pagination_html
 from workflows.selectors import flow_node
 
 DASH = '<span aria-hidden="true">—</span>'
@@ -83,21 +86,43 @@ def case_row_html(case, texts) -> str:
 
 def task_row_html(task, *, kind: str, take: str, release: str, csrf_input: str) -> str:
     """The <tr> of a task list's row (workflows/task_table.html): `kind` is the list ("mine", "queue", "others",
-    "applicant"); `take`, `release` the buttons' texts, escaped; `csrf_input` what {% csrf_token %} writes."""
-    application = conditional_escape(task.application)
-    owner = format_html("<td>{}</td>", task.owner_name) if kind == "others" else ""
+    "applicant"); `take`, `release` the buttons' texts, escaped; `csrf_input` what {% csrf_token %} writes.
+    The row's values are plain text (workflows.selectors.TaskRow), each escaped here."""
+    application = escape(task.application)
+    owner = f"<td>{escape(task.owner_name)}</td>" if kind == "others" else ""
     action = ""
     if kind == "queue":
-        action = format_html(
-            '\n          <form method="post" action="{}">{}\n            <button type="submit" class="button secondary">'
-            '{}<span class="visually-hidden"> {}</span></button></form>\n        ',
-            task.claim_url, csrf_input, take, application)
+        action = (f'\n          <form method="post" action="{escape(task.claim_url)}">{csrf_input}\n            '
+                  f'<button type="submit" class="button secondary">{take}<span class="visually-hidden"> '
+                  f'{application}</span></button></form>\n        ')
     elif kind == "mine":
-        action = format_html(
-            '\n          <form method="post" action="{}">{}\n            <button type="submit" class="link-button">'
-            '{}<span class="visually-hidden"> {}</span></button></form>\n        ',
-            task.release_url, csrf_input, release, application)
-    cells = format_html('<td>{}</td>\n      <td><a href="{}">{}</a></td>\n      <td>{}</td>\n      '
-                        '<td><time datetime="{}">{}</time></td>', task.step, task.url, application, task.organisation,
-                        task.created_iso, task.created_text)
-    return mark_safe(f"<tr>\n      {cells}\n      {owner}\n      <td>\n        {action}\n      </td>\n    </tr>")  # noqa: S308
+        action = (f'\n          <form method="post" action="{escape(task.release_url)}">{csrf_input}\n            '
+                  f'<button type="submit" class="link-button">{release}<span class="visually-hidden"> '
+                  f'{application}</span></button></form>\n        ')
+    return mark_safe(  # noqa: S308 -- every value above is escaped
+        f"<tr>\n      <td>{escape(task.step)}</td>\n      <td><a href=\"{escape(task.url)}\">{application}</a></td>"
+        f"\n      <td>{escape(task.organisation)}</td>\n      <td><time datetime=\"{escape(task.created_iso)}\">"
+        f"{escape(task.created_text)}</time></td>\n      {owner}\n      <td>\n        {action}\n      </td>\n    </tr>")
+
+
+def task_table_html(page, *, kind: str, caption, empty) -> str:
+    """A task list of the inbox whole (what workflows/task_table.html wrote: its heading with the count, the
+    table with its rows, page.rows_html, and its pagination, or the text `empty`), written in Python: the same
+    text (tests/test_overview.py compares the two)."""
+    caption = conditional_escape(caption)
+    count = page.paginator.count
+    counted = f' <span class="count">({count})</span>' if count else ""
+    head = f'\n<h2 id="tasks-{kind}">{caption}{counted}</h2>\n'
+    if not count:
+        return mark_safe(f"{head}<p>{conditional_escape(empty)}</p>\n")  # noqa: S308 -- escaped
+    taken_by = f'<th scope="col">{conditional_escape(gettext("Taken by"))}</th>' if kind == "others" else ""
+    rows = "".join(f"\n    {row}" for row in page.rows_html)
+    label = mark_safe(gettext("Pages of “%(caption)s”") % {"caption": caption})  # noqa: S308 -- as blocktranslate
+    return mark_safe(  # noqa: S308 -- every value is escaped, the rows were
+        f'{head}\n<div class="table-scroll" role="region" tabindex="0" aria-labelledby="tasks-{kind}">'
+        f'<table class="cards">\n  <thead><tr><th scope="col">{conditional_escape(gettext("Step"))}</th>'
+        f'<th scope="col">{conditional_escape(gettext("Application"))}</th>\n    <th scope="col">'
+        f'{conditional_escape(gettext("Organisation"))}</th><th scope="col">'
+        f'{conditional_escape(gettext("Waiting since"))}</th>\n    {taken_by}\n    <th scope="col"><span '
+        f'class="visually-hidden">{conditional_escape(gettext("Actions"))}</span></th></tr></thead>\n  <tbody>'
+        f"{rows}\n  </tbody>\n</table></div>\n\n{pagination_html(page, label)}\n\n")
