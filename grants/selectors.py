@@ -12,7 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from grants.models import Application, Call, FundYear, LedgerEntry, Membership, Organisation, StageCount
+from grants.models import (
+    ActivityLine, Application, Attachment, BudgetLine, Call, FundYear, LedgerEntry, Membership, Organisation, Partner,
+    StageCount, Theme,
+)
 
 
 def calls_open(*, at=None):
@@ -184,3 +187,74 @@ def user_is_contact(user, *, organisation_id: int) -> bool:
 def application_contacts(application):
     """The active contacts of the application's organisation: whom the applicant side's mail goes to."""
     return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()
+
+
+# -- the application's parts, for the pages that show the whole application --------------------------------
+
+def _parts_sql() -> str:
+    """One statement for an application's themes, activities, budget lines, partners and attachments: a row
+    per part, (kind, id, position, text ×4, date ×2, amount, size, moment), in each kind's own order."""
+    q = connection.ops.quote_name
+    through = Application.themes.through._meta
+    theme_column = through.get_field("theme").column
+    application_column = through.get_field("application").column
+    # The first row's empty columns typed (PostgreSQL types a UNION's columns from its first rows).
+    date, amount, size, moment = (f"CAST(NULL AS {field.cast_db_type(connection)})" for field in (
+        ActivityLine._meta.get_field("starts_on"), BudgetLine._meta.get_field("amount"),
+        Attachment._meta.get_field("size"), Attachment._meta.get_field("uploaded_at")))
+    return " UNION ALL ".join([
+        f"SELECT 1, t.id, t.position, t.name_sv, t.name_en, NULL, NULL, {date}, {date}, {amount}, {size}, {moment} "
+        f"FROM {q(Theme._meta.db_table)} t INNER JOIN {q(through.db_table)} m ON m.{q(theme_column)} = t.id "
+        f"WHERE m.{q(application_column)} = %s",
+        f"SELECT 2, id, position, description, NULL, NULL, NULL, starts_on, ends_on, NULL, NULL, NULL "
+        f"FROM {q(ActivityLine._meta.db_table)} WHERE application_id = %s",
+        f"SELECT 3, id, position, description, NULL, NULL, NULL, NULL, NULL, amount, NULL, NULL "
+        f"FROM {q(BudgetLine._meta.db_table)} WHERE application_id = %s",
+        f"SELECT 4, id, position, name, kind, role, NULL, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {q(Partner._meta.db_table)} WHERE application_id = %s",
+        f"SELECT 5, id, NULL, original_name, description, content_type, stage, NULL, NULL, NULL, size, uploaded_at "
+        f"FROM {q(Attachment._meta.db_table)} WHERE application_id = %s",
+    ]) + " ORDER BY 1, 3, 12, 2"
+
+
+def _loaded(model, values: dict):
+    """An instance of `model` as the database gives it (Model.from_db) with the fields in `values` loaded, the
+    others deferred."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+def application_parts_read(application) -> None:
+    """Read the application's themes, activities, budget lines, partners and attachments in one query (instead
+    of one each) and keep them as its prefetched relations, as prefetch_related would: `application.themes.all`,
+    `.activities.all`, `.budget_lines.all`, `.partners.all` and `.attachments.all` then run no query (a filter on
+    them still does). Each part holds only what the pages show of it (the other fields are deferred)."""
+    amount_field = BudgetLine._meta.get_field("amount")
+    date_field = ActivityLine._meta.get_field("starts_on")
+    places = Decimal(1).scaleb(-amount_field.decimal_places)
+    parts = {1: [], 2: [], 3: [], 4: [], 5: []}
+    with connection.cursor() as cursor:
+        cursor.execute(_parts_sql(), [application.pk] * 5)
+        rows = cursor.fetchall()
+    owner = {"application_id": application.pk}
+    for kind, pk, position, a, b, c, d, starts_on, ends_on, amount, size, _moment in rows:
+        if kind == 1:
+            part = _loaded(Theme, {"id": pk, "position": position, "name_sv": a, "name_en": b})
+        elif kind == 2:  # SQLite answers dates as text
+            part = _loaded(ActivityLine, {**owner, "id": pk, "position": position, "description": a,
+                                          "starts_on": date_field.to_python(starts_on),
+                                          "ends_on": date_field.to_python(ends_on)})
+        elif kind == 3:  # and amounts as numbers
+            part = _loaded(BudgetLine, {**owner, "id": pk, "position": position, "description": a, "amount": (
+                None if amount is None else amount_field.to_python(amount).quantize(places))})
+        elif kind == 4:
+            part = _loaded(Partner, {**owner, "id": pk, "position": position, "name": a, "kind": b, "role": c})
+        else:
+            part = _loaded(Attachment, {**owner, "id": pk, "original_name": a, "description": b, "content_type": c,
+                                        "stage": d, "size": size})
+        parts[kind].append(part)
+    cache = application.__dict__.setdefault("_prefetched_objects_cache", {})
+    for kind, name in ((1, "themes"), (2, "activities"), (3, "budget_lines"), (4, "partners"), (5, "attachments")):
+        queryset = getattr(application, name).all()
+        queryset._result_cache, queryset._prefetch_done = parts[kind], True
+        cache[name] = queryset

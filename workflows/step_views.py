@@ -15,7 +15,7 @@ from grants.services import reports
 from grants.forms.applications import ApplicationEditor, add_service_errors
 from grants.models import Attachment, CheckItemResult, ChecklistItem
 from grants.forms.reports import FinalReportEditor
-from grants.selectors import fund_year_balance
+from grants.selectors import application_parts_read, fund_year_balance
 from common.errors import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
@@ -24,10 +24,11 @@ from workflows.selectors import task_get_for_user
 
 def _render_step(request, task, form, *, template="workflows/step.html", **context):
     application = task.process.coerced.application
+    application_parts_read(application)  # what the facts and the attachments show, in one query
     return render(request, template, {
         "task": task, "form": form, "application": application,
         "may_do": services.user_may_do_task(request.user, task),
-        "checks": application.checks.select_related("checked_by"),
+        "checks": application.checks.only("application", "outcome", "comment", "checked_at"),  # what the list shows
         **context,
     }, status=400 if form.is_bound and form.errors else 200)
 
