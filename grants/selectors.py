@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from grants.models import (
-    ActivityLine, Application, Attachment, BudgetLine, Call, FundYear, LedgerEntry, Membership, Organisation, Partner,
-    StageCount, Theme,
+    ActivityLine, Application, Attachment, BudgetLine, Call, FinalReport, FundYear, LedgerEntry, Membership,
+    Organisation, Partner, Payment, Repayment, StageCount, Theme,
 )
 
 
@@ -169,9 +169,26 @@ def fund_year_balance(*, fund_year: FundYear) -> dict:
     figure named "returned" everywhere else: all that came back to the fund."""
     sums = LedgerEntry.objects.filter(fund_year=fund_year).aggregate(
         **{kind: total() for kind, total in LEDGER_SUMS.items()})
-    figures = money_figures(budget=fund_year.budget, **sums)
+    return _balance(fund_year.budget, sums)
+
+
+def _balance(budget, sums) -> dict:
+    figures = money_figures(budget=budget, **sums)
     return {"budget": figures["budget"], "committed": figures["committed"], "paid": figures["paid"],
             "released": figures["returned"], "available": figures["available"]}
+
+
+def fund_year_with_balance(*, fund_id: int, year: int) -> tuple[FundYear | None, dict | None]:
+    """A fund's year and its balance (`fund_year_balance`, the same sums of LEDGER_SUMS) in one query; (None, None)
+    when the fund has no such year."""
+    kinds = {"commitment": LedgerEntry.Kind.COMMITMENT, "payment": LedgerEntry.Kind.PAYMENT,
+             "release": LedgerEntry.Kind.RELEASE, "repayment": LedgerEntry.Kind.REPAYMENT}
+    fund_year = FundYear.objects.filter(fund_id=fund_id, year=year).annotate(**{
+        f"ledger_{name}": Sum("ledger__amount", filter=Q(ledger__kind=kind), default=Decimal("0"))
+        for name, kind in kinds.items()}).order_by("pk").first()
+    if fund_year is None:
+        return None, None
+    return fund_year, _balance(fund_year.budget, {name: getattr(fund_year, f"ledger_{name}") for name in kinds})
 
 
 # -- contacts (the one answer to "is this user a contact of this organisation") -------------------------------
@@ -191,30 +208,52 @@ def application_contacts(application):
 
 # -- the application's parts, for the pages that show the whole application --------------------------------
 
-def _parts_sql() -> str:
-    """One statement for an application's themes, activities, budget lines, partners and attachments: a row
-    per part, (kind, id, position, text ×4, date ×2, amount, size, moment), in each kind's own order."""
+# Each part a page shows with the application, read together in one statement (`application_parts_read`): its
+# relation, its model, and what a row holds in the statement's columns after (kind, id): position, four texts,
+# two dates, an amount, a size and a moment (also the order within the kind, after the position and the id).
+_SLOTS = ("position", "text1", "text2", "text3", "text4", "date1", "date2", "amount", "size", "moment")
+_PARTS = {
+    "themes": (Theme, {"position": "position", "text1": "name_sv", "text2": "name_en"}),
+    "activities": (ActivityLine, {"position": "position", "text1": "description", "date1": "starts_on",
+                                  "date2": "ends_on"}),
+    "budget_lines": (BudgetLine, {"position": "position", "text1": "description", "amount": "amount"}),
+    "partners": (Partner, {"position": "position", "text1": "name", "text2": "kind", "text3": "role"}),
+    "attachments": (Attachment, {"text1": "original_name", "text2": "description", "text3": "content_type",
+                                 "text4": "stage", "size": "size", "moment": "uploaded_at"}),
+    "payments": (Payment, {"text1": "kind", "text2": "status", "date1": "paid_on", "amount": "amount",
+                           "moment": "created_at"}),
+    "repayments": (Repayment, {"text1": "reason", "text2": "status", "date1": "due_on", "date2": "received_on",
+                               "amount": "amount", "moment": "claimed_at"}),
+    "ledger": (LedgerEntry, {"text1": "kind", "amount": "amount", "moment": "created_at"}),
+    "final_reports": (FinalReport, {"moment": "submitted_at"}),  # which there are (a page reads the latest itself)
+}
+APPLICATION_PARTS = ("themes", "activities", "budget_lines", "partners", "attachments")
+FOLLOW_UP_PARTS = ("payments", "repayments", "ledger", "final_reports")
+
+
+def _parts_sql(relations) -> str:
+    """One statement for the parts `relations` of one application (a parameter per part), in each one's order."""
     q = connection.ops.quote_name
-    through = Application.themes.through._meta
-    theme_column = through.get_field("theme").column
-    application_column = through.get_field("application").column
-    # The first row's empty columns typed (PostgreSQL types a UNION's columns from its first rows).
-    date, amount, size, moment = (f"CAST(NULL AS {field.cast_db_type(connection)})" for field in (
-        ActivityLine._meta.get_field("starts_on"), BudgetLine._meta.get_field("amount"),
-        Attachment._meta.get_field("size"), Attachment._meta.get_field("uploaded_at")))
-    return " UNION ALL ".join([
-        f"SELECT 1, t.id, t.position, t.name_sv, t.name_en, NULL, NULL, {date}, {date}, {amount}, {size}, {moment} "
-        f"FROM {q(Theme._meta.db_table)} t INNER JOIN {q(through.db_table)} m ON m.{q(theme_column)} = t.id "
-        f"WHERE m.{q(application_column)} = %s",
-        f"SELECT 2, id, position, description, NULL, NULL, NULL, starts_on, ends_on, NULL, NULL, NULL "
-        f"FROM {q(ActivityLine._meta.db_table)} WHERE application_id = %s",
-        f"SELECT 3, id, position, description, NULL, NULL, NULL, NULL, NULL, amount, NULL, NULL "
-        f"FROM {q(BudgetLine._meta.db_table)} WHERE application_id = %s",
-        f"SELECT 4, id, position, name, kind, role, NULL, NULL, NULL, NULL, NULL, NULL "
-        f"FROM {q(Partner._meta.db_table)} WHERE application_id = %s",
-        f"SELECT 5, id, NULL, original_name, description, content_type, stage, NULL, NULL, NULL, size, uploaded_at "
-        f"FROM {q(Attachment._meta.db_table)} WHERE application_id = %s",
-    ]) + " ORDER BY 1, 3, 12, 2"
+    # Empty columns typed (PostgreSQL types a UNION's columns from its first rows).
+    typed = {slot: f"CAST(NULL AS {field.cast_db_type(connection)})" for slot, field in (
+        ("date1", ActivityLine._meta.get_field("starts_on")), ("date2", ActivityLine._meta.get_field("starts_on")),
+        ("amount", BudgetLine._meta.get_field("amount")), ("size", Attachment._meta.get_field("size")),
+        ("moment", Attachment._meta.get_field("uploaded_at")))}
+    selects = []
+    for kind, relation in enumerate(relations, start=1):
+        model, columns = _PARTS[relation]
+        if relation == "themes":
+            through = Application.themes.through._meta
+            source = (f"{q(Theme._meta.db_table)} t INNER JOIN {q(through.db_table)} m "
+                      f"ON m.{q(through.get_field('theme').column)} = t.id "
+                      f"WHERE m.{q(through.get_field('application').column)} = %s")
+            prefix = "t."
+        else:
+            source, prefix = f"{q(model._meta.db_table)} WHERE application_id = %s", ""
+        cells = [f"{prefix}{q(model._meta.get_field(columns[slot]).column)}" if slot in columns
+                 else typed.get(slot, "NULL") for slot in _SLOTS]
+        selects.append(f"SELECT {kind}, {prefix}id, {', '.join(cells)} FROM {source}")
+    return " UNION ALL ".join(selects) + " ORDER BY 1, 3, 12, 2"
 
 
 def _loaded(model, values: dict):
@@ -224,37 +263,42 @@ def _loaded(model, values: dict):
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
-def application_parts_read(application) -> None:
-    """Read the application's themes, activities, budget lines, partners and attachments in one query (instead
-    of one each) and keep them as its prefetched relations, as prefetch_related would: `application.themes.all`,
-    `.activities.all`, `.budget_lines.all`, `.partners.all` and `.attachments.all` then run no query (a filter on
-    them still does). Each part holds only what the pages show of it (the other fields are deferred)."""
-    amount_field = BudgetLine._meta.get_field("amount")
-    date_field = ActivityLine._meta.get_field("starts_on")
-    places = Decimal(1).scaleb(-amount_field.decimal_places)
-    parts = {1: [], 2: [], 3: [], 4: [], 5: []}
+def _from_sqlite(slot: str, value):
+    """SQLite answers a raw statement's dates and moments as text and its amounts as numbers."""
+    if value is None:
+        return None
+    if slot in ("date1", "date2") and isinstance(value, str):
+        return connection.ops.convert_datefield_value(value, None, connection)
+    if slot == "moment" and isinstance(value, str):
+        return connection.ops.convert_datetimefield_value(value, None, connection)
+    if slot == "amount" and not isinstance(value, Decimal):
+        places = BudgetLine._meta.get_field("amount").decimal_places
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return value
+
+
+def application_parts_read(application, *, follow_up: bool = False) -> None:
+    """Read the application's themes, activities, budget lines, partners and attachments (with `follow_up`, also
+    its payments, repayments, ledger entries and final reports) in one query instead of one each, and keep them as
+    its prefetched
+    relations, as prefetch_related would: `application.themes.all`, `.attachments.all`, `.payments.all` and so on
+    then run no query (a filter on them still does). Each part holds only what the pages show of it (its other
+    fields are deferred: reading one runs a query)."""
+    relations = APPLICATION_PARTS + (FOLLOW_UP_PARTS if follow_up else ())
     with connection.cursor() as cursor:
-        cursor.execute(_parts_sql(), [application.pk] * 5)
+        cursor.execute(_parts_sql(relations), [application.pk] * len(relations))
         rows = cursor.fetchall()
-    owner = {"application_id": application.pk}
-    for kind, pk, position, a, b, c, d, starts_on, ends_on, amount, size, _moment in rows:
-        if kind == 1:
-            part = _loaded(Theme, {"id": pk, "position": position, "name_sv": a, "name_en": b})
-        elif kind == 2:  # SQLite answers dates as text
-            part = _loaded(ActivityLine, {**owner, "id": pk, "position": position, "description": a,
-                                          "starts_on": date_field.to_python(starts_on),
-                                          "ends_on": date_field.to_python(ends_on)})
-        elif kind == 3:  # and amounts as numbers
-            part = _loaded(BudgetLine, {**owner, "id": pk, "position": position, "description": a, "amount": (
-                None if amount is None else amount_field.to_python(amount).quantize(places))})
-        elif kind == 4:
-            part = _loaded(Partner, {**owner, "id": pk, "position": position, "name": a, "kind": b, "role": c})
-        else:
-            part = _loaded(Attachment, {**owner, "id": pk, "original_name": a, "description": b, "content_type": c,
-                                        "stage": d, "size": size})
-        parts[kind].append(part)
+    parts = {relation: [] for relation in relations}
+    for kind, pk, *cells in rows:
+        relation = relations[kind - 1]
+        model, columns = _PARTS[relation]
+        values = {"id": pk} if relation == "themes" else {"id": pk, "application_id": application.pk}
+        for slot, value in zip(_SLOTS, cells):
+            if slot in columns:
+                values[columns[slot]] = _from_sqlite(slot, value)
+        parts[relation].append(_loaded(model, values))
     cache = application.__dict__.setdefault("_prefetched_objects_cache", {})
-    for kind, name in ((1, "themes"), (2, "activities"), (3, "budget_lines"), (4, "partners"), (5, "attachments")):
-        queryset = getattr(application, name).all()
-        queryset._result_cache, queryset._prefetch_done = parts[kind], True
-        cache[name] = queryset
+    for relation in relations:
+        queryset = getattr(application, relation).all()
+        queryset._result_cache, queryset._prefetch_done = parts[relation], True
+        cache[relation] = queryset

@@ -15,7 +15,7 @@ from grants.services import reports
 from grants.forms.applications import ApplicationEditor, add_service_errors
 from grants.models import Attachment, CheckItemResult, ChecklistItem
 from grants.forms.reports import FinalReportEditor
-from grants.selectors import application_parts_read, fund_year_balance
+from grants.selectors import application_parts_read, fund_year_with_balance
 from common.errors import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
@@ -122,8 +122,7 @@ def completion(request, task):
 def decision(request, task):
     application = task.process.coerced.application
     form = forms.DecisionForm(request.POST or None, initial={"amount": application.requested_amount})
-    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
-    balance = fund_year_balance(fund_year=fund_year) if fund_year else None
+    fund_year, balance = fund_year_with_balance(fund_id=application.call.fund_id, year=application.call.budget_year)
 
     def perform(data):
         services.decision_record(
@@ -139,14 +138,14 @@ def second_approval(request, task):
     application = task.process.coerced.application
     form = forms.SecondApprovalForm(request.POST or None)
     pending = application.decisions.filter(status="pending").select_related("decided_by").first()
-    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
+    fund_year, balance = fund_year_with_balance(fund_id=application.call.fund_id, year=application.call.budget_year)
 
     def perform(data):
         services.second_approval_record(task_pk=task.pk, user=request.user, approve=data["approve"],
                                         comment=data["comment"])
 
     return _handle(request, task, form, perform, _("The second approval is recorded."), pending_decision=pending,
-                   balance=fund_year_balance(fund_year=fund_year) if fund_year else None, fund_year=fund_year,
+                   balance=balance, fund_year=fund_year,
                    own_decision=pending is not None and pending.decided_by_id == request.user.pk)
 
 

@@ -10,9 +10,10 @@ from viewflow.workflow import chart
 
 from common.paging import page_of
 from grants.selectors import application_get_for_staff, application_parts_read
+from grants.services import reports
 from common.errors import NotAllowed
 from workflows import selectors, services
-from workflows.case_rows import task_row_html
+from workflows.case_rows import case_event_rows_html, case_mail_rows_html, case_task_rows_html, task_row_html
 from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
@@ -88,14 +89,22 @@ CASE_MAIL_FIELDS = ("application", "created_at", "recipient", "rendered", "subje
 @login_required
 def case_detail(request, pk: int):
     application = application_get_for_staff(user=request.user, pk=pk)
-    application_parts_read(application)  # what the facts and the attachments show, in one query
+    # What the facts, the attachments and the money tables show, and which final reports there are, in one query.
+    application_parts_read(application, follow_up=True)
     # The process's tasks read once: the table, and the open one among them.
     tasks = list(selectors.tasks_of_application(application))
     open_task = selectors.open_task_among(tasks)
+    events = list(application.events.select_related("actor", "subject").only(*CASE_EVENT_FIELDS))
+    mails = list(application.outbox.select_related("queued_by").only(*CASE_MAIL_FIELDS))
     return render(request, "workflows/case_detail.html", {
         "application": application,
         "tasks": tasks,
-        "events": application.events.select_related("actor", "subject").only(*CASE_EVENT_FIELDS),
+        "events": events,
+        "outbox": mails,
+        # The rows of the history tables, written in Python (workflows.case_rows).
+        "task_rows": case_task_rows_html(tasks),
+        "event_rows": case_event_rows_html(events),
+        "mail_rows": case_mail_rows_html(mails, application_pk=application.pk, csrf_input=csrf_input(request)),
         "decisions": application.decisions.select_related("decided_by", "approved_by").only(*CASE_DECISION_FIELDS),
         "payments": application.payments.all(),
         "repayments": application.repayments.all(),
@@ -104,8 +113,10 @@ def case_detail(request, pk: int):
         # report, not the secretary on an ex-ante check).
         "open_task": open_task if open_task and services.user_may_see_task(
             request.user, open_task, organisation_id=application.organisation_id) else None,
-        "outbox": application.outbox.select_related("queued_by").only(*CASE_MAIL_FIELDS),
         "current_step": open_task.flow_task.task_title if open_task else "",
+        # The latest sent final report with its lines, read only when there is a report.
+        "report_detail": reports.report_detail(reports.submitted_reports(application).select_related(
+            "submitted_by").first()) if application.final_reports.all() else None,
     })
 
 
