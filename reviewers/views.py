@@ -59,7 +59,8 @@ def assignment(request, pk: int):
         status = status if status != 200 else 400
     application = assignment.application
     application_parts_read(application)  # what the facts and the attachments show, in one query
-    may_see_others = selectors.reviewer_may_see_others(user=request.user, application=application)
+    may_see_others = selectors.reviewer_may_see_others(user=request.user, application=application,
+                                                       assignment=assignment)
     return render(request, "reviewers/assignment.html", {
         "assignment": assignment, "application": application, "form": form, "review": review,
         "summary": services.review_summary(application) if may_see_others else None,
