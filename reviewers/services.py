@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -308,9 +308,10 @@ def review_summary(application) -> dict:
     the total are computed exactly (`mean_exact`, `weighted_total_exact`, fractions) and rounded to two
     decimals only for display (`mean`, `weighted_total`); a minimum is compared with the exact mean.
     """
-    # The scores with their criteria in one query (not one for the scores and one for the criteria).
+    # The criteria read apart from the scores (by key, each once), not joined to every score: a join makes
+    # PostgreSQL hash the whole, wide criterion table.
     reviews = list(application.reviews.filter(submitted_at__isnull=False).select_related("reviewer")
-                   .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion"))))
+                   .prefetch_related("scores__criterion"))
     criteria = {}
     for number, review in enumerate(reviews, start=1):
         for score in review.scores.all():
