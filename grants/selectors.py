@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from grants.models import (
-    ActivityLine, Application, Attachment, BudgetLine, Call, FinalReport, FundYear, LedgerEntry, Membership,
-    Organisation, Partner, Payment, Repayment, StageCount, Theme,
+    ActivityLine, Application, Attachment, BudgetLine, Call, ExAnteCheck, FinalReport, FundYear, LedgerEntry,
+    Membership, Organisation, Partner, Payment, Repayment, StageCount, Theme,
 )
 
 
@@ -226,6 +226,7 @@ _PARTS = {
                                "amount": "amount", "moment": "claimed_at"}),
     "ledger": (LedgerEntry, {"text1": "kind", "amount": "amount", "moment": "created_at"}),
     "final_reports": (FinalReport, {"moment": "submitted_at"}),  # which there are (a page reads the latest itself)
+    "checks": (ExAnteCheck, {"text1": "outcome", "text2": "comment", "moment": "checked_at"}),
 }
 APPLICATION_PARTS = ("themes", "activities", "budget_lines", "partners", "attachments")
 FOLLOW_UP_PARTS = ("payments", "repayments", "ledger", "final_reports")
@@ -277,14 +278,14 @@ def _from_sqlite(slot: str, value):
     return value
 
 
-def application_parts_read(application, *, follow_up: bool = False) -> None:
-    """Read the application's themes, activities, budget lines, partners and attachments (with `follow_up`, also
-    its payments, repayments, ledger entries and final reports) in one query instead of one each, and keep them as
-    its prefetched
-    relations, as prefetch_related would: `application.themes.all`, `.attachments.all`, `.payments.all` and so on
-    then run no query (a filter on them still does). Each part holds only what the pages show of it (its other
-    fields are deferred: reading one runs a query)."""
-    relations = APPLICATION_PARTS + (FOLLOW_UP_PARTS if follow_up else ())
+def application_parts_read(application, *, also=()) -> None:
+    """Read the application's themes, activities, budget lines, partners and attachments, and the relations named
+    in `also` (FOLLOW_UP_PARTS: payments, repayments, ledger entries and final reports; "checks": the ex-ante
+    checks), in one query instead of one each, and keep them as its prefetched relations, as prefetch_related
+    would: `application.themes.all`, `.attachments.all`, `.payments.all` and so on then run no query (a filter on
+    them still does). Each part holds only what the pages show of it (its other fields are deferred: reading one
+    runs a query)."""
+    relations = APPLICATION_PARTS + tuple(also)
     with connection.cursor() as cursor:
         cursor.execute(_parts_sql(relations), [application.pk] * len(relations))
         rows = cursor.fetchall()

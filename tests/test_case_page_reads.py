@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from grants.models import (
-    ActivityLine, Application, Attachment, BudgetLine, Event, Partner, Payment, Repayment, Theme,
+    ActivityLine, Application, Attachment, BudgetLine, Event, ExAnteCheck, Partner, Payment, Repayment, Theme,
 )
 from grants.services import ledger
 from grants.selectors import application_parts_read, fund_year_balance, fund_year_with_balance
@@ -165,7 +165,7 @@ def test_the_case_page_shows_the_same_as_when_every_part_was_read_on_its_own(
     url = reverse("workflows:case_detail", args=[draft.pk])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     count, together = page_queries(client, secretary, url)
-    monkeypatch.setattr("workflows.views.application_parts_read", lambda application, follow_up=False: None)
+    monkeypatch.setattr("workflows.views.application_parts_read", lambda application, also=(): None)
     count_alone, alone = page_queries(client, secretary, url)
     assert without_csrf(together) == without_csrf(alone)
     # each of the eight parts on its own, and whether there is a final report
@@ -276,3 +276,20 @@ def test_the_mail_rows_written_in_python_are_what_the_template_wrote(draft, case
         shown = case_mail_rows_html(mails, application_pk=draft.pk, csrf_input=csrf)
         assert shown == MAIL_ROWS.render({"outbox": mails, "application": draft, "csrf": csrf})
         assert HOSTILE not in shown and shown.count("<form") == 2 and "<small>" in shown
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_decision_page_shows_the_same_as_when_every_part_was_read_on_its_own(
+        client, monkeypatch, draft, applicant, case_officer, reviewer, secretary, language):
+    task = to_stage(draft, "decision", applicant=applicant, officer=case_officer, reviewer=reviewer,
+                    secretary=secretary)
+    ExAnteCheck.objects.filter(application=draft).update(comment=f"{HOSTILE}\nmer")
+    add_parts(draft, applicant, many=2)
+    url = reverse("workflows:task", args=[task.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    count, together = page_queries(client, secretary, url)
+    monkeypatch.setattr("workflows.step_views.application_parts_read", lambda application, also=(): None)
+    count_alone, alone = page_queries(client, secretary, url)
+    assert without_csrf(together) == without_csrf(alone)
+    assert count_alone == count + 5  # each of the six parts on its own
+    assert HOSTILE not in together and "&lt;script&gt;" in together

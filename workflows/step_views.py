@@ -24,11 +24,12 @@ from workflows.selectors import task_get_for_user
 
 def _render_step(request, task, form, *, template="workflows/step.html", **context):
     application = task.process.coerced.application
-    application_parts_read(application)  # what the facts and the attachments show, in one query
+    # What the facts, the attachments and the ex-ante checks show, in one query.
+    application_parts_read(application, also=("checks",))
     return render(request, template, {
         "task": task, "form": form, "application": application,
         "may_do": services.user_may_do_task(request.user, task),
-        "checks": application.checks.only("application", "outcome", "comment", "checked_at"),  # what the list shows
+        "checks": application.checks.all(),
         **context,
     }, status=400 if form.is_bound and form.errors else 200)
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
 from common.paging import page_of
-from grants.selectors import application_get_for_staff, application_parts_read
+from grants.selectors import FOLLOW_UP_PARTS, application_get_for_staff, application_parts_read
 from grants.services import reports
 from common.errors import NotAllowed
 from workflows import selectors, services
@@ -90,7 +90,7 @@ CASE_MAIL_FIELDS = ("application", "created_at", "recipient", "rendered", "subje
 def case_detail(request, pk: int):
     application = application_get_for_staff(user=request.user, pk=pk)
     # What the facts, the attachments and the money tables show, and which final reports there are, in one query.
-    application_parts_read(application, follow_up=True)
+    application_parts_read(application, also=FOLLOW_UP_PARTS)
     # The process's tasks read once: the table, and the open one among them.
     tasks = list(selectors.tasks_of_application(application))
     open_task = selectors.open_task_among(tasks)
