@@ -12,7 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from grants.models import Application, Call, FundYear, LedgerEntry, Membership, Organisation, StageCount
+from grants.models import (
+    ActivityLine, Application, Attachment, BudgetLine, Call, ExAnteCheck, FinalReport, FundYear, LedgerEntry,
+    Membership, Organisation, Partner, Payment, Repayment, StageCount, Theme,
+)
 
 
 def calls_open(*, at=None):
@@ -191,9 +194,26 @@ def fund_year_balance(*, fund_year: FundYear) -> dict:
     figure named "returned" everywhere else: all that came back to the fund."""
     sums = LedgerEntry.objects.filter(fund_year=fund_year).aggregate(
         **{kind: total() for kind, total in LEDGER_SUMS.items()})
-    figures = money_figures(budget=fund_year.budget, **sums)
+    return _balance(fund_year.budget, sums)
+
+
+def _balance(budget, sums) -> dict:
+    figures = money_figures(budget=budget, **sums)
     return {"budget": figures["budget"], "committed": figures["committed"], "paid": figures["paid"],
             "released": figures["returned"], "available": figures["available"]}
+
+
+def fund_year_with_balance(*, fund_id: int, year: int) -> tuple[FundYear | None, dict | None]:
+    """A fund's year and its balance (`fund_year_balance`, the same sums of LEDGER_SUMS) in one query; (None, None)
+    when the fund has no such year."""
+    kinds = {"commitment": LedgerEntry.Kind.COMMITMENT, "payment": LedgerEntry.Kind.PAYMENT,
+             "release": LedgerEntry.Kind.RELEASE, "repayment": LedgerEntry.Kind.REPAYMENT}
+    fund_year = FundYear.objects.filter(fund_id=fund_id, year=year).annotate(**{
+        f"ledger_{name}": Sum("ledger__amount", filter=Q(ledger__kind=kind), default=Decimal("0"))
+        for name, kind in kinds.items()}).order_by("pk").first()
+    if fund_year is None:
+        return None, None
+    return fund_year, _balance(fund_year.budget, {name: getattr(fund_year, f"ledger_{name}") for name in kinds})
 
 
 # -- contacts (the one answer to "is this user a contact of this organisation") -------------------------------
@@ -209,3 +229,102 @@ def user_is_contact(user, *, organisation_id: int) -> bool:
 def application_contacts(application):
     """The active contacts of the application's organisation: whom the applicant side's mail goes to."""
     return User.objects.filter(membership__organisation=application.organisation, is_active=True).distinct()
+
+
+# -- the application's parts, for the pages that show the whole application --------------------------------
+
+# Each part a page shows with the application, read together in one statement (`application_parts_read`): its
+# relation, its model, and what a row holds in the statement's columns after (kind, id): position, four texts,
+# two dates, an amount, a size and a moment (also the order within the kind, after the position and the id).
+_SLOTS = ("position", "text1", "text2", "text3", "text4", "date1", "date2", "amount", "size", "moment")
+_PARTS = {
+    "themes": (Theme, {"position": "position", "text1": "name_sv", "text2": "name_en"}),
+    "activities": (ActivityLine, {"position": "position", "text1": "description", "date1": "starts_on",
+                                  "date2": "ends_on"}),
+    "budget_lines": (BudgetLine, {"position": "position", "text1": "description", "amount": "amount"}),
+    "partners": (Partner, {"position": "position", "text1": "name", "text2": "kind", "text3": "role"}),
+    "attachments": (Attachment, {"text1": "original_name", "text2": "description", "text3": "content_type",
+                                 "text4": "stage", "size": "size", "moment": "uploaded_at"}),
+    "payments": (Payment, {"text1": "kind", "text2": "status", "date1": "paid_on", "amount": "amount",
+                           "moment": "created_at"}),
+    "repayments": (Repayment, {"text1": "reason", "text2": "status", "date1": "due_on", "date2": "received_on",
+                               "amount": "amount", "moment": "claimed_at"}),
+    "ledger": (LedgerEntry, {"text1": "kind", "amount": "amount", "moment": "created_at"}),
+    "final_reports": (FinalReport, {"moment": "submitted_at"}),  # which there are (a page reads the latest itself)
+    "checks": (ExAnteCheck, {"text1": "outcome", "text2": "comment", "moment": "checked_at"}),
+}
+APPLICATION_PARTS = ("themes", "activities", "budget_lines", "partners", "attachments")
+FOLLOW_UP_PARTS = ("payments", "repayments", "ledger", "final_reports")
+
+
+def _parts_sql(relations) -> str:
+    """One statement for the parts `relations` of one application (a parameter per part), in each one's order."""
+    q = connection.ops.quote_name
+    # Empty columns typed (PostgreSQL types a UNION's columns from its first rows).
+    typed = {slot: f"CAST(NULL AS {field.cast_db_type(connection)})" for slot, field in (
+        ("date1", ActivityLine._meta.get_field("starts_on")), ("date2", ActivityLine._meta.get_field("starts_on")),
+        ("amount", BudgetLine._meta.get_field("amount")), ("size", Attachment._meta.get_field("size")),
+        ("moment", Attachment._meta.get_field("uploaded_at")))}
+    selects = []
+    for kind, relation in enumerate(relations, start=1):
+        model, columns = _PARTS[relation]
+        if relation == "themes":
+            through = Application.themes.through._meta
+            source = (f"{q(Theme._meta.db_table)} t INNER JOIN {q(through.db_table)} m "
+                      f"ON m.{q(through.get_field('theme').column)} = t.id "
+                      f"WHERE m.{q(through.get_field('application').column)} = %s")
+            prefix = "t."
+        else:
+            source, prefix = f"{q(model._meta.db_table)} WHERE application_id = %s", ""
+        cells = [f"{prefix}{q(model._meta.get_field(columns[slot]).column)}" if slot in columns
+                 else typed.get(slot, "NULL") for slot in _SLOTS]
+        selects.append(f"SELECT {kind}, {prefix}id, {', '.join(cells)} FROM {source}")
+    return " UNION ALL ".join(selects) + " ORDER BY 1, 3, 12, 2"
+
+
+def _loaded(model, values: dict):
+    """An instance of `model` as the database gives it (Model.from_db) with the fields in `values` loaded, the
+    others deferred."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+def _from_sqlite(slot: str, value):
+    """SQLite answers a raw statement's dates and moments as text and its amounts as numbers."""
+    if value is None:
+        return None
+    if slot in ("date1", "date2") and isinstance(value, str):
+        return connection.ops.convert_datefield_value(value, None, connection)
+    if slot == "moment" and isinstance(value, str):
+        return connection.ops.convert_datetimefield_value(value, None, connection)
+    if slot == "amount" and not isinstance(value, Decimal):
+        places = BudgetLine._meta.get_field("amount").decimal_places
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return value
+
+
+def application_parts_read(application, *, also=()) -> None:
+    """Read the application's themes, activities, budget lines, partners and attachments, and the relations named
+    in `also` (FOLLOW_UP_PARTS: payments, repayments, ledger entries and final reports; "checks": the ex-ante
+    checks), in one query instead of one each, and keep them as its prefetched relations, as prefetch_related
+    would: `application.themes.all`, `.attachments.all`, `.payments.all` and so on then run no query (a filter on
+    them still does). Each part holds only what the pages show of it (its other fields are deferred: reading one
+    runs a query)."""
+    relations = APPLICATION_PARTS + tuple(also)
+    with connection.cursor() as cursor:
+        cursor.execute(_parts_sql(relations), [application.pk] * len(relations))
+        rows = cursor.fetchall()
+    parts = {relation: [] for relation in relations}
+    for kind, pk, *cells in rows:
+        relation = relations[kind - 1]
+        model, columns = _PARTS[relation]
+        values = {"id": pk} if relation == "themes" else {"id": pk, "application_id": application.pk}
+        for slot, value in zip(_SLOTS, cells):
+            if slot in columns:
+                values[columns[slot]] = _from_sqlite(slot, value)
+        parts[relation].append(_loaded(model, values))
+    cache = application.__dict__.setdefault("_prefetched_objects_cache", {})
+    for relation in relations:
+        queryset = getattr(application, relation).all()
+        queryset._result_cache, queryset._prefetch_done = parts[relation], True
+        cache[relation] = queryset

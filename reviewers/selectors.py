@@ -82,10 +82,15 @@ def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
     return assignment
 
 
-def reviewer_may_see_others(*, user, application) -> bool:
-    """Blind until submitted: only a reviewer who has submitted, and only if the fund allows it."""
-    mine = Assignment.objects.filter(application=application, reviewer=user, status=Assignment.Status.SUBMITTED)
-    return mine.exists() and settings_for_fund(application.call.fund).show_others_after_submit
+def reviewer_may_see_others(*, user, application, assignment=None) -> bool:
+    """Blind until submitted: only a reviewer who has submitted, and only if the fund allows it. `assignment`: the
+    user's assignment to the application (one at most), where the caller has read it already."""
+    if assignment is not None and assignment.reviewer_id == user.pk and assignment.application_id == application.pk:
+        submitted = assignment.status == Assignment.Status.SUBMITTED
+    else:
+        submitted = Assignment.objects.filter(application=application, reviewer=user,
+                                              status=Assignment.Status.SUBMITTED).exists()
+    return submitted and settings_for_fund(application.call.fund).show_others_after_submit
 
 
 def summaries_for_applicant(*, application) -> list[dict]:

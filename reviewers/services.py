@@ -308,7 +308,9 @@ def review_summary(application) -> dict:
     the total are computed exactly (`mean_exact`, `weighted_total_exact`, fractions) and rounded to two
     decimals only for display (`mean`, `weighted_total`); a minimum is compared with the exact mean.
     """
-    reviews = list(application.reviews.filter(submitted_at__isnull=False).select_related("reviewer", "assignment")
+    # The criteria read apart from the scores (by key, each once), not joined to every score: a join makes
+    # PostgreSQL hash the whole, wide criterion table.
+    reviews = list(application.reviews.filter(submitted_at__isnull=False).select_related("reviewer")
                    .prefetch_related("scores__criterion"))
     criteria = {}
     for number, review in enumerate(reviews, start=1):

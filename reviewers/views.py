@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from common.formatting import excel_cell
 from grants.forms.applications import add_service_errors
-from grants.selectors import application_get_for_staff
+from grants.selectors import application_get_for_staff, application_parts_read
 from common.errors import NotAllowed
 from reviewers import selectors, services
 from reviewers.forms import AssignForm, DeadlineForm, DeclarationForm, ReviewForm
@@ -58,7 +58,9 @@ def assignment(request, pk: int):
                 return redirect("reviewers:assignment", assignment.pk)
         status = status if status != 200 else 400
     application = assignment.application
-    may_see_others = selectors.reviewer_may_see_others(user=request.user, application=application)
+    application_parts_read(application)  # what the facts and the attachments show, in one query
+    may_see_others = selectors.reviewer_may_see_others(user=request.user, application=application,
+                                                       assignment=assignment)
     return render(request, "reviewers/assignment.html", {
         "assignment": assignment, "application": application, "form": form, "review": review,
         "summary": services.review_summary(application) if may_see_others else None,

@@ -9,9 +9,13 @@ forms); tests/test_overview.py compares the two.
 
 from html import escape
 
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from common.formatting import daytime
 from common.html import conditional_escape, format_html
 from common.paging import pagination_html
 from workflows.selectors import flow_node
@@ -126,3 +130,69 @@ def task_table_html(page, *, kind: str, caption, empty) -> str:
         f'{conditional_escape(gettext("Waiting since"))}</th>\n    {taken_by}\n    <th scope="col"><span '
         f'class="visually-hidden">{conditional_escape(gettext("Actions"))}</span></th></tr></thead>\n  <tbody>'
         f"{rows}\n  </tbody>\n</table></div>\n\n{pagination_html(page, label)}\n\n")
+
+
+# -- the case page's history tables (workflows/case_detail.html): a row per step and per event -------------------
+
+def case_task_rows_html(tasks) -> str:
+    """The rows of the case page's workflow table, each step as the template wrote it: its title, status, owner
+    (or a dash), when it was created and finished (or a dash). tests/test_case_page_reads.py compares the two."""
+    rows = []
+    for task in tasks:
+        owner = task.owner.get_full_name() if task.owner is not None else ""
+        rows.append(format_html(
+            "<tr><td>{}</td><td>{}</td>\n    <td>{}</td><td>{}</td><td>{}</td></tr>", getattr(task.flow_task, "task_title", ""),
+            task.get_status_display(), owner or "–", daytime(task.created), daytime(task.finished) or "–"))
+    return mark_safe("".join(rows))  # noqa: S308 -- every part escaped by format_html
+
+
+def case_event_rows_html(events) -> str:
+    """The rows of the case page's audit trail: the moment (with seconds), the event, who did it (or a dash), and
+    the person it concerned with the message (its line breaks kept)."""
+    rows = []
+    for event in events:
+        actor = event.actor.get_full_name() if event.actor is not None else ""
+        message = linebreaksbr(event.message, autoescape=True)
+        if event.subject is not None:
+            message = format_html("{}{}{}", event.subject.get_full_name(), ": " if event.message else "", message)
+        rows.append(format_html(
+            "<tr><td>{}</td><td>{}</td>\n    <td>{}</td><td>{}</td></tr>", daytime(event.created_at, seconds=True),
+            event.get_kind_display(), actor or "–", message))
+    return mark_safe("".join(rows))  # noqa: S308 -- every part escaped by format_html
+
+
+def case_mail_rows_html(mails, *, application_pk: int, csrf_input: str) -> str:
+    """The rows of the case page's e-mails (notifications/case_outbox.html wrote them): when, to whom, the subject
+    (or that a reminder is written when sent) and who sent it again, the status with the daily summary and the
+    last error, the attempts, when it was sent, and the button that sends it again (`csrf_input` what
+    {% csrf_token %} writes). One row saying there are none when there are none."""
+    if not mails:
+        return format_html('<tr><td colspan="7">{}</td></tr>', gettext("No e-mails."))
+    reminder, in_digest = gettext("A reminder; its text is written when it is sent"), gettext("in the daily summary")
+    last_error, send_again = gettext("Last error:"), gettext("Send again")
+    rows = []
+    for mail in mails:
+        subject = conditional_escape(mail.subject) if mail.rendered else conditional_escape(reminder)
+        if mail.resent_from_id:
+            name = (mail.queued_by.get_full_name() if mail.queued_by is not None else "") or "–"
+            subject += mark_safe(f"<br><small>{gettext('Sent again by %(name)s') % {'name': conditional_escape(name)}}"  # noqa: S308
+                                 "</small>")
+        status = conditional_escape(mail.get_status_display())
+        if mail.digest_id:
+            status += format_html(" <small>({})</small>", in_digest)
+        if mail.last_error:
+            status += format_html("<br><small>{} {}</small>", last_error, mail.last_error)
+        action = "–"
+        if mail.can_resend:
+            label = gettext("Send again: %(subject)s to %(recipient)s") % {
+                "subject": conditional_escape(mail.subject), "recipient": conditional_escape(mail.recipient)}
+            action = format_html(
+                '<form method="post" action="{}" class="inline-form">{}\n      <button type="submit" '
+                'class="link-button" aria-label="{}">{}</button></form>',
+                reverse("notifications:resend", args=[application_pk, mail.pk]), csrf_input, mark_safe(label),  # noqa: S308
+                send_again)
+        rows.append(format_html(
+            "<tr>\n    <td>{}</td><td>{}</td>\n    <td>{}</td>\n    <td>{}</td>\n    <td class=\"num\">{}</td>\n"
+            "    <td>{}</td>\n    <td>{}</td>\n  </tr>", daytime(mail.created_at), mail.recipient, subject, status,
+            localize(mail.attempts), daytime(mail.sent_at) or "–", action))
+    return mark_safe("".join(rows))  # noqa: S308 -- every part escaped

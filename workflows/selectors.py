@@ -158,7 +158,19 @@ def open_task_for_application(application):
     ).first()
 
 
+# What the case page shows of each task of its process (and of the open one, found among them).
+CASE_TASK_FIELDS = ("flow_task", "flow_task_type", "status", "created", "finished", "owner_id", "owner_permission",
+                    "process_id", "owner__full_name", "owner__email")
+
+
 def tasks_of_application(application):
     return Task.objects.filter(process__applicationprocess__application=application).select_related(
         "owner"
-    ).order_by("created", "pk")
+    ).only(*CASE_TASK_FIELDS).order_by("created", "pk")
+
+
+def open_task_among(tasks):
+    """The open human task among an application's tasks (`tasks_of_application`, already read), as
+    `open_task_for_application` finds it: the newest."""
+    open_tasks = [task for task in tasks if task.flow_task_type == "HUMAN" and task.status in OPEN_STATUSES]
+    return max(open_tasks, key=lambda task: (task.created, task.pk)) if open_tasks else None

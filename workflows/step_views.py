@@ -15,7 +15,7 @@ from grants.services import reports
 from grants.forms.applications import ApplicationEditor, add_service_errors
 from grants.models import Attachment, CheckItemResult, ChecklistItem
 from grants.forms.reports import FinalReportEditor
-from grants.selectors import fund_year_balance
+from grants.selectors import application_parts_read, fund_year_with_balance
 from common.errors import EditConflict, NotAllowed
 from reviewers.services import review_summary
 from workflows import forms, services
@@ -24,10 +24,12 @@ from workflows.selectors import task_get_for_user
 
 def _render_step(request, task, form, *, template="workflows/step.html", **context):
     application = task.process.coerced.application
+    # What the facts, the attachments and the ex-ante checks show, in one query.
+    application_parts_read(application, also=("checks",))
     return render(request, template, {
         "task": task, "form": form, "application": application,
         "may_do": services.user_may_do_task(request.user, task),
-        "checks": application.checks.select_related("checked_by"),
+        "checks": application.checks.all(),
         **context,
     }, status=400 if form.is_bound and form.errors else 200)
 
@@ -121,8 +123,7 @@ def completion(request, task):
 def decision(request, task):
     application = task.process.coerced.application
     form = forms.DecisionForm(request.POST or None, initial={"amount": application.requested_amount})
-    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
-    balance = fund_year_balance(fund_year=fund_year) if fund_year else None
+    fund_year, balance = fund_year_with_balance(fund_id=application.call.fund_id, year=application.call.budget_year)
 
     def perform(data):
         services.decision_record(
@@ -138,14 +139,14 @@ def second_approval(request, task):
     application = task.process.coerced.application
     form = forms.SecondApprovalForm(request.POST or None)
     pending = application.decisions.filter(status="pending").select_related("decided_by").first()
-    fund_year = application.call.fund.years.filter(year=application.call.budget_year).first()
+    fund_year, balance = fund_year_with_balance(fund_id=application.call.fund_id, year=application.call.budget_year)
 
     def perform(data):
         services.second_approval_record(task_pk=task.pk, user=request.user, approve=data["approve"],
                                         comment=data["comment"])
 
     return _handle(request, task, form, perform, _("The second approval is recorded."), pending_decision=pending,
-                   balance=fund_year_balance(fund_year=fund_year) if fund_year else None, fund_year=fund_year,
+                   balance=balance, fund_year=fund_year,
                    own_decision=pending is not None and pending.decided_by_id == request.user.pk)
 
 

@@ -9,10 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.workflow import chart
 
 from common.paging import id_pages_of
-from grants.selectors import application_get_for_staff
+from grants.selectors import FOLLOW_UP_PARTS, application_get_for_staff, application_parts_read
+from grants.services import reports
 from common.errors import NotAllowed
 from workflows import selectors, services
-from workflows.case_rows import task_row_html, task_table_html
+from workflows.case_rows import (
+    case_event_rows_html, case_mail_rows_html, case_task_rows_html, task_row_html, task_table_html,
+)
 from workflows.models import ApplicationProcess
 from workflows.flows import ApplicationFlow
 
@@ -91,25 +94,47 @@ def task_release(request, task_pk: int):
     return redirect("workflows:inbox")
 
 
+# What the case page shows of its events, decisions and mails (their people by name only).
+CASE_EVENT_FIELDS = ("application", "created_at", "kind", "message", "actor__full_name", "actor__email",
+                     "subject__full_name", "subject__email")
+CASE_DECISION_FIELDS = ("application", "outcome", "amount", "status", "decided_at", "letter", "corrects",
+                        "decided_by__full_name", "decided_by__email", "approved_by__full_name", "approved_by__email")
+CASE_MAIL_FIELDS = ("application", "created_at", "recipient", "rendered", "subject", "resent_from", "kind", "status",
+                    "digest", "last_error", "attempts", "sent_at", "body_purged_at", "queued_by__full_name",
+                    "queued_by__email")
+
+
 @login_required
 def case_detail(request, pk: int):
     application = application_get_for_staff(user=request.user, pk=pk)
-    open_task = selectors.open_task_for_application(application)
+    # What the facts, the attachments and the money tables show, and which final reports there are, in one query.
+    application_parts_read(application, also=FOLLOW_UP_PARTS)
+    # The process's tasks read once: the table, and the open one among them.
+    tasks = list(selectors.tasks_of_application(application))
+    open_task = selectors.open_task_among(tasks)
+    events = list(application.events.select_related("actor", "subject").only(*CASE_EVENT_FIELDS))
+    mails = list(application.outbox.select_related("queued_by").only(*CASE_MAIL_FIELDS))
     return render(request, "workflows/case_detail.html", {
         "application": application,
-        "tasks": selectors.tasks_of_application(application),
-        "events": application.events.select_related("actor", "subject"),
-        "checks": application.checks.select_related("checked_by"),
-        "decisions": application.decisions.select_related("decided_by", "approved_by"),
+        "tasks": tasks,
+        "events": events,
+        "outbox": mails,
+        # The rows of the history tables, written in Python (workflows.case_rows).
+        "task_rows": case_task_rows_html(tasks),
+        "event_rows": case_event_rows_html(events),
+        "mail_rows": case_mail_rows_html(mails, application_pk=application.pk, csrf_input=csrf_input(request)),
+        "decisions": application.decisions.select_related("decided_by", "approved_by").only(*CASE_DECISION_FIELDS),
         "payments": application.payments.all(),
         "repayments": application.repayments.all(),
         "ledger": application.ledger.all(),
-        "reports": application.final_reports.all(),
         # The button to the open step only for someone who may open it (not the case officer on a final
         # report, not the secretary on an ex-ante check).
-        "open_task": open_task if open_task and services.user_may_see_task(request.user, open_task) else None,
-        "outbox": application.outbox.all(),
+        "open_task": open_task if open_task and services.user_may_see_task(
+            request.user, open_task, organisation_id=application.organisation_id) else None,
         "current_step": open_task.flow_task.task_title if open_task else "",
+        # The latest sent final report with its lines, read only when there is a report.
+        "report_detail": reports.report_detail(reports.submitted_reports(application).select_related(
+            "submitted_by").first()) if application.final_reports.all() else None,
     })
 
 

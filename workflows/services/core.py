@@ -29,11 +29,14 @@ def task_is_applicants(task) -> bool:
     return not task.owner_permission
 
 
-def user_may_see_task(user, task) -> bool:
+def user_may_see_task(user, task, *, organisation_id: int | None = None) -> bool:
+    """`organisation_id`: the task's application's organisation, where the caller has read it already."""
     if not user.is_authenticated:
         return False
     if task_is_applicants(task):
-        return user_is_contact(user, organisation_id=task.process.coerced.application.organisation_id)
+        if organisation_id is None:
+            organisation_id = task.process.coerced.application.organisation_id
+        return user_is_contact(user, organisation_id=organisation_id)
     return user.has_perm(task.owner_permission)
 
 
