@@ -1,7 +1,8 @@
-"""The rows of the payments page's two lists with forms (to pay, to be paid back) as HTML, written in Python.
+"""The rows of the payments page's lists as HTML, written in Python: the two with forms (to pay, to be paid back)
+and the two histories (paid, paid back).
 
-Each row holds a small form (a date, a reference, a button, their labels); through the template engine a row
-costs some 20 variable look-ups, and the page shows up to 100 such rows. Here it is one string per row, exactly
+Each row with a form holds a small form (a date, a reference, a button, their labels); through the template engine
+a row costs some 20 variable look-ups, and the page shows up to 150 rows. Here it is one string per row, exactly
 the markup the template wrote (tests/test_money_rows.py compares the two).
 """
 
@@ -49,3 +50,14 @@ def money_row_html(row, *, texts: dict, may_pay: bool, csrf_input, today: str) -
                         row.choice_text, row.amount_text, row.day_text)
     form = _form(row, texts, csrf_input, today) if may_pay else ""
     return mark_safe(f"{cells}{overdue}</td>\n      {form}\n    </tr>")  # noqa: S308 -- every part escaped
+
+
+def history_rows_html(rows, nothing: str) -> str:
+    """The rows of a history list (paid, paid back) as the template's loop wrote them, or its one row saying
+    `nothing` (translated) when the list is empty."""
+    if not rows:
+        return format_html('<tr><td colspan="6">{}</td></tr>', nothing)
+    return mark_safe("".join(format_html(  # noqa: S308 -- every part escaped
+        '\n    <tr><td><a href="{}">{}</a></td>\n      <td>{}</td><td>{}</td>\n'
+        '      <td class="num">{}</td><td>{}</td><td>{}</td></tr>\n  ', row.case_url, row.case_label,
+        row.organisation, row.choice_text, row.amount_text, row.day_text, row.reference) for row in rows))
