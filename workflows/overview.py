@@ -33,7 +33,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
-from common.formatting import day, money
+from common.formatting import day, money_writer
 from common.paging import QueryLinks, page_range_html, url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
@@ -416,9 +416,10 @@ def _once(function):
 
 
 def _decorate(rows, user):
-    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python, each
-    text that rows share (a date, a number of days, an amount) written once per page."""
+    """Add what the template shows to the page's rows (read with their open tasks), in Python, each text that rows
+    share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
+    zone = timezone.get_current_timezone()
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
     # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
     status_labels = {value: str(label) for value, label in Application.Status.choices}
@@ -427,7 +428,7 @@ def _decorate(rows, user):
     texts = row_texts()
     step_of = {}  # task reference -> the step's title
     since_title = gettext("In this stage since %(date)s")
-    day_text, amount_text = _once(day), _once(money)
+    day_text, amount_text = _once(day), _once(money_writer())
     days_text = _once(lambda days: ngettext(" day, since %(date)s", " days, since %(date)s", days))
     for row in rows:
         task = row.open_task
@@ -445,7 +446,7 @@ def _decorate(rows, user):
         row.stage_since_text = days_text(row.days_in_stage) % {"date": since}
         row.amount_text = amount_text(row.requested_amount)
         if row.submitted_at:
-            submitted = timezone.localtime(row.submitted_at)
+            submitted = row.submitted_at.astimezone(zone)  # timezone.localtime()
             row.submitted_text, row.submitted_iso = day_text(submitted.date()), submitted.isoformat()
         else:
             row.submitted_text = row.submitted_iso = ""

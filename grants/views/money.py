@@ -1,6 +1,7 @@
 """Staff pages for the money: fund budgets with their ledger, payments and repayments, decision letters,
 corrections and their second approval, ending a grant that will not be carried out."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from grants.services import ledger
 from grants.forms.applications import add_service_errors
 from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
-from grants.views.money_rows import form_texts, history_rows_html, money_row_html
+from grants.views.money_rows import form_texts, history_rows_html, money_row_writer
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
@@ -161,10 +162,9 @@ def payments(request):
                                         per_page=HISTORY_PER_PAGE), reasons, texts),
     }
     for kind in ("planned", "claims"):
-        form = form_texts(kind)
-        lists[kind].rows_html = mark_safe("".join(  # noqa: S308 -- every row escaped
-            "\n    " + money_row_html(row, texts=form, may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
-            for row in lists[kind].object_list))
+        write = money_row_writer(texts=form_texts(kind), may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
+        lists[kind].rows_html = mark_safe(  # noqa: S308 -- every row escaped
+            "".join("\n    " + write(row) for row in lists[kind].object_list))
     nothing = _("Nothing yet.")
     for kind in ("paid", "received"):
         lists[kind].rows_html = history_rows_html(lists[kind].object_list, nothing)
@@ -196,9 +196,11 @@ def _money_rows(page, labels: dict, texts: dict, *, action: str | None = None, t
         if when is None:
             row.day_text = ""
         else:
-            if when not in days:
-                days[when] = day(when)
-            row.day_text = days[when]
+            # day() of a moment writes its local date: one text for each date shown
+            shown = timezone.localtime(when).date() if isinstance(when, datetime) else when
+            if shown not in days:
+                days[shown] = day(shown)
+            row.day_text = days[shown]
         row.overdue = today is not None and when is not None and when < today
         if action_url is not None:
             row.action_url = action_url(row.pk)
