@@ -414,7 +414,7 @@ def test_the_filter_form_reads_each_list_once(world, spread, django_assert_num_q
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the lists in one query are PostgreSQL's")
 def test_the_filter_lists_in_one_query_are_the_lists_read_one_by_one(world, spread):
-    """filter_choices (one query, the task holders by a skip scan of the taken staff tasks) gives what the three
+    """filter_choices (one query, the task holders from the taken staff tasks' own index) gives what the three
     queries of filter_choices_each give: the holders (an inactive one who holds a step, one without a name), the
     funds, the calls of the chosen fund or of the chosen call's fund."""
     nameless = UserFactory(role=roles.SECRETARY, full_name="")

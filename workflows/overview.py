@@ -293,27 +293,18 @@ def indicator_cases(indicator):
 CALL_COLUMNS = ("pk", "title", "fund__name")
 
 # The filter form's three lists in one query (PostgreSQL): each a JSON array of arrays in its order. The task
-# holders' ids are found by a skip scan of the taken staff tasks' owners (workflows 0004: one index probe for
-# each holder, not a read of every taken task), the role members' ids by group (the planner, asked for a join,
-# expects a role to hold a fair share of all users and reads every membership); then the people by key.
+# holders' ids are the distinct owners of the taken staff tasks (read from their own index alone, workflows 0004),
+# the role members' ids by group (the planner, asked for a join, expects a role to hold a fair share of all users
+# and reads every membership); then the people by key.
 FILTER_CHOICES_SQL = """
-WITH RECURSIVE held(owner_id) AS (
-    (SELECT t.owner_id FROM viewflow_task t
-     WHERE t.flow_task_type = 'HUMAN' AND t.status = 'ASSIGNED' AND t.owner_permission <> ''
-       AND t.owner_id IS NOT NULL ORDER BY t.owner_id LIMIT 1)
-    UNION ALL
-    SELECT (SELECT t.owner_id FROM viewflow_task t
-            WHERE t.flow_task_type = 'HUMAN' AND t.status = 'ASSIGNED' AND t.owner_permission <> ''
-              AND t.owner_id > held.owner_id ORDER BY t.owner_id LIMIT 1)
-    FROM held WHERE held.owner_id IS NOT NULL
-)
 SELECT
     (SELECT json_agg(json_build_array(p.id, p.full_name, p.email) ORDER BY p.full_name, p.email)
      FROM accounts_user p
      WHERE (p.is_active AND p.id = ANY(ARRAY(
                 SELECT m.user_id FROM accounts_user_groups m WHERE m.group_id = ANY(ARRAY(
                     SELECT g.id FROM auth_group g WHERE g.name IN ({roles}))))))
-        OR p.id = ANY(ARRAY(SELECT held.owner_id FROM held WHERE held.owner_id IS NOT NULL))),
+        OR p.id = ANY(ARRAY(SELECT DISTINCT t.owner_id FROM viewflow_task t
+                            WHERE t.flow_task_type = 'HUMAN' AND t.status = 'ASSIGNED' AND t.owner_permission <> ''))),
     (SELECT json_agg(json_build_array(f.id, f.name) ORDER BY f.name) FROM grants_fund f),
     (SELECT json_agg(json_build_array(c.id, c.title, c.fund_name) ORDER BY c.opens_at DESC, c.id DESC)
      FROM (SELECT c.id, c.title, f.name AS fund_name, c.opens_at FROM grants_call c

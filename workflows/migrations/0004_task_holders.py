@@ -1,6 +1,6 @@
-# The people who hold a staff step now (the case list's assignee choices): the distinct owners of the taken
-# staff tasks, a dozen among thousands of tasks. From this index they are found one by one (a skip scan,
-# workflows.overview.filter_choices), each the next owner after the previous, without reading every task.
+# The people who hold a staff step now (the case list's assignee choices, workflows.overview.filter_choices): the
+# distinct owners of the taken staff tasks, read from this index alone (the taken staff tasks only, their owners
+# only) rather than from the index of every open human task.
 
 from django.db import migrations
 
