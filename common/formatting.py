@@ -11,8 +11,8 @@ Swedish month abbreviations follow the Swedish Language Council (Språkrådet): 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone, translation
-from django.utils.formats import number_format
+from django.utils import numberformat, timezone, translation
+from django.utils.formats import get_format
 from django.utils.translation import pgettext
 
 NBSP = "\u00a0"
@@ -68,8 +68,15 @@ def daytimes():
     return write
 
 
-def money(value, *, unit: bool = True) -> str:
-    """An amount in kronor: "19 200 kr"; öre only when there are öre ("19 200,50 kr")."""
+def _number_formats() -> tuple:
+    """What django.utils.formats.number_format looks up for the active language, looked up once."""
+    language = translation.get_language()
+    return (get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+            get_format("NUMBER_GROUPING", language, use_l10n=True),
+            get_format("THOUSAND_SEPARATOR", language, use_l10n=True), bool(language) and language.startswith("sv"))
+
+
+def _money(value, unit: bool, formats: tuple) -> str:
     if value in (None, ""):
         return ""
     try:
@@ -77,13 +84,25 @@ def money(value, *, unit: bool = True) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     places = 0 if amount == amount.to_integral_value() else 2
-    text = number_format(amount, decimal_pos=places, force_grouping=True)
-    if translation.get_language() and translation.get_language().startswith("sv"):
+    decimal_separator, grouping, thousand_separator, swedish = formats
+    # number_format(amount, decimal_pos=places, force_grouping=True) with the formats given
+    text = numberformat.format(amount, decimal_separator, places, grouping, thousand_separator, force_grouping=True,
+                               use_l10n=True)
+    if swedish:
         text = text.replace(" ", NBSP)
     return f"{text}{NBSP}kr" if unit else text
 
 
+def money(value, *, unit: bool = True) -> str:
+    """An amount in kronor: "19 200 kr"; öre only when there are öre ("19 200,50 kr")."""
+    return _money(value, unit, _number_formats())
 
+
+def money_writer():
+    """`money` for the many amounts of one page: the language's number formats looked up once (the writer is for
+    the language active when it is made)."""
+    formats = _number_formats()
+    return lambda value, *, unit=True: _money(value, unit, formats)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,16 +9,22 @@ Every other template (and any widget with a template of its own) goes to Django'
 tests/test_widgets.py renders each of them both ways and compares the output.
 """
 
+from html import escape
+
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 
 WIDGETS = "django/forms/widgets/"
 
 
 def _text(value) -> str:
-    """{{ value }} in a template: localized, then escaped (unless already safe)."""
+    """{{ value }} in a template: localized, then escaped (unless already safe). A plain str (most labels, names and
+    values) is neither localized nor changed by template_localtime: escaped straight away."""
+    if type(value) is str:
+        return SafeString(escape(value))
     return conditional_escape(localize(template_localtime(value)))
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
@@ -217,6 +218,54 @@ def test_a_row_written_in_python_is_what_the_template_wrote(client, world, langu
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in response.content.decode()
 
 
+# The parts of the page the template wrote before workflows/case_rows.py and common/paging.py wrote them.
+TEMPLATE_PARTS = {
+    "stages_html": """{% load i18n %}<ul class="overview-stages" aria-labelledby="stages-heading">
+  <li><a href="{% querystring stage=None page=None %}"{% if not form.stage.value %} aria-current="true"{% endif %}>{% translate "All stages" %}: {{ stage_total }}</a></li>
+  {% for stage in stage_counts %}
+    <li><a href="{% querystring stage=stage.value page=None %}"{% if stage.current %} aria-current="true"{% endif %}>{{ stage.label }}: {{ stage.count }}</a></li>
+  {% endfor %}
+</ul>""",
+    "header_html": """{% load i18n %}{% for column in columns %}
+    <th scope="col"{% if column.numeric %} class="num"{% endif %}{% if column.aria_sort %} aria-sort="{{ column.aria_sort }}"{% endif %}>{% if column.key %}<a href="{% querystring sort=column.sort page=None %}">{{ column.label }}<span class="visually-hidden">, {% blocktranslate with order=column.sort_label %}sort: {{ order }}{% endblocktranslate %}</span></a>{% else %}{{ column.label }}{% endif %}</th>{% endfor %}""",
+    "rows_html": """{% for case in cases %}
+    {{ case.row_html }}{% endfor %}""",
+    "pagination_html": """{% load i18n %}{% translate "Pages of cases" as pages_label %}{% include "includes/page_range_pagination.html" with label=pages_label %}""",
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("params", [
+    {}, {"stage": "review"}, {"stage": ["review", "decision"], "sort": "-amount", "page": "2"},
+    {"q": "<script>alert(1)</script>\"'&", "sort": "title", "stage": "nope"}, {"sort": "case", "page": "x"},
+    {"assignee": "none", "sort": "-age", "page": "0"}])
+def test_the_stages_headers_rows_and_pages_written_in_python_are_what_the_template_wrote(
+        client, world, language, params, monkeypatch):
+    monkeypatch.setattr(overview, "PAGE_SIZE", 2)
+    for n in range(7):
+        make(world, f"Ansökan {n} <b>&</b>", stage="review" if n % 3 else "exante_check", amount=str(1000 + n))
+    make(world, "Beslut", stage="decision")
+    client.force_login(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    context = response.context
+    values = {name: context[name] for name in ("form", "stage_counts", "stage_total", "columns", "cases", "page_obj",
+                                               "page_range")}
+    values["ellipsis"] = Paginator.ELLIPSIS
+    with translation.override(language):
+        for name, source in TEMPLATE_PARTS.items():
+            expected = engines["django"].from_string(source).render(values, response.wsgi_request)
+            assert context[name] == expected, (name, params)
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    if params.get("q"):  # the search is in the form and in every link, escaped; it matches nothing
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;&amp;" in html
+        assert "q=%3Cscript%3Ealert%281%29%3C%2Fscript%3E%22%27%26" in html
+    else:
+        assert "&lt;b&gt;&amp;&lt;/b&gt;" in html
+
+
 # The row of a task list (the inboxes) as workflows/task_table.html wrote it before it was written in Python.
 TEMPLATE_TASK_ROW = """{% load i18n %}<tr>
       <td>{{ task.step }}</td>
@@ -415,12 +464,34 @@ def test_the_call_list_shows_only_the_chosen_funds_calls(client, world, spread):
 
 
 def test_the_filter_form_reads_each_list_once(world, spread, django_assert_num_queries):
-    """The fund and call lists are read once each and the same rows validate the chosen values."""
+    """The fund and call lists are read once each and the same rows validate the chosen values: on PostgreSQL in
+    one query with the assignees, elsewhere one query each (the assignees, the funds, the fund's calls)."""
     data = {"fund": str(world.call.fund_id), "call": str(spread.call_a2.pk)}
-    with django_assert_num_queries(3):  # the assignees, the funds, the fund's calls
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
         form = overview.OverviewFilterForm(data, user=world.officer)
         assert form.filters()["call"] == spread.call_a2 and form.filters()["fund"] == world.call.fund
     assert len(form.fields["call"].widget.choices) == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lists in one query are PostgreSQL's")
+def test_the_filter_lists_in_one_query_are_the_lists_read_one_by_one(world, spread):
+    """filter_choices (one query, the task holders from the taken staff tasks' own index) gives what the three
+    queries of filter_choices_each give: the holders (an inactive one who holds a step, one without a name), the
+    funds, the calls of the chosen fund or of the chosen call's fund."""
+    nameless = UserFactory(role=roles.SECRETARY, full_name="")
+    services.task_claim(task_pk=open_task(make(world, "Tagen", stage="decision")).pk, user=nameless)
+    UserFactory(role=roles.CASE_OFFICER, full_name="<b>Ö&</b>")
+    User.objects.filter(pk=UserFactory(role=roles.CASE_OFFICER).pk).update(is_active=False)
+    spread.colleague.groups.clear()
+    User.objects.filter(pk=spread.colleague.pk).update(is_active=False)
+    cases = [(None, None), (world.call.fund_id, None), (None, spread.call_b.pk), (spread.fund_b.pk, spread.call_a2.pk),
+             (None, 999999), (999999, None)]
+    for fund, call in cases:
+        together = overview.filter_choices(fund=fund, call=call)
+        assert together == overview.filter_choices_each(fund=fund, call=call), (fund, call)
+    holders, funds, calls = overview.filter_choices(fund=world.call.fund_id, call=None)
+    assert {pk for pk, _label in holders} >= {spread.colleague.pk, nameless.pk, world.officer.pk}
+    assert (nameless.pk, nameless.email) in holders and len(calls) == 2 and len(funds) == 2
 
 
 def test_filter_by_one_or_several_stages(client, world, spread):

@@ -196,3 +196,33 @@ def case_mail_rows_html(mails, *, application_pk: int, csrf_input: str) -> str:
             "    <td>{}</td>\n    <td>{}</td>\n  </tr>", daytime(mail.created_at), mail.recipient, subject, status,
             localize(mail.attempts), daytime(mail.sent_at) or "–", action))
     return mark_safe("".join(rows))  # noqa: S308 -- every part escaped
+
+
+def stages_html(links, stages, total, *, all_current: bool) -> str:
+    """The case list's counts per stage (the <ul> the template wrote): "All stages" and each stage, each a link
+    to the list in that stage (`links`: common.paging.QueryLinks of the request), the chosen one marked."""
+    current = ' aria-current="true"'
+    parts = ['<ul class="overview-stages" aria-labelledby="stages-heading">\n  <li><a href="',
+             links(stage=None, page=None), '"', current if all_current else "", ">",
+             conditional_escape(gettext("All stages")), f": {total}</a></li>\n  "]
+    for stage in stages:
+        parts.append(f'\n    <li><a href="{links(stage=stage["value"], page=None)}"{current if stage["current"] else ""}>'
+                     f'{conditional_escape(stage["label"])}: {stage["count"]}</a></li>\n  ')
+    parts.append("\n</ul>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every part escaped
+
+
+def header_html(links, columns) -> str:
+    """The <th> cells of the case list's table (workflows.overview._columns): a sortable column links to its sort
+    and says so to screen readers; the sorted one carries aria-sort."""
+    parts = []
+    for column in columns:
+        numeric = ' class="num"' if column["numeric"] else ""
+        sorted_by = f' aria-sort="{conditional_escape(column["aria_sort"])}"' if column["aria_sort"] else ""
+        label = conditional_escape(column["label"])
+        if column["key"]:
+            order = gettext("sort: %(order)s") % {"order": conditional_escape(column["sort_label"])}
+            label = (f'<a href="{links(sort=column["sort"], page=None)}">{label}<span class="visually-hidden">, '
+                     f"{order}</span></a>")
+        parts.append(f'\n    <th scope="col"{numeric}{sorted_by}>{label}</th>')
+    return mark_safe("".join(parts))  # noqa: S308 -- every part escaped

@@ -5,12 +5,14 @@ stage, how long it has been in that stage, who holds its open workflow step, fil
 per stage and pages of 50. The number of queries does not grow with the number of applications: the
 counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search, an
 assignee or an indicator, and on SQLite, from one GROUP BY; their sum is the page count), the page's rows from
-one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0025), their
-open tasks (step, permission, owner, whether the user is the organisation's contact) from one query for the 50
-rows, the filter form's lists from one query each (task holders, funds, the chosen fund's calls), and the rest
-is done in Python.
+one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0025) with
+their open tasks (step, permission, owner: one index probe per row) and whether the user is the organisation's
+contact, the filter form's lists (task holders, funds, the chosen fund's calls) from one query on PostgreSQL (one
+each elsewhere), and the rest is done in Python: the rows, the stage links, the headers and the page links are
+written as HTML (workflows/case_rows.py, common/paging.py), not through template loops.
 """
 
+import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -19,24 +21,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
-from common.formatting import day, money
-from common.paging import url_for
+from common.formatting import day, money_writer
+from common.paging import QueryLinks, page_range_html, url_for
 from accounts.models import User
 from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching, stage_counts_kept
-from workflows.case_rows import case_row_html, row_texts, step_title
+from workflows.case_rows import case_row_html, header_html, row_texts, stages_html, step_title
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -82,8 +85,8 @@ ASSIGNEE_ME = "me"
 
 def applications_overview(*, user):
     """Every submitted application the user may see: what the filters, counts and pages narrow. A page's rows are
-    read by id with only the columns a row shows (`case_rows`), and their open tasks (the step and who holds it)
-    for the rows of one page at a time (`open_tasks`), never with a subquery per row; filtering by who holds the
+    read by id with only the columns a row shows (`case_rows`), with their open tasks (the step and who holds it,
+    `open_task`: an index probe per row of the page, never for all applications); filtering by who holds the
     step is a semi-join on the open tasks."""
     return applications_for_staff(user=user)
 
@@ -134,23 +137,17 @@ def _held(assignee: str, user):
     return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
 
 
-def open_tasks(process_ids) -> dict:
-    """{process id: its open task} for the given workflow processes (a page's applications'), in one query: the
-    newest open human task, or else the step it waits in otherwise (the review waiting for its reviewers), with
-    the holder's name. By process, read from the page's rows (`case_rows`): no join through viewflow's process
-    table and the applications."""
-    rows = Task.objects.filter(process_id__in=[pk for pk in process_ids if pk is not None],
-                               status__in=OPEN_TASK_STATUSES, flow_task_type__in=("HUMAN", "FUNCTION"))
-    rows = rows.values("pk", "process_id", "flow_task", "flow_task_type", "owner_permission", "owner_id",
-                       "owner__full_name", "owner__email").order_by("created", "pk")
-    found = {}
-    for row in rows:
-        process = row["process_id"]
-        previous = found.get(process)
-        # Later rows are newer; a human task wins over a waiting step, as the open step shown.
-        if previous is None or row["flow_task_type"] == "HUMAN" or previous["flow_task_type"] != "HUMAN":
-            found[process] = row
-    return found
+def open_task():
+    """The open task of a row's application (an expression of the rows' query, one index probe per row by its
+    workflow process, workflows 0002): the newest open human task, or else the step it waits in otherwise (the
+    review waiting for its reviewers), with the holder's name, as a JSON object (None: no open step)."""
+    tasks = Task.objects.filter(process_id=OuterRef("process__pk"), status__in=OPEN_TASK_STATUSES,
+                                flow_task_type__in=("HUMAN", "FUNCTION"))
+    tasks = tasks.order_by(Case(When(flow_task_type="HUMAN", then=Value(0)), default=Value(1)), "-created", "-pk")
+    return Subquery(tasks.values(task=JSONObject(
+        pk="pk", flow_task="flow_task", flow_task_type="flow_task_type", owner_permission="owner_permission",
+        owner_id="owner_id", owner_name=Coalesce(NullIf("owner__full_name", Value("")), "owner__email")))[:1],
+        output_field=JSONField())
 
 
 def overview_sort(queryset, sort: str):
@@ -257,32 +254,26 @@ class OverviewFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        fund, call = self._raw_id("fund"), self._raw_id("call")
+        holders, funds, calls = filter_choices(fund=fund, call=call)
         self.fields["assignee"].choices = [
             ("", _("Anyone")), (ASSIGNEE_NONE, _("Not taken")), (ASSIGNEE_ME, _("Me")),
-        ] + [(str(person.pk), str(person)) for person in task_holders()]
-        self.fields["fund"].load(list(Fund.objects.order_by("name").values_list("pk", "name")))
-        self._bound_call_choices()
+        ] + [(str(pk), label) for pk, label in holders]
+        self.fields["fund"].load(funds)
+        self._bound_call_choices(fund, call, calls)
 
     def _raw_id(self, name):
         value = self.data.get(name) if self.is_bound else None
         return int(value) if value and str(value).isdigit() and len(str(value)) < 18 else None
 
-    def _bound_call_choices(self):
+    def _bound_call_choices(self, fund, call, shown):
         """The call list shows the calls of the chosen fund only (or of the chosen call's fund), newest first
-        and at most CALL_CHOICES of them, never every call of every fund and year: one small query. With no
+        and at most CALL_CHOICES of them, never every call of every fund and year (`filter_choices`). With no
         fund chosen it offers "All calls" and says to choose a fund first. The chosen call is always shown."""
         field = self.fields["call"]
-        fund, call = self._raw_id("fund"), self._raw_id("call")
-        calls = Call.objects.none()
-        if fund is not None:
-            calls = Call.objects.filter(fund_id=fund)
-        elif call is not None:
-            calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
-        columns = ("pk", "title", "fund__name")
-        shown = list(calls.order_by("-opens_at", "-pk").values_list(*columns)[:CALL_CHOICES])
         if call is not None and all(row[0] != call for row in shown):
-            shown += list(Call.objects.filter(pk=call).values_list(*columns))
-        field.load([(pk, f"{title} ({fund})") for pk, title, fund in shown])
+            shown = [*shown, *Call.objects.filter(pk=call).values_list(*CALL_COLUMNS)]
+        field.load([(pk, f"{title} ({fund_name})") for pk, title, fund_name in shown])
         if fund is None and call is None:
             field.help_text = _("Choose a fund and press Show to list its calls.")
 
@@ -299,23 +290,74 @@ def indicator_cases(indicator):
     return cases_behind(key, year, as_of=as_of)
 
 
+CALL_COLUMNS = ("pk", "title", "fund__name")
+
+# The filter form's three lists in one query (PostgreSQL): each a JSON array of arrays in its order. The task
+# holders' ids are the distinct owners of the taken staff tasks (read from their own index alone, workflows 0004),
+# the role members' ids by group (the planner, asked for a join, expects a role to hold a fair share of all users
+# and reads every membership); then the people by key.
+FILTER_CHOICES_SQL = """
+SELECT
+    (SELECT json_agg(json_build_array(p.id, p.full_name, p.email) ORDER BY p.full_name, p.email)
+     FROM accounts_user p
+     WHERE (p.is_active AND p.id = ANY(ARRAY(
+                SELECT m.user_id FROM accounts_user_groups m WHERE m.group_id = ANY(ARRAY(
+                    SELECT g.id FROM auth_group g WHERE g.name IN ({roles}))))))
+        OR p.id = ANY(ARRAY(SELECT DISTINCT t.owner_id FROM viewflow_task t
+                            WHERE t.flow_task_type = 'HUMAN' AND t.status = 'ASSIGNED' AND t.owner_permission <> ''))),
+    (SELECT json_agg(json_build_array(f.id, f.name) ORDER BY f.name) FROM grants_fund f),
+    (SELECT json_agg(json_build_array(c.id, c.title, c.fund_name) ORDER BY c.opens_at DESC, c.id DESC)
+     FROM (SELECT c.id, c.title, f.name AS fund_name, c.opens_at FROM grants_call c
+           JOIN grants_fund f ON f.id = c.fund_id
+           WHERE c.fund_id = {fund} ORDER BY c.opens_at DESC, c.id DESC LIMIT {limit}) c)
+"""
+
+
+def _json_rows(value) -> list:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def filter_choices(*, fund: int | None, call: int | None) -> tuple[list, list, list]:
+    """The filter form's lists: the task holders [(id, name)] by name, the funds [(id, name)] by name, and the
+    calls of the chosen fund (or of the chosen call's fund; none without either) [(id, title, fund name)], newest
+    first, at most CALL_CHOICES. PostgreSQL: one query (FILTER_CHOICES_SQL); elsewhere one query each."""
+    if connection.vendor == "postgresql":
+        if fund is not None:
+            fund_sql, params = "%s", [fund]
+        elif call is not None:
+            fund_sql, params = "(SELECT fund_id FROM grants_call WHERE id = %s)", [call]
+        else:
+            fund_sql, params = "NULL", []
+        sql = FILTER_CHOICES_SQL.format(roles=", ".join(["%s"] * len(TASK_HOLDER_ROLES)), fund=fund_sql,
+                                        limit=CALL_CHOICES)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*TASK_HOLDER_ROLES, *params])
+            people, funds, calls = (_json_rows(value) for value in cursor.fetchone())
+        return ([(pk, full_name or email) for pk, full_name, email in people], [tuple(row) for row in funds],
+                [tuple(row) for row in calls])
+    return filter_choices_each(fund=fund, call=call)
+
+
+def filter_choices_each(*, fund: int | None, call: int | None) -> tuple[list, list, list]:
+    """`filter_choices` in one query for each list (any database)."""
+    holders = [(person.pk, str(person)) for person in task_holders()]
+    funds = list(Fund.objects.order_by("name").values_list("pk", "name"))
+    calls = Call.objects.none()
+    if fund is not None:
+        calls = Call.objects.filter(fund_id=fund)
+    elif call is not None:
+        calls = Call.objects.filter(fund_id=Subquery(Call.objects.filter(pk=call).values("fund_id")[:1]))
+    return holders, funds, list(calls.order_by("-opens_at", "-pk").values_list(*CALL_COLUMNS)[:CALL_CHOICES])
+
+
 def task_holders():
-    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role), in one query.
-    PostgreSQL: the ids of both first (each from its index: the role's members by group, the holders from the
-    open staff tasks), then the people by primary key; written so because the planner, asked for a join, expects
-    a role to hold a fair share of all users (most are applicants) and reads every membership."""
+    """Staff who take steps, and anyone who holds a staff step now (even if no longer in the role), in one query
+    (on PostgreSQL `filter_choices` reads them with the other lists)."""
     holding = Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type="HUMAN").exclude(
         owner_permission__isnull=True).exclude(owner_permission="").order_by().values("owner_id")
     people = User.objects.only("full_name", "email").order_by("full_name", "email")
-    if connection.vendor == "postgresql":
-        holding_sql, holding_params = holding.distinct().query.sql_with_params()
-        roles_in = ", ".join(["%s"] * len(TASK_HOLDER_ROLES))
-        return people.filter(RawSQL(
-            f'("accounts_user"."is_active" AND "accounts_user"."id" = ANY(ARRAY('
-            f'SELECT member.user_id FROM accounts_user_groups member WHERE member.group_id = ANY(ARRAY('
-            f'SELECT role.id FROM auth_group role WHERE role.name IN ({roles_in}))))))'
-            f' OR "accounts_user"."id" = ANY(ARRAY({holding_sql}))',
-            (*TASK_HOLDER_ROLES, *holding_params), output_field=BooleanField()))
     in_role = User.groups.through.objects.filter(group__name__in=TASK_HOLDER_ROLES).values("user_id")
     return people.filter(Q(is_active=True, pk__in=in_role) | Q(pk__in=holding))
 
@@ -336,12 +378,12 @@ class CaseRow:
 
 
 # The columns of a row (CaseRow's attributes) and the fields they are read from, in one query by id: with the
-# application's workflow process (whose open tasks `open_tasks` reads) and whether the user is a contact of its
+# application's open task (`open_task`, a JSON object or None) and whether the user is a contact of its
 # organisation ("member": who may do an applicant's step).
 ROW_COLUMNS = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-               "organisation_id", "organisation_name", "call_title", "fund_name", "process_id", "member")
+               "organisation_id", "organisation_name", "call_title", "fund_name", "member", "open_task")
 ROW_VALUES = ("pk", "title", "status", "status_changed_at", "case_number", "submitted_at", "requested_amount",
-              "organisation_id", "organisation__name", "call__title", "call__fund__name", "process__pk", "member")
+              "organisation_id", "organisation__name", "call__title", "call__fund__name", "member", "open_task")
 
 
 def case_rows(queryset, page_ids, sort: str, *, user) -> list[CaseRow]:
@@ -349,7 +391,7 @@ def case_rows(queryset, page_ids, sort: str, *, user) -> list[CaseRow]:
     list), chosen over the sort's index alone however deep the page; its rows are then read with their joins by
     id, in the same query, and sorted again (50 rows)."""
     rows = overview_sort(queryset.filter(pk__in=page_ids), sort).annotate(member=Exists(
-        Membership.objects.filter(user=user, organisation_id=OuterRef("organisation_id"))))
+        Membership.objects.filter(user=user, organisation_id=OuterRef("organisation_id"))), open_task=open_task())
     return [CaseRow(values) for values in rows.values_list(*ROW_VALUES)]
 
 
@@ -365,11 +407,11 @@ def _once(function):
 
 
 def _decorate(rows, user):
-    """Add what the template shows to the page's rows: their open tasks in one query, the rest in Python, each
-    text that rows share (a date, a number of days, an amount) written once per page."""
+    """Add what the template shows to the page's rows (read with their open tasks), in Python, each text that rows
+    share (a date, a number of days, an amount) written once per page."""
     today = timezone.now().astimezone(STOCKHOLM).date()
+    zone = timezone.get_current_timezone()
     case_url, task_url = url_for("workflows:case_detail"), url_for("workflows:task")
-    tasks = open_tasks(row.process_id for row in rows)
     # Translated once per page, not once per row (get_status_display hashes every lazy label for each row).
     status_labels = {value: str(label) for value, label in Application.Status.choices}
     untitled = gettext("Untitled application")  # Application.__str__ of a row without a title
@@ -377,17 +419,16 @@ def _decorate(rows, user):
     texts = row_texts()
     step_of = {}  # task reference -> the step's title
     since_title = gettext("In this stage since %(date)s")
-    day_text, amount_text = _once(day), _once(money)
+    day_text, amount_text = _once(day), _once(money_writer())
     days_text = _once(lambda days: ngettext(" day, since %(date)s", " days, since %(date)s", days))
     for row in rows:
-        task = tasks.get(row.process_id)
+        task = row.open_task
         human = task is not None and task["flow_task_type"] == "HUMAN"
         row.open_task_pk = task["pk"] if human else None
         row.open_task_ref = task["flow_task"] if task is not None else None
         row.open_task_permission = task["owner_permission"] if human else None
         row.assignee_id = task["owner_id"] if human else None
-        row.assignee_name = ((task["owner__full_name"] or task["owner__email"]) if human and task["owner_id"]
-                             else None)
+        row.assignee_name = task["owner_name"] if human and task["owner_id"] else None
         row.stage_since = row.status_changed_at.astimezone(STOCKHOLM).date()
         row.days_in_stage = (today - row.stage_since).days  # days_in_stage()
         # The row's texts written here once, not through template tags and filters cell by cell.
@@ -396,7 +437,7 @@ def _decorate(rows, user):
         row.stage_since_text = days_text(row.days_in_stage) % {"date": since}
         row.amount_text = amount_text(row.requested_amount)
         if row.submitted_at:
-            submitted = timezone.localtime(row.submitted_at)
+            submitted = row.submitted_at.astimezone(zone)  # timezone.localtime()
             row.submitted_text, row.submitted_iso = day_text(submitted.date()), submitted.isoformat()
         else:
             row.submitted_text = row.submitted_iso = ""
@@ -478,19 +519,27 @@ def case_list(request):
     rows = _decorate(case_rows(base, page.object_list, sort, user=request.user), request.user)
     page.object_list = rows
     selected = set(data.get("stage") or ())
+    stages = [{"value": value, "label": label, "count": counts[value], "current": selected == {value}}
+              for value, label in STAGES]
+    stage_total = sum(counts.values())
+    columns = _columns(sort)
+    page_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    # The page's links, rows and headers written in Python (workflows/case_rows.py, common/paging.py): the
+    # same text as the template's loops and {% querystring %} tags wrote, compared in tests/test_overview.py.
+    links = QueryLinks(request.GET)
     return render(request, "workflows/case_list.html", {
         "form": form,
         "cases": rows,
         "page_obj": page,
-        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
-        "ellipsis": Paginator.ELLIPSIS,
-        "stage_counts": [
-            {"value": value, "label": label, "count": counts[value], "current": selected == {value}}
-            for value, label in STAGES
-        ],
-        "stage_total": sum(counts.values()),
+        "page_range": page_range,
+        "stage_counts": stages,
+        "stage_total": stage_total,
+        "stages_html": stages_html(links, stages, stage_total, all_current=not form["stage"].value()),
         "sort": sort,
         "sort_label": dict(SORT_CHOICES)[sort],
-        "columns": _columns(sort),
+        "columns": columns,
+        "header_html": header_html(links, columns),
+        "rows_html": mark_safe("".join(f"\n    {row.row_html}" for row in rows)),  # noqa: S308 -- rows escaped
+        "pagination_html": page_range_html(links, page, page_range, gettext("Pages of cases")),
         "filtered": any(data.get(name) for name in ("q", "fund", "call", "stage", "assignee", "indicator")),
     })

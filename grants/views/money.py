@@ -1,6 +1,7 @@
 """Staff pages for the money: fund budgets with their ledger, payments and repayments, decision letters,
 corrections and their second approval, ending a grant that will not be carried out."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib import messages
@@ -9,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.template.backends.utils import csrf_input
 from django.shortcuts import redirect, render
+from django.db import connection
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,13 +21,13 @@ from grants.services import ledger
 from grants.forms.applications import add_service_errors
 from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
-from grants.views.money_rows import form_texts, money_row_html
+from grants.views.money_rows import form_texts, history_rows_html, money_row_writer
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
 )
 from common.errors import NotAllowed
-from common.formatting import day, money
+from common.formatting import day, money_writer
 from workflows import services as flow_services
 
 
@@ -93,81 +96,116 @@ def fund_budget(request, pk: int):
     }, status=status)
 
 
-# What the money lists show of a row and its application; nothing else is loaded.
+# What the money lists show of a row and its application, read as values (no model instances): the row's key,
+# its application's, the kind (payments) or reason (repayments), the amount, the date shown, the reference and the
+# case (title, case number, organisation).
 _CASE_FIELDS = ("application__title", "application__case_number", "application__organisation__name")
-PAYMENT_ROW_FIELDS = ("kind", "amount", "status", "created_at", "paid_on", "reference", *_CASE_FIELDS)
-REPAYMENT_ROW_FIELDS = ("reason", "amount", "status", "due_on", "received_on", "reference", *_CASE_FIELDS)
+ROW_COLUMNS = ("pk", "application_id", "choice", "amount", "when", "reference", "title", "case_number",
+               "organisation")
 # The payments page's histories (paid, paid back): the latest first, in shorter pages than what is still to do,
 # and paged back this many pages.
 HISTORY_PER_PAGE = 25
 HISTORY_PAGES = 200
 LEDGER_ROW_FIELDS = ("fund_year", "kind", "amount", "note", "created_at", "application__title",
                      "application__case_number", "created_by__full_name", "created_by__email")
+# The four lists' counts in one query: what is to do in full, the histories up to HISTORY_PAGES pages (from
+# their status indexes).
+PAYMENTS_COUNTS_SQL = (
+    "SELECT (SELECT COUNT(*) FROM {payment} WHERE status = %s),"
+    " (SELECT COUNT(*) FROM (SELECT 1 FROM {payment} WHERE status = %s LIMIT %s) paid),"
+    " (SELECT COUNT(*) FROM {repayment} WHERE status = %s),"
+    " (SELECT COUNT(*) FROM (SELECT 1 FROM {repayment} WHERE status = %s LIMIT %s) received)"
+).format(payment=Payment._meta.db_table, repayment=Repayment._meta.db_table)
+
+
+class MoneyRow:
+    """One row of a payments list: ROW_COLUMNS, and what `_money_rows` adds."""
+
+    def __init__(self, values):
+        self.__dict__.update(zip(ROW_COLUMNS, values))
 
 
 @login_required
 def payments(request):
     """Four lists, each in pages with its own page parameter: to pay and to be paid back (50 a page), and the
-    histories paid and paid back (HISTORY_PER_PAGE a page)."""
+    histories paid and paid back (HISTORY_PER_PAGE a page). Their counts in one query, each page's rows in one."""
     _require_staff(request.user)
-    payments = Payment.objects.select_related("application__organisation").only(*PAYMENT_ROW_FIELDS)
-    repayments = Repayment.objects.select_related("application__organisation").only(*REPAYMENT_ROW_FIELDS)
-    planned = payments.filter(status=Payment.Status.PLANNED).order_by("created_at", "pk")
-    paid = payments.filter(status=Payment.Status.PAID).order_by("-paid_on", "-pk")
-    claims = repayments.filter(status=Repayment.Status.CLAIMED).order_by("due_on", "pk")
-    received = repayments.filter(status=Repayment.Status.RECEIVED).order_by("-received_on", "-pk")
+    case = ("application_id",)
+    planned = Payment.objects.filter(status=Payment.Status.PLANNED).order_by("created_at", "pk").values_list(
+        "pk", *case, "kind", "amount", "created_at", "reference", *_CASE_FIELDS)
+    paid = Payment.objects.filter(status=Payment.Status.PAID).order_by("-paid_on", "-pk").values_list(
+        "pk", *case, "kind", "amount", "paid_on", "reference", *_CASE_FIELDS)
+    claims = Repayment.objects.filter(status=Repayment.Status.CLAIMED).order_by("due_on", "pk").values_list(
+        "pk", *case, "reason", "amount", "due_on", "reference", *_CASE_FIELDS)
+    received = Repayment.objects.filter(status=Repayment.Status.RECEIVED).order_by("-received_on", "-pk").values_list(
+        "pk", *case, "reason", "amount", "received_on", "reference", *_CASE_FIELDS)
     # The histories (paid, paid back) grow without end: counted up to HISTORY_PAGES pages, from their index,
     # and paged that far (the page says so); what is still to do is counted in full.
     history = HISTORY_PAGES * HISTORY_PER_PAGE
-    paid_count = paid.order_by()[:history].count()
-    received_count = received.order_by()[:history].count()
+    with connection.cursor() as cursor:
+        cursor.execute(PAYMENTS_COUNTS_SQL, [Payment.Status.PLANNED, Payment.Status.PAID, history,
+                                             Repayment.Status.CLAIMED, Repayment.Status.RECEIVED, history])
+        planned_count, paid_count, claims_count, received_count = cursor.fetchone()
     today = timezone.localdate()
     may_pay, csrf = request.user.has_perm("grants.decide_application"), csrf_input(request)
-    planned_page = _money_rows(page_of(request, planned, param="planned"), "grants:payment_mark_paid", "created_at")
-    claims_page = _money_rows(page_of(request, claims, param="claims"), "grants:repayment_mark_received", "due_on",
-                              today=today)
-    for kind, page in (("planned", planned_page), ("claims", claims_page)):
-        texts = form_texts(kind)
-        for row in page.object_list:
-            row.row_html = money_row_html(row, texts=texts, may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
-    return render(request, "grants/payments.html", {
-        "planned": planned_page,
+    texts = {"money": money_writer(), "untitled": _("Untitled application"), "case_url": url_for("workflows:case_detail"),
+             "day": {}}
+    kinds, reasons = dict(Payment.Kind.choices), dict(Repayment.Reason.choices)
+    lists = {
+        "planned": _money_rows(page_of(request, planned, param="planned", count=planned_count), kinds, texts,
+                               action="grants:payment_mark_paid"),
+        "claims": _money_rows(page_of(request, claims, param="claims", count=claims_count), reasons, texts,
+                              action="grants:repayment_mark_received", today=today),
         "paid": _money_rows(page_of(request, paid, param="paid", count=paid_count, per_page=HISTORY_PER_PAGE),
-                            None, "paid_on"),
+                            kinds, texts),
+        "received": _money_rows(page_of(request, received, param="received", count=received_count,
+                                        per_page=HISTORY_PER_PAGE), reasons, texts),
+    }
+    for kind in ("planned", "claims"):
+        write = money_row_writer(texts=form_texts(kind), may_pay=may_pay, csrf_input=csrf, today=today.isoformat())
+        lists[kind].rows_html = mark_safe(  # noqa: S308 -- every row escaped
+            "".join("\n    " + write(row) for row in lists[kind].object_list))
+    nothing = _("Nothing yet.")
+    for kind in ("paid", "received"):
+        lists[kind].rows_html = history_rows_html(lists[kind].object_list, nothing)
+    return render(request, "grants/payments.html", {
+        **lists,
         "paid_capped": paid_count >= history, "received_capped": received_count >= history,
         "history_rows": history,
-        "form": PaymentPaidForm(),
-        "claims": claims_page,
-        "received": _money_rows(page_of(request, received, param="received", count=received_count,
-                                        per_page=HISTORY_PER_PAGE), None, "received_on"),
         "may_pay": may_pay,
     })
 
 
-def _money_rows(page, action: str | None, date_field: str, *, today=None):
-    """Write what each row of a payments list shows once, in Python (its links, amount, date, case, kind or
-    reason, and its id as text: a number in a template is localized, once for each time it is shown)."""
-    case_url = url_for("workflows:case_detail")
+def _money_rows(page, labels: dict, texts: dict, *, action: str | None = None, today=None):
+    """The page's rows (values, ROW_COLUMNS) as MoneyRow with what each shows written once, in Python: its links,
+    amount, date, case, kind or reason (`labels`: value -> label), and its id as text (a number in a template is
+    localized, once for each time it is shown). `texts`: what the page's lists share (the amount's writer, the
+    case link, the dates written so far)."""
+    case_url, money_text, untitled, days = texts["case_url"], texts["money"], texts["untitled"], texts["day"]
     action_url = url_for(action) if action else None
-    labels = {}  # (field, value) -> its translated label, once per page rather than once per row
-    for row in page.object_list:
-        application = row.application
+    rows = []
+    for values in page.object_list:
+        row = MoneyRow(values)
         row.pk_text = str(row.pk)
-        choice = "kind" if isinstance(row, Payment) else "reason"
-        value = getattr(row, choice)
-        if (choice, value) not in labels:
-            labels[choice, value] = getattr(row, f"get_{choice}_display")()
-        row.choice_text = labels[choice, value]
+        row.choice_text = str(labels.get(row.choice, row.choice))
         row.case_url = case_url(row.application_id)
-        row.case_label = application.case_number or str(application)
-        row.case_number = application.case_number or ""
-        row.organisation = application.organisation.name
-        row.amount_text = money(row.amount)
-        when = getattr(row, date_field)
-        row.day_text = day(when) if when else ""
+        row.case_label = row.case_number or row.title or untitled
+        row.case_number = row.case_number or ""
+        row.amount_text = money_text(row.amount)
+        when = row.when
+        if when is None:
+            row.day_text = ""
+        else:
+            # day() of a moment writes its local date: one text for each date shown
+            shown = timezone.localtime(when).date() if isinstance(when, datetime) else when
+            if shown not in days:
+                days[shown] = day(shown)
+            row.day_text = days[shown]
         row.overdue = today is not None and when is not None and when < today
         if action_url is not None:
             row.action_url = action_url(row.pk)
+        rows.append(row)
+    page.object_list = rows
     return page
 
 

@@ -1,7 +1,8 @@
-"""The rows of the payments page's two lists with forms (to pay, to be paid back) as HTML, written in Python.
+"""The rows of the payments page's lists as HTML, written in Python: the two with forms (to pay, to be paid back)
+and the two histories (paid, paid back).
 
-Each row holds a small form (a date, a reference, a button, their labels); through the template engine a row
-costs some 20 variable look-ups, and the page shows up to 100 such rows. Here it is one string per row, exactly
+Each row with a form holds a small form (a date, a reference, a button, their labels); through the template engine
+a row costs some 20 variable look-ups, and the page shows up to 150 rows. Here it is one string per row, exactly
 the markup the template wrote (tests/test_money_rows.py compares the two).
 """
 
@@ -26,26 +27,54 @@ def form_texts(kind: str) -> dict:
             "overdue": conditional_escape(gettext("overdue"))}
 
 
-def _form(row, texts, csrf_input, today) -> str:
-    number, pk = conditional_escape(row.case_number), row.pk_text
-    return format_html(
-        '<td>\n        <form method="post" action="{}" class="inline-fields">{}\n'
-        '          <label for="{}{}">{}<span class="visually-hidden"> {}</span></label>\n'
-        '          <input type="date" id="{}{}" name="{}" value="{}" required>\n'
-        '          <label for="{}{}">{}<span class="visually-hidden"> {}</span></label>\n'
-        '          <input type="text" id="{}{}" name="reference" maxlength="100">\n'
-        '          <button type="submit" class="button secondary">{}<span class="visually-hidden"> {}</span></button>\n'
-        "        </form></td>",
-        row.action_url, csrf_input, texts["date_id"], pk, texts["date_label"], number, texts["date_id"], pk,
-        texts["date_name"], today, texts["reference_id"], pk, texts["reference_label"], number, texts["reference_id"],
-        pk, texts["button"], number)
+def _form_format(texts, csrf_input, today) -> str:
+    """The form of a list's rows as a format string with the parts rows share escaped once ({{ and }} kept for
+    str.format): a row fills in its action (`action`), its id (`pk`) and its case number (`number`)."""
+    def shared(value) -> str:
+        return str(conditional_escape(value)).replace("{", "{{").replace("}", "}}")
+    date_id, reference_id = shared(texts["date_id"]), shared(texts["reference_id"])
+    return (
+        '<td>\n        <form method="post" action="{action}" class="inline-fields">' + shared(csrf_input) + "\n"
+        f'          <label for="{date_id}{{pk}}">{shared(texts["date_label"])}<span class="visually-hidden"> {{number}}'
+        "</span></label>\n"
+        f'          <input type="date" id="{date_id}{{pk}}" name="{shared(texts["date_name"])}" value="{shared(today)}"'
+        " required>\n"
+        f'          <label for="{reference_id}{{pk}}">{shared(texts["reference_label"])}<span class="visually-hidden">'
+        " {number}</span></label>\n"
+        f'          <input type="text" id="{reference_id}{{pk}}" name="reference" maxlength="100">\n'
+        f'          <button type="submit" class="button secondary">{shared(texts["button"])}<span class="visually-hidden">'
+        " {number}</span></button>\n"
+        "        </form></td>")
+
+
+def money_row_writer(*, texts: dict, may_pay: bool, csrf_input, today: str):
+    """The writer of a list's rows (`money_row_html` for each row), with the parts rows share written once."""
+    form = _form_format(texts, csrf_input, today) if may_pay else None
+    overdue_text = f' <strong>({texts["overdue"]})</strong>'
+
+    def write(row) -> str:
+        overdue = overdue_text if getattr(row, "overdue", False) else ""
+        cells = format_html('<tr><td><a href="{}">{}</a></td>\n      <td>{}</td><td>{}</td>\n'
+                            '      <td class="num">{}</td><td>{}', row.case_url, row.case_label, row.organisation,
+                            row.choice_text, row.amount_text, row.day_text)
+        cell = "" if form is None else form.format(action=conditional_escape(row.action_url),
+                                                   pk=conditional_escape(row.pk_text),
+                                                   number=conditional_escape(row.case_number))
+        return mark_safe(f"{cells}{overdue}</td>\n      {cell}\n    </tr>")  # noqa: S308 -- every part escaped
+    return write
 
 
 def money_row_html(row, *, texts: dict, may_pay: bool, csrf_input, today: str) -> str:
     """The <tr> of a payment to make or a repayment to receive (user-typed text escaped as the template did)."""
-    overdue = f' <strong>({texts["overdue"]})</strong>' if getattr(row, "overdue", False) else ""
-    cells = format_html('<tr><td><a href="{}">{}</a></td>\n      <td>{}</td><td>{}</td>\n'
-                        '      <td class="num">{}</td><td>{}', row.case_url, row.case_label, row.organisation,
-                        row.choice_text, row.amount_text, row.day_text)
-    form = _form(row, texts, csrf_input, today) if may_pay else ""
-    return mark_safe(f"{cells}{overdue}</td>\n      {form}\n    </tr>")  # noqa: S308 -- every part escaped
+    return money_row_writer(texts=texts, may_pay=may_pay, csrf_input=csrf_input, today=today)(row)
+
+
+def history_rows_html(rows, nothing: str) -> str:
+    """The rows of a history list (paid, paid back) as the template's loop wrote them, or its one row saying
+    `nothing` (translated) when the list is empty."""
+    if not rows:
+        return format_html('<tr><td colspan="6">{}</td></tr>', nothing)
+    return mark_safe("".join(format_html(  # noqa: S308 -- every part escaped
+        '\n    <tr><td><a href="{}">{}</a></td>\n      <td>{}</td><td>{}</td>\n'
+        '      <td class="num">{}</td><td>{}</td><td>{}</td></tr>\n  ', row.case_url, row.case_label,
+        row.organisation, row.choice_text, row.amount_text, row.day_text, row.reference) for row in rows))
