@@ -132,9 +132,7 @@ def case_detail(request, pk: int):
         "open_task": open_task if open_task and services.user_may_see_task(
             request.user, open_task, organisation_id=application.organisation_id) else None,
         "current_step": open_task.flow_task.task_title if open_task else "",
-        # The latest sent final report with its lines, read only when there is a report.
-        "report_detail": reports.report_detail(reports.submitted_reports(application).select_related(
-            "submitted_by").first()) if application.final_reports.all() else None,
+        "report_detail": reports.latest_report_detail(application),
     })
 
 

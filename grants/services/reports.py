@@ -271,6 +271,14 @@ def submitted_reports(application: Application):
     return application.final_reports.order_by("-submitted_at", "-pk")
 
 
+def latest_report_detail(application: Application) -> dict | None:
+    """`report_detail` of the latest sent report, or None; no query when the application's final reports, as
+    `selectors.application_parts_read` reads them, are none."""
+    if not application.final_reports.all():
+        return None
+    return report_detail(submitted_reports(application).select_related("submitted_by").first())
+
+
 def granted_amount(application: Application) -> Decimal | None:
     """The amount of the grant in effect."""
     grant = application.decisions.filter(status=Decision.Status.EFFECTIVE, outcome=Decision.Outcome.GRANTED).order_by(

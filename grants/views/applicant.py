@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.formatting import daytimes
 from grants import selectors
-from grants.services import organisations
+from grants.services import organisations, reports
 from grants.services import applications as services
 from common.paging import page_with_count, url_for
 from grants.forms.applications import (
@@ -242,6 +242,8 @@ def application_withdraw(request, pk: int):
 @login_required
 def application_detail(request, pk: int):
     application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    # What the facts, the attachments and the repayments show, and which final reports there are, in one query.
+    selectors.application_parts_read(application, also=("repayments", "final_reports"))
     task = open_task_for_application(application)
     return render(request, "grants/application_detail.html", {
         "application": application,
@@ -251,6 +253,7 @@ def application_detail(request, pk: int):
         "decision": application.decisions.filter(status=Decision.Status.EFFECTIVE).order_by("-decided_at", "-pk").first(),
         "can_withdraw": application.status in flow_services.WITHDRAWABLE,
         "repayments": application.repayments.all(),
+        "report_detail": reports.latest_report_detail(application),
     })
 
 
