@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts import roles
 from grants.indicators import TRANSITIONS, compute, compute_all, counts
-from grants.indicators.compute import _ledger_orm, _ledger_sql
+from grants.indicators.compute import _claims_orm, _claims_sql, _ledger_orm, _ledger_sql
 from grants.indicators.definitions import Period
 from grants.indicators.exports import sections
 from grants.indicators.records import decisions_in_force, transitioned
@@ -265,6 +265,7 @@ def test_the_sql_written_out_for_postgresql_gives_the_rows_of_the_orm(seed):
                 assert sql_rows and status_change_rows(sql_rows) == status_change_rows(orm_rows)
                 ended = transitioned("ended", period.start, period.cutoff)
                 assert _ledger_sql(ids, period, ended) == _ledger_orm(ids, period, ended)
+                assert _claims_sql(ids, period, ended) == _claims_orm(ids, period, ended)
                 compared += 1
     assert compared == 30
 
