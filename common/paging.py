@@ -176,23 +176,30 @@ def pagination_html(page, label) -> str:
     the two), for lists written in Python whole (the inboxes)."""
     if page.paginator.num_pages <= 1:
         return mark_safe("\n")
-    parts = [f'\n<nav class="pagination" aria-label="{conditional_escape(label)}"><ul>\n  ']
-    if page.previous_link:
-        parts.append(f'<li><a href="{conditional_escape(page.previous_link)}" rel="prev">'
-                     f'{conditional_escape(gettext("Previous page"))}</a></li>')
+    return _nav_html(label, conditional_escape(page.previous_link),
+                     [(number, link and conditional_escape(link)) for number, link in page.links],
+                     conditional_escape(page.next_link), page.number, lead="\n")
+
+
+def _nav_html(label, previous: str, pages, following: str, current_number, *, lead: str) -> str:
+    """The pagination's <nav> (what both pagination includes write after their leading line breaks `lead`): the
+    links to the previous and the next page ("" for none) and to each of `pages`, (number, link; None for the
+    ellipsis), every link already escaped for an attribute."""
+    parts = [f'{lead}<nav class="pagination" aria-label="{conditional_escape(label)}"><ul>\n  ']
+    if previous:
+        parts.append(f'<li><a href="{previous}" rel="prev">{conditional_escape(gettext("Previous page"))}</a></li>')
     parts.append("\n  ")
     hidden = conditional_escape(gettext("Page"))
-    for number, link in page.links:
+    for number, link in pages:
         if not link:
             parts.append('\n    <li><span aria-hidden="true">…</span></li>\n    \n  ')
         else:
-            current = ' aria-current="page"' if number == page.number else ""
-            parts.append(f'\n    <li><a href="{conditional_escape(link)}"{current}><span class="visually-hidden">'
+            current = ' aria-current="page"' if number == current_number else ""
+            parts.append(f'\n    <li><a href="{link}"{current}><span class="visually-hidden">'
                          f"{hidden} </span>{conditional_escape(number)}</a></li>\n  ")
     parts.append("\n  ")
-    if page.next_link:
-        parts.append(f'<li><a href="{conditional_escape(page.next_link)}" rel="next">'
-                     f'{conditional_escape(gettext("Next page"))}</a></li>')
+    if following:
+        parts.append(f'<li><a href="{following}" rel="next">{conditional_escape(gettext("Next page"))}</a></li>')
     parts.append("\n</ul></nav>\n\n")
     return mark_safe("".join(parts))  # noqa: S308 -- every value is escaped
 
@@ -228,22 +235,6 @@ def page_range_html(links: QueryLinks, page, page_range, label) -> str:
     Paginator page, its get_elided_page_range() and the nav's label, written in Python."""
     if page.paginator.num_pages <= 1:
         return "\n\n"
-    parts = [f'\n\n<nav class="pagination" aria-label="{conditional_escape(label)}"><ul>\n  ']
-    if page.has_previous():
-        parts.append(f'<li><a href="{links(page=page.previous_page_number())}" rel="prev">'
-                     f'{conditional_escape(gettext("Previous page"))}</a></li>')
-    parts.append("\n  ")
-    page_text = conditional_escape(gettext("Page"))
-    for number in page_range:
-        if number == Paginator.ELLIPSIS:
-            parts.append('\n    <li><span aria-hidden="true">…</span></li>\n    \n  ')
-        else:
-            current = ' aria-current="page"' if number == page.number else ""
-            parts.append(f'\n    <li><a href="{links(page=number)}"{current}><span class="visually-hidden">'
-                         f"{page_text} </span>{number}</a></li>\n  ")
-    parts.append("\n  ")
-    if page.has_next():
-        parts.append(f'<li><a href="{links(page=page.next_page_number())}" rel="next">'
-                     f'{conditional_escape(gettext("Next page"))}</a></li>')
-    parts.append("\n</ul></nav>\n\n")
-    return mark_safe("".join(parts))  # noqa: S308 -- every part escaped
+    return _nav_html(label, links(page=page.previous_page_number()) if page.has_previous() else "",
+                     [(number, None if number == Paginator.ELLIPSIS else links(page=number)) for number in page_range],
+                     links(page=page.next_page_number()) if page.has_next() else "", page.number, lead="\n\n")
