@@ -119,6 +119,13 @@ if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "potten.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's cost of reading a page out of order, for every connection: 1.1 (PostgreSQL's default, 4, is
+    # for spinning disks; Potten's tables are read from memory or SSD). With 4, a search at 10,000 applications
+    # scanned every organisation's name with `~*` (5 ms) instead of its trigram index (0.2 ms). Appended to any
+    # `options` a DATABASE_URL gives (`?options=…`).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c random_page_cost=1.1".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same rules for the embedded default and a SQLite file named by DATABASE_URL: wait for a
     # writer instead of failing, take the write lock at BEGIN, and test on a file, not in memory, so a

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -99,3 +99,13 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL connection setting")
+def test_every_postgresql_connection_plans_for_pages_read_from_memory():
+    """random_page_cost 1.1 on every connection (config/settings.py): the trigram and foreign-key indexes are
+    chosen over whole-table scans on small tables."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
