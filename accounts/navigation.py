@@ -24,7 +24,8 @@ from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
-from django.utils.translation import get_language, get_language_info, gettext
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
 
 from common.html import conditional_escape
 
@@ -53,9 +54,41 @@ def _text(context, name: str) -> str:
         return ""
 
 
-def _t(message: str) -> str:
-    """What ``{% translate message %}`` writes."""
-    return conditional_escape(gettext(message))
+def _texts() -> dict[str, str]:
+    """Every text of the frame, translated (the active language) and escaped, as ``{% translate %}`` writes it; by
+    its message. Written out here, not in the f-strings below: makemessages does not look inside an f-string."""
+    return {message: conditional_escape(text) for message, text in {
+        "Accessibility statement": _("Accessibility statement"),
+        "Budgets": _("Budgets"),
+        "Cases": _("Cases"),
+        "Casework": _("Casework"),
+        "Create account": _("Create account"),
+        "E-mail settings": _("E-mail settings"),
+        "E-mails not delivered": _("E-mails not delivered"),
+        "Follow-up": _("Follow-up"),
+        "Good practice": _("Good practice"),
+        "Grants": _("Grants"),
+        "Indicators": _("Indicators"),
+        "Log in": _("Log in"),
+        "Log out": _("Log out"),
+        "Main menu": _("Main menu"),
+        "Map of the municipalities": _("Map of the municipalities"),
+        "Money": _("Money"),
+        "My applications": _("My applications"),
+        "My data": _("My data"),
+        "My reviews": _("My reviews"),
+        "Open calls": _("Open calls"),
+        "Open data": _("Open data"),
+        "Organisations": _("Organisations"),
+        "Payments": _("Payments"),
+        "Personal data": _("Personal data"),
+        "Potten – grants for dialogue and collaboration.": _("Potten – grants for dialogue and collaboration."),
+        "Publish good practice": _("Publish good practice"),
+        "Reviewing": _("Reviewing"),
+        "Skip to content": _("Skip to content"),
+        "Tasks": _("Tasks"),
+        "Two-factor authentication": _("Two-factor authentication"),
+    }.items()}
 
 
 def _url(name: str) -> str:
@@ -85,24 +118,24 @@ def _header_parts(language, script_prefix, urlconf, wrap, authenticated, staff, 
                   reviewer, indicators, publish, applicant) -> tuple:
     """The header as base.html wrote it, for these flags (the arguments: what it depends on besides the request)."""
     del language, script_prefix, urlconf  # what gettext and reverse read: part of the key only
-    csrf, next_path = (CSRF,), (NEXT,)
-    out = [f'<a class="skip-link" href="#main">{_t("Skip to content")}</a>\n'
+    csrf, next_path, t = (CSRF,), (NEXT,), _texts()
+    out = [f'<a class="skip-link" href="#main">{t["Skip to content"]}</a>\n'
            f'  <header class="site-header">\n'
            f'    <div class="{wrap} header-row">\n'
            f'      <a class="brand" href="{_url("home")}">Potten</a>\n'
            f'      <div class="account-links">\n'
            f'        ']
     if authenticated:
-        out += [f'\n          <a href="{_url("workflows:my_data")}">{_t("My data")}</a>\n'
-                f'          <a href="{_url("notifications:settings")}">{_t("E-mail settings")}</a>\n'
-                f'          <a href="{_url("mfa_index")}">{_t("Two-factor authentication")}</a>\n'
+        out += [f'\n          <a href="{_url("workflows:my_data")}">{t["My data"]}</a>\n'
+                f'          <a href="{_url("notifications:settings")}">{t["E-mail settings"]}</a>\n'
+                f'          <a href="{_url("mfa_index")}">{t["Two-factor authentication"]}</a>\n'
                 f'          <form method="post" action="{_url("account_logout")}" class="inline-form">', csrf,
-                f'\n            <button type="submit" class="link-button">{_t("Log out")}</button>\n'
+                f'\n            <button type="submit" class="link-button">{t["Log out"]}</button>\n'
                 f'          </form>\n'
                 f'        ']
     else:
-        out += [f'\n          <a href="{_url("account_login")}">{_t("Log in")}</a>\n'
-                f'          <a href="{_url("account_signup")}">{_t("Create account")}</a>\n'
+        out += [f'\n          <a href="{_url("account_login")}">{t["Log in"]}</a>\n'
+                f'          <a href="{_url("account_signup")}">{t["Create account"]}</a>\n'
                 f'        ']
     out += [f'\n        <form action="{_url("set_language")}" method="post" class="lang-form">', csrf,
             '\n          <input name="next" type="hidden" value="', next_path, '">\n'
@@ -120,53 +153,53 @@ def _header_parts(language, script_prefix, urlconf, wrap, authenticated, staff, 
                f'      </div>\n'
                f'    </div>\n'
                f'    <div class="{wrap}">\n'
-               f'      <nav aria-label="{_t("Main menu")}" class="main-nav">\n'
+               f'      <nav aria-label="{t["Main menu"]}" class="main-nav">\n'
                f'        <ul class="nav">\n'
                f'          ')
     if staff:
-        organisations_item = (f'<li><a href="{_url("grants:organisation_staff_list")}">{_t("Organisations")}</a></li>'
+        organisations_item = (f'<li><a href="{_url("grants:organisation_staff_list")}">{t["Organisations"]}</a></li>'
                               if organisations else "")
-        people_item = f'<li><a href="{_url("workflows:people")}">{_t("Personal data")}</a></li>' if personal_data else ""
+        people_item = f'<li><a href="{_url("workflows:people")}">{t["Personal data"]}</a></li>' if personal_data else ""
         out.append(f'\n            <li class="nav-group"><span class="nav-group-label" id="nav-casework">'
-                   f'{_t("Casework")}</span>\n'
+                   f'{t["Casework"]}</span>\n'
                    f'              <ul aria-labelledby="nav-casework">\n'
-                   f'                <li><a href="{_url("workflows:inbox")}">{_t("Tasks")}</a></li>\n'
-                   f'                <li><a href="{_url("workflows:case_list")}">{_t("Cases")}</a></li>\n'
+                   f'                <li><a href="{_url("workflows:inbox")}">{t["Tasks"]}</a></li>\n'
+                   f'                <li><a href="{_url("workflows:case_list")}">{t["Cases"]}</a></li>\n'
                    f'                {organisations_item}\n'
-                   f'                <li><a href="{_url("notifications:outbox")}">{_t("E-mails not delivered")}</a></li>\n'
+                   f'                <li><a href="{_url("notifications:outbox")}">{t["E-mails not delivered"]}</a></li>\n'
                    f'                {people_item}\n'
                    f'              </ul></li>\n'
-                   f'            <li class="nav-group"><span class="nav-group-label" id="nav-money">{_t("Money")}</span>\n'
+                   f'            <li class="nav-group"><span class="nav-group-label" id="nav-money">{t["Money"]}</span>\n'
                    f'              <ul aria-labelledby="nav-money">\n'
-                   f'                <li><a href="{_url("grants:payments")}">{_t("Payments")}</a></li>\n'
-                   f'                <li><a href="{_url("grants:fund_years")}">{_t("Budgets")}</a></li>\n'
+                   f'                <li><a href="{_url("grants:payments")}">{t["Payments"]}</a></li>\n'
+                   f'                <li><a href="{_url("grants:fund_years")}">{t["Budgets"]}</a></li>\n'
                    f'              </ul></li>\n'
                    f'          ')
     out.append('\n          ')
     if reviewer:
         out.append(f'\n            <li class="nav-group"><span class="nav-group-label" id="nav-reviewing">'
-                   f'{_t("Reviewing")}</span>\n'
+                   f'{t["Reviewing"]}</span>\n'
                    f'              <ul aria-labelledby="nav-reviewing"><li><a href="{_url("reviewers:home")}">'
-                   f'{_t("My reviews")}</a></li></ul></li>\n'
+                   f'{t["My reviews"]}</a></li></ul></li>\n'
                    f'          ')
     out.append('\n          ')
     follow_up = ('\n            <li class="nav-group"><span class="nav-group-label" id="nav-follow-up">'
-                 f'{_t("Follow-up")}</span>\n'
+                 f'{t["Follow-up"]}</span>\n'
                  '              <ul aria-labelledby="nav-follow-up">')
-    publish_item = f'<li><a href="{_url("catalogue:manage_list")}">{_t("Publish good practice")}</a></li>'
+    publish_item = f'<li><a href="{_url("catalogue:manage_list")}">{t["Publish good practice"]}</a></li>'
     if indicators:
-        out.append(f'{follow_up}<li><a href="{_url("grants:indicators")}">{_t("Indicators")}</a></li>\n'
+        out.append(f'{follow_up}<li><a href="{_url("grants:indicators")}">{t["Indicators"]}</a></li>\n'
                    f'                {publish_item if publish else ""}</ul></li>\n'
                    f'          ')
     elif publish:
         out.append(f'{follow_up}{publish_item}</ul></li>\n'
                    f'          ')
-    my_applications = (f'<li><a href="{_url("grants:my_applications")}">{_t("My applications")}</a></li>'
+    my_applications = (f'<li><a href="{_url("grants:my_applications")}">{t["My applications"]}</a></li>'
                        if authenticated and applicant else "")
-    out.append(f'\n          <li class="nav-group"><span class="nav-group-label" id="nav-apply">{_t("Grants")}</span>\n'
+    out.append(f'\n          <li class="nav-group"><span class="nav-group-label" id="nav-apply">{t["Grants"]}</span>\n'
                f'            <ul aria-labelledby="nav-apply">\n'
-               f'              <li><a href="{_url("home")}">{_t("Open calls")}</a></li>\n'
-               f'              <li><a href="{_url("catalogue:practice_list")}">{_t("Good practice")}</a></li>\n'
+               f'              <li><a href="{_url("home")}">{t["Open calls"]}</a></li>\n'
+               f'              <li><a href="{_url("catalogue:practice_list")}">{t["Good practice"]}</a></li>\n'
                f'              {my_applications}\n'
                f'            </ul></li>\n'
                f'        </ul>\n'
@@ -181,16 +214,17 @@ def _footer_parts(language, script_prefix, urlconf, wrap, authenticated) -> tupl
     """The footer as base.html wrote it: the text before the name, the translated "Logged in as …" to fill in (""
     for a visitor not logged in) and the text after it."""
     del language, script_prefix, urlconf
+    t = _texts()
     return (f'<footer class="site-footer">\n'
             f'    <div class="{wrap}">\n'
-            f'      <p>{_t("Potten – grants for dialogue and collaboration.")}\n'
+            f'      <p>{t["Potten – grants for dialogue and collaboration."]}\n'
             f'         ',
-            gettext("Logged in as %(name)s.") if authenticated else "",
+            _("Logged in as %(name)s.") if authenticated else "",
             f'</p>\n'
-            f'      <p><a href="{_url("catalogue:practice_list")}">{_t("Good practice")}</a> · '
-            f'<a href="{_url("catalogue:practice_map")}">{_t("Map of the municipalities")}</a> · '
-            f'<a href="{_url("catalogue:opendata")}">{_t("Open data")}</a> · '
-            f'<a href="{_url("grants:accessibility")}">{_t("Accessibility statement")}</a></p>\n'
+            f'      <p><a href="{_url("catalogue:practice_list")}">{t["Good practice"]}</a> · '
+            f'<a href="{_url("catalogue:practice_map")}">{t["Map of the municipalities"]}</a> · '
+            f'<a href="{_url("catalogue:opendata")}">{t["Open data"]}</a> · '
+            f'<a href="{_url("grants:accessibility")}">{t["Accessibility statement"]}</a></p>\n'
             f'    </div>\n'
             f'  </footer>')
 
