@@ -9,7 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import setting_changed
 
+        from accounts import navigation
         from accounts.mfa import mark_in_process_login
         from accounts.roles import ensure_role_groups
 
@@ -18,3 +20,6 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(ensure_role_groups, dispatch_uid="potten-ensure-role-groups")
         # The second factor (accounts/mfa.py).
         user_logged_in.connect(mark_in_process_login, dispatch_uid="potten-mfa-in-process-login")
+        # The page frame written once per language and role (accounts/navigation.py) is written anew when a
+        # test changes a setting (the languages, the URLs).
+        setting_changed.connect(navigation.clear, dispatch_uid="potten-navigation-clear")

@@ -152,3 +152,44 @@ def test_the_navigation_flags_are_read_only_when_used(rf):
         assert not context["is_applicant"]
         assert roles.CASE_OFFICER in context["user_roles"]
     assert len(queries) == 1
+
+
+def test_who_may_do_what_counts_from_the_next_request_after_every_kind_of_change(client):
+    """Nothing of the access is kept between requests: each change below shows on the very next page."""
+    case_list = reverse("workflows:case_list")  # grants.view_all_applications
+    officer_group = Group.objects.get(name=roles.CASE_OFFICER)
+    view_all = Permission.objects.get(codename="view_all_applications")
+    user = UserFactory(role=None)
+    client.force_login(user)
+
+    def status() -> int:
+        return client.get(case_list).status_code
+
+    assert status() == 403
+    user.groups.add(officer_group)
+    assert status() == 200
+    user.groups.remove(officer_group)
+    assert status() == 403
+    user.groups.set([officer_group])
+    assert status() == 200
+    officer_group.permissions.remove(view_all)
+    assert status() == 403
+    officer_group.permissions.add(view_all)
+    assert status() == 200
+    user.groups.clear()
+    assert status() == 403
+    user.user_permissions.add(view_all)
+    assert status() == 200
+    user.user_permissions.set([])
+    assert status() == 403
+    extra = Group.objects.create(name="extra")
+    extra.permissions.set([view_all])
+    extra.user_set.add(user)  # from the group's side
+    assert status() == 200
+    view_all.group_set.remove(extra)  # from the permission's side
+    assert status() == 403
+    user.groups.add(officer_group)
+    assert status() == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get(case_list)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
