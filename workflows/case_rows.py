@@ -13,7 +13,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from common.formatting import daytime
 from common.html import conditional_escape, format_html
@@ -36,8 +36,9 @@ def step_title(ref, known: dict) -> str:
 def row_texts() -> dict:
     """The fixed texts of the rows, translated once per page."""
     return {name: conditional_escape(gettext(text)) for name, text in (
-        ("no_case_number", "No case number"), ("no_open_step", "No open step"), ("nobody", "Nobody"),
-        ("applicant", "The applicant"), ("not_taken", "Not taken"))}
+        ("no_case_number", gettext_noop("No case number")), ("no_open_step", gettext_noop("No open step")),
+        ("nobody", gettext_noop("Nobody")), ("applicant", gettext_noop("The applicant")),
+        ("not_taken", gettext_noop("Not taken")))}
 
 
 def _hidden(text) -> str:
@@ -119,16 +120,20 @@ def task_table_html(page, *, kind: str, caption, empty) -> str:
     head = f'\n<h2 id="tasks-{kind}">{caption}{counted}</h2>\n'
     if not count:
         return mark_safe(f"{head}<p>{conditional_escape(empty)}</p>\n")  # noqa: S308 -- escaped
-    taken_by = f'<th scope="col">{conditional_escape(gettext("Taken by"))}</th>' if kind == "others" else ""
+    # The texts translated outside the f-strings: makemessages does not look inside an f-string.
+    step, application, organisation, waiting, actions, taken = map(conditional_escape, (
+        gettext("Step"), gettext("Application"), gettext("Organisation"), gettext("Waiting since"),
+        gettext("Actions"), gettext("Taken by")))
+    taken_by = f'<th scope="col">{taken}</th>' if kind == "others" else ""
     rows = "".join(f"\n    {row}" for row in page.rows_html)
     label = mark_safe(gettext("Pages of “%(caption)s”") % {"caption": caption})  # noqa: S308 -- as blocktranslate
     return mark_safe(  # noqa: S308 -- every value is escaped, the rows were
         f'{head}\n<div class="table-scroll" role="region" tabindex="0" aria-labelledby="tasks-{kind}">'
-        f'<table class="cards">\n  <thead><tr><th scope="col">{conditional_escape(gettext("Step"))}</th>'
-        f'<th scope="col">{conditional_escape(gettext("Application"))}</th>\n    <th scope="col">'
-        f'{conditional_escape(gettext("Organisation"))}</th><th scope="col">'
-        f'{conditional_escape(gettext("Waiting since"))}</th>\n    {taken_by}\n    <th scope="col"><span '
-        f'class="visually-hidden">{conditional_escape(gettext("Actions"))}</span></th></tr></thead>\n  <tbody>'
+        f'<table class="cards">\n  <thead><tr><th scope="col">{step}</th>'
+        f'<th scope="col">{application}</th>\n    <th scope="col">'
+        f'{organisation}</th><th scope="col">'
+        f'{waiting}</th>\n    {taken_by}\n    <th scope="col"><span '
+        f'class="visually-hidden">{actions}</span></th></tr></thead>\n  <tbody>'
         f"{rows}\n  </tbody>\n</table></div>\n\n{pagination_html(page, label)}\n\n")
 
 
