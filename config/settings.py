@@ -126,6 +126,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # `options` a DATABASE_URL gives (`?options=…`).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c random_page_cost=1.1".strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", True):
+    # PostgreSQL: parameters sent apart from the query (psycopg's server-side binding cursor), and a query run
+    # DB_PREPARE_THRESHOLD times on a connection prepared by psycopg (at most 100 a connection, the least
+    # recently used dropped), so the next runs skip parsing and, with a generic plan, planning. Connections
+    # persist (DB_CONN_MAX_AGE), so the same pages' queries are prepared once per connection. Off with
+    # DB_SERVER_SIDE_BINDING=false behind a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode before 1.21).
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "server_side_binding": True,
+                                       "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same rules for the embedded default and a SQLite file named by DATABASE_URL: wait for a
     # writer instead of failing, take the write lock at BEGIN, and test on a file, not in memory, so a

@@ -363,6 +363,8 @@ def test_the_application_search_needs_every_word_in_the_title_the_organisation_o
         "title only": ApplicationFactory(call=call, organisation=kalmar, title="Ronneby språkcafé"),
         "one word": ApplicationFactory(call=call, organisation=ronneby, title="Läxhjälp"),
         "case": ApplicationFactory(call=call, organisation=kalmar, title="Simskola"),
+        "odd": ApplicationFactory(call=call, organisation=OrganisationFactory(name="Stiftelsen O'Brien 100% \\d"),
+                                  title="Kör"),
     }
     Application.objects.filter(pk=expected["case"].pk).update(case_number="DP-2026-0417")
 
@@ -378,3 +380,6 @@ def test_the_application_search_needs_every_word_in_the_title_the_organisation_o
     assert found("0417 kalmar") == {"case"}
     assert found("(ideell) ronneby") == {"both", "one word"}
     assert found("ronneby .*") == set() and found("ideell)") == {"both", "one word"}
+    # quotes, percent signs and backslashes are plain text too (PostgreSQL: written into the SQL as literals)
+    assert found("o'brien") == found("100%") == found("\\d") == found("100% O'BRIEN kör") == {"odd"}
+    assert found("10%0") == found("o''brien") == found("\\\\d") == set()
