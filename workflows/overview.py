@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Subquery, Value, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
 from django.shortcuts import render
 from django.utils import timezone
@@ -118,23 +117,23 @@ def overview_stage(queryset, data: dict):
 
 
 def _held(assignee: str, user):
-    """The condition "the application's open staff step is held by `assignee`" (nobody, me, or a person's id).
-    PostgreSQL: the held tasks' processes (the open tasks' owner index), computed once (ARRAY(subquery)), their
-    applications through the process key and those by id; as an EXISTS the planner walks every held task
-    through viewflow's process table and hashes the result. Elsewhere: the semi-join. (No reference to the outer
-    table: the condition also filters the page's ids inside a subquery, where Django renames the table.)"""
+    """The condition "one of the application's open human steps is held by `assignee`" (nobody, me, or a person's
+    id). PostgreSQL: the holder PostgreSQL keeps on the application (Application.step_holder, migration workflows
+    0005), a range of its index `application_step_holder`, which carries the status and every sort key: the
+    counts and the sorted ids of a holder's applications are read from the index alone. An application whose
+    open steps are held by different people (STEP_HOLDER_SEVERAL, left by viewflow's undo / revive actions) is
+    in that range too and its tasks are asked. Elsewhere (SQLite): the semi-join on the open tasks."""
     held = _open_human_tasks()
     if assignee == ASSIGNEE_NONE:
-        held = held.filter(owner__isnull=True)
+        held, key = held.filter(owner__isnull=True), Application.STEP_HOLDER_NOBODY
     elif assignee == ASSIGNEE_ME:
-        held = held.filter(owner=user)
+        held, key = held.filter(owner=user), user.pk
     else:
-        held = held.filter(owner_id=int(assignee))
+        held, key = held.filter(owner_id=int(assignee)), int(assignee)
+    asked = Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
     if connection.vendor == "postgresql":
-        processes, params = held.order_by().values("process_id").query.sql_with_params()
-        return Q(pk__in=RawSQL("SELECT held.application_id FROM workflows_applicationprocess held "
-                               f"WHERE held.process_ptr_id = ANY(ARRAY({processes}))", params))
-    return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
+        return Q(step_holder__in=[key, Application.STEP_HOLDER_SEVERAL]) & (Q(step_holder=key) | asked)
+    return asked
 
 
 def open_task():
