@@ -2,17 +2,20 @@
 workflows 0005): always what the open human tasks say, after every kind of task change (a process started, a step
 taken, released, given to another, done, cancelled and revived, a process cancelled, its tasks and process
 deleted, tasks written straight to the table, several open steps held by different people), after seeded random
-histories of them, and after a rebuild of what was written with the triggers off; a value written into the column
-by anything else never stays. The case list's assignee filter (workflows.overview._held) then answers as the
-semi-join on the tasks does. SQLite keeps nothing: its filter is the semi-join itself (tests/test_overview.py)."""
+histories of them, when two transactions change steps of one application at once, and after a rebuild of what
+was written with the triggers off; a value written into the column by anything else never stays. The case
+list's assignee filter (workflows.overview._held) then answers as the semi-join on the tasks does. SQLite keeps
+nothing: its filter is the semi-join itself (tests/test_overview.py)."""
 
 import contextlib
 import random
+import threading
+import time
 from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -302,3 +305,58 @@ def test_a_rebuild_restores_what_writes_without_triggers_missed(applicant, organ
             cursor.execute("TRUNCATE viewflow_task CASCADE")
         assert set(kept().values()) == {None}
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_transactions_changing_steps_of_one_application_at_once_leave_it_exact(applicant, organisation, call,
+                                                                                   case_officer):
+    # given: an application with two open steps, both held by the case officer
+    application = submitted(applicant, organisation, call)
+    [first] = open_human(application)
+    Task.objects.filter(pk=first.pk).update(owner=case_officer, status=STATUS.ASSIGNED)
+    second = Task.objects.create(process=first.process, flow_task=ApplicationFlow.exante_check,
+                                 flow_task_type="HUMAN", status=STATUS.ASSIGNED, owner=case_officer,
+                                 owner_permission="grants.check_application")
+    assert kept()[application.pk] == case_officer.pk
+    released, commit, waiting_pid = threading.Event(), threading.Event(), []
+
+    def release_first():
+        try:
+            with transaction.atomic():
+                Task.objects.filter(pk=first.pk).update(owner=None, status=STATUS.NEW)
+                released.set()
+                assert commit.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def release_second():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    waiting_pid.append(cursor.fetchone()[0])
+                Task.objects.filter(pk=second.pk).update(owner=None, status=STATUS.NEW)
+        finally:
+            connections.close_all()
+
+    # when: one transaction releases the first step and stays open; another releases the second and waits for it
+    threads = [threading.Thread(target=release_first), threading.Thread(target=release_second)]
+    threads[0].start()
+    assert released.wait(timeout=30)
+    threads[1].start()
+    try:
+        with connection.cursor() as cursor:
+            for _poll in range(3000):
+                cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", waiting_pid or [0])
+                row = cursor.fetchone()
+                if row and row[0] == "Lock":
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the second transaction never waited for the first")
+    finally:
+        commit.set()
+        for thread in threads:
+            thread.join()
+    # then: the second computed with the first's change: nobody holds either step
+    assert kept()[application.pk] == NOBODY == recomputed()[application.pk]

@@ -3,10 +3,11 @@
 Case officers and the project secretary start their day here: every submitted application with its
 stage, how long it has been in that stage, who holds its open workflow step, filters, sorting, counts
 per stage and pages of 50. The number of queries does not grow with the number of applications: the
-counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search, an
-assignee or an indicator, and on SQLite, from one GROUP BY; their sum is the page count), the page's rows from
-one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0025) with
-their open tasks (step, permission, owner: one index probe per row) and whether the user is the organisation's
+counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search or an
+indicator, and on SQLite, from one GROUP BY; with an assignee, from the same read as the page's ids, which on
+PostgreSQL is a range of the index of the step holder kept on each application, workflows 0005; their sum is the
+page count), the page's rows from one query of the shown columns (every sort has its index, migration grants
+0015, with the status, 0025) with their open tasks (step, permission, owner: one index probe per row) and whether the user is the organisation's
 contact, the filter form's lists (task holders, funds, the chosen fund's calls) from one query on PostgreSQL (one
 each elsewhere), and the rest is done in Python: the rows, the stage links, the headers and the page links are
 written as HTML (workflows/case_rows.py, common/paging.py), not through template loops.
@@ -86,7 +87,7 @@ def applications_overview(*, user):
     """Every submitted application the user may see: what the filters, counts and pages narrow. A page's rows are
     read by id with only the columns a row shows (`case_rows`), with their open tasks (the step and who holds it,
     `open_task`: an index probe per row of the page, never for all applications); filtering by who holds the
-    step is a semi-join on the open tasks."""
+    step reads the holder PostgreSQL keeps on each application (`_held`)."""
     return applications_for_staff(user=user)
 
 
@@ -190,7 +191,7 @@ def held_counts_and_ids(queryset, data: dict, sort: str) -> tuple[dict, list]:
     and the sorted ids of the applications in the chosen stages, from one query. The applications whose open
     step one person (or nobody) holds are few, bounded by the open steps and not by all applications: their ids
     and stages are read once, in the sort's order, rather than found twice (a GROUP BY for the counts, the
-    sorted page)."""
+    sorted page); on PostgreSQL from the entries of one index (`_held`), sorted in memory."""
     held = overview_sort(queryset, sort).values_list("pk", "status")
     counts = {value: 0 for value, _label in STAGES}
     chosen = set(data.get("stage") or counts)
