@@ -3,7 +3,7 @@ workflows 0005): always what the open human tasks say, after every kind of task 
 taken, released, given to another, done, cancelled and revived, a process cancelled, its tasks and process
 deleted, tasks written straight to the table, several open steps held by different people), after seeded random
 histories of them, when two transactions change steps of one application at once, and after a rebuild of what
-was written with the triggers off; a value written into the column by anything else never stays. The case
+was written with the triggers off (as the load generator writes); a value written into the column by anything else never stays. The case
 list's assignee filter (workflows.overview._held) then answers as the semi-join on the tasks does. SQLite keeps
 nothing: its filter is the semi-join itself (tests/test_overview.py)."""
 
@@ -22,6 +22,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts import roles
+from accounts.models import User
 from common.errors import NotAllowed
 from grants.models import Application
 from tests.factories import ApplicationFactory, UserFactory
@@ -305,6 +306,19 @@ def test_a_rebuild_restores_what_writes_without_triggers_missed(applicant, organ
             cursor.execute("TRUNCATE viewflow_task CASCADE")
         assert set(kept().values()) == {None}
         transaction.set_rollback(True)
+
+
+def test_the_load_generator_leaves_exact_holders():
+    from django.core.management import call_command
+
+    # given: a history written in bulk with the triggers off (generate_load as the PostgreSQL superuser)
+    call_command("generate_load", applications=100, funds=2, years=1, verbosity=0)
+    # then: every application's holder is what its tasks say, and the demo staff hold some
+    holders = kept()
+    assert holders == recomputed()
+    staff = list(User.objects.filter(email__in=["handlaggare@example.org", "sekreterare@example.org"]))
+    assert len(staff) == 2 and {NOBODY, *(person.pk for person in staff)} <= set(holders.values())
+    assert_exact(staff)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
