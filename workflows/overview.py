@@ -23,7 +23,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField, Case, Count, Exists, F, Func, JSONField, OuterRef, Q, Subquery, Value, When,
+)
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
 from django.shortcuts import render
 from django.utils import timezone
@@ -41,7 +43,6 @@ from grants.indicators import DRILL_DOWN, cases_behind
 from grants.models import Application, Call, Fund, Membership
 from grants.selectors import applications_for_staff, applications_matching, stage_counts_kept
 from workflows.case_rows import case_row_html, header_html, row_texts, stages_html, step_title
-from workflows.models import ApplicationProcess
 
 PAGE_SIZE = 50
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -125,20 +126,17 @@ def _held(assignee: str, user):
     0005), a range of its index `application_step_holder`, which carries the status and every sort key: the
     counts and the sorted ids of a holder's applications are read from the index alone. An application whose
     open steps are held by different people (STEP_HOLDER_SEVERAL, left by viewflow's undo / revive actions) is
-    in that range too and its tasks are asked. Elsewhere (SQLite): the semi-join on the open tasks."""
-    held = _open_human_tasks()
+    in that range too, and its tasks are asked (`workflows_step_held_by`, a few index probes per such row).
+    Elsewhere (SQLite): the semi-join on the open tasks."""
     if assignee == ASSIGNEE_NONE:
-        held, key = held.filter(owner__isnull=True), Application.STEP_HOLDER_NOBODY
-    elif assignee == ASSIGNEE_ME:
-        held, key = held.filter(owner=user), user.pk
+        key, owner = Application.STEP_HOLDER_NOBODY, Q(owner__isnull=True)
     else:
-        held, key = held.filter(owner_id=int(assignee)), int(assignee)
-    # The application's process is one with such a task (planned faster than the join from the tasks).
-    asked = Exists(ApplicationProcess.objects.filter(application_id=OuterRef("pk"),
-                                                     pk__in=held.values("process_id")))
+        key = user.pk if assignee == ASSIGNEE_ME else int(assignee)
+        owner = Q(owner_id=key)
     if connection.vendor == "postgresql":
-        return Q(step_holder__in=[key, Application.STEP_HOLDER_SEVERAL]) & (Q(step_holder=key) | asked)
-    return asked
+        asked = Func(F("pk"), Value(key), function="workflows_step_held_by", output_field=BooleanField())
+        return Q(step_holder__in=[key, Application.STEP_HOLDER_SEVERAL]) & (Q(step_holder=key) | Q(asked))
+    return Exists(_open_human_tasks().filter(owner, process__applicationprocess__application=OuterRef("pk")))
 
 
 def open_task():

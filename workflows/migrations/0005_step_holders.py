@@ -70,6 +70,19 @@ FORWARD = [
     END
     $$;
     """,
+    # Whether `holder` (0: nobody) holds one of the application's open human tasks: the case list asks it of the
+    # applications held by several people only. A function, so that the planner probes per such row instead of
+    # hashing every open task of the holder for every query.
+    f"""
+    CREATE FUNCTION workflows_step_held_by(application bigint, holder bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE AS $$
+    BEGIN
+        RETURN EXISTS (
+            SELECT 1 FROM workflows_applicationprocess p JOIN viewflow_task t ON t.process_id = p.process_ptr_id
+            WHERE p.application_id = application AND {OPEN_HUMAN.format(t="t")} AND COALESCE(t.owner_id, 0) = holder);
+    END
+    $$;
+    """,
     # Everything again (TRUNCATE, the rebuild): the applications whose value changes, set to the computed one
     # (which the row trigger computes again for each).
     """
@@ -172,7 +185,8 @@ BACKWARD = [
     *(f"DROP FUNCTION IF EXISTS {function};"
       for function in ("workflows_step_holder_computed()", "workflows_process_step_holders()",
                        "workflows_task_step_holders()", "workflows_step_holders_all()",
-                       "workflows_step_holders_keep(bigint[])", "workflows_step_holder(bigint)")),
+                       "workflows_step_holders_keep(bigint[])", "workflows_step_holder(bigint)",
+                       "workflows_step_held_by(bigint, bigint)")),
     "UPDATE grants_application SET step_holder = NULL WHERE step_holder IS NOT NULL;",
 ]
 
