@@ -3,13 +3,15 @@
 Case officers and the project secretary start their day here: every submitted application with its
 stage, how long it has been in that stage, who holds its open workflow step, filters, sorting, counts
 per stage and pages of 50. The number of queries does not grow with the number of applications: the
-counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search, an
-assignee or an indicator, and on SQLite, from one GROUP BY; their sum is the page count), the page's rows from
-one query of the shown columns (every sort has its index, migration grants 0015, with the status, 0025) with
-their open tasks (step, permission, owner: one index probe per row) and whether the user is the organisation's
-contact, the filter form's lists (task holders, funds, the chosen fund's calls) from one query on PostgreSQL (one
-each elsewhere), and the rest is done in Python: the rows, the stage links, the headers and the page links are
-written as HTML (workflows/case_rows.py, common/paging.py), not through template loops.
+counts per stage come from the counts PostgreSQL keeps per call and stage (grants 0024; with a search or an
+indicator, and on SQLite, from one GROUP BY; with an assignee, from the same read as the page's ids, which on
+PostgreSQL is a range of the index of the step holder kept on each application, workflows 0005; their sum is the
+page count), the page's rows from one query of the shown columns (every sort has its index, migration grants
+0015, with the status, 0025) with their open tasks (step, permission, owner: one index probe per row) and
+whether the user is the organisation's contact, the filter form's lists (task holders, funds, the chosen fund's
+calls) from one query on PostgreSQL (one each elsewhere), and the rest is done in Python: the rows, the stage
+links, the headers and the page links are written as HTML (workflows/case_rows.py, common/paging.py), not through
+template loops.
 """
 
 import json
@@ -21,8 +23,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Subquery, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField, Case, Count, Exists, F, Func, JSONField, OuterRef, Q, Subquery, Value, When,
+)
 from django.db.models.functions import Coalesce, JSONObject, Lower, NullIf
 from django.shortcuts import render
 from django.utils import timezone
@@ -87,7 +90,7 @@ def applications_overview(*, user):
     """Every submitted application the user may see: what the filters, counts and pages narrow. A page's rows are
     read by id with only the columns a row shows (`case_rows`), with their open tasks (the step and who holds it,
     `open_task`: an index probe per row of the page, never for all applications); filtering by who holds the
-    step is a semi-join on the open tasks."""
+    step reads the holder PostgreSQL keeps on each application (`_held`)."""
     return applications_for_staff(user=user)
 
 
@@ -118,23 +121,22 @@ def overview_stage(queryset, data: dict):
 
 
 def _held(assignee: str, user):
-    """The condition "the application's open staff step is held by `assignee`" (nobody, me, or a person's id).
-    PostgreSQL: the held tasks' processes (the open tasks' owner index), computed once (ARRAY(subquery)), their
-    applications through the process key and those by id; as an EXISTS the planner walks every held task
-    through viewflow's process table and hashes the result. Elsewhere: the semi-join. (No reference to the outer
-    table: the condition also filters the page's ids inside a subquery, where Django renames the table.)"""
-    held = _open_human_tasks()
+    """The condition "one of the application's open human steps is held by `assignee`" (nobody, me, or a person's
+    id). PostgreSQL: the holder PostgreSQL keeps on the application (Application.step_holder, migration workflows
+    0005), a range of its index `application_step_holder`, which carries the status and every sort key: the
+    counts and the sorted ids of a holder's applications are read from the index alone. An application whose
+    open steps are held by different people (STEP_HOLDER_SEVERAL, left by viewflow's undo / revive actions) is
+    in that range too, and its tasks are asked (`workflows_step_held_by`, a few index probes per such row).
+    Elsewhere (SQLite): the semi-join on the open tasks."""
     if assignee == ASSIGNEE_NONE:
-        held = held.filter(owner__isnull=True)
-    elif assignee == ASSIGNEE_ME:
-        held = held.filter(owner=user)
+        key, owner = Application.STEP_HOLDER_NOBODY, Q(owner__isnull=True)
     else:
-        held = held.filter(owner_id=int(assignee))
+        key = user.pk if assignee == ASSIGNEE_ME else int(assignee)
+        owner = Q(owner_id=key)
     if connection.vendor == "postgresql":
-        processes, params = held.order_by().values("process_id").query.sql_with_params()
-        return Q(pk__in=RawSQL("SELECT held.application_id FROM workflows_applicationprocess held "
-                               f"WHERE held.process_ptr_id = ANY(ARRAY({processes}))", params))
-    return Exists(held.filter(process__applicationprocess__application=OuterRef("pk")))
+        asked = Func(F("pk"), Value(key), function="workflows_step_held_by", output_field=BooleanField())
+        return Q(step_holder__in=[key, Application.STEP_HOLDER_SEVERAL]) & (Q(step_holder=key) | Q(asked))
+    return Exists(_open_human_tasks().filter(owner, process__applicationprocess__application=OuterRef("pk")))
 
 
 def open_task():
@@ -191,7 +193,7 @@ def held_counts_and_ids(queryset, data: dict, sort: str) -> tuple[dict, list]:
     and the sorted ids of the applications in the chosen stages, from one query. The applications whose open
     step one person (or nobody) holds are few, bounded by the open steps and not by all applications: their ids
     and stages are read once, in the sort's order, rather than found twice (a GROUP BY for the counts, the
-    sorted page)."""
+    sorted page); on PostgreSQL from the entries of one index (`_held`), sorted in memory."""
     held = overview_sort(queryset, sort).values_list("pk", "status")
     counts = {value: 0 for value, _label in STAGES}
     chosen = set(data.get("stage") or counts)

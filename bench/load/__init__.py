@@ -23,6 +23,7 @@ from bench.load.cases import CaseStages
 from bench.load.money import MoneyStages
 from bench.load.people import PeopleStages
 from grants.services.stage_counts import stage_counts_rebuild
+from workflows.services.step_holders import step_holders_rebuild
 
 
 class Generator(PeopleStages, CaseStages, MoneyStages):
@@ -60,7 +61,9 @@ class Generator(PeopleStages, CaseStages, MoneyStages):
         self.stage("audit trail", self.events)
         self.stage("outbox", self.outbox)
         self.stage("keys checked, sequences, statistics", self.writer.finish)
-        # The rows went in without firing triggers (Writer.start): the kept counts per stage from the rows.
+        # The rows went in without firing triggers (Writer.start): the kept counts per stage and who holds each
+        # application's open step, from the rows.
         self.stage("counts per stage", stage_counts_rebuild)
+        self.stage("holders of the open steps", step_holders_rebuild)
 
     # -- people -------------------------------------------------------------------------------------
