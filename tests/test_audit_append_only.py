@@ -173,7 +173,8 @@ def test_a_correction_cancels_and_plans_the_advance_anew_in_the_audit_trail(
 
 def test_the_triggers_are_in_place_after_every_migration(db):
     """SQLite drops a table's triggers when a later migration rebuilds the table: this notices. (PostgreSQL also
-    has the catalogue's search-vector trigger, catalogue 0002, and the indicator change log's, grants 0023, and the stage counts', grants 0024.)"""
+    has the catalogue's search-vector trigger, catalogue 0002, the indicator change log's, grants 0023, the stage
+    counts', grants 0024, and the step holders', workflows 0005.)"""
     if connection.vendor == "postgresql":
         sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
         summaries = importlib.import_module("grants.migrations.0023_indicator_summaries")  # the change log's
@@ -182,7 +183,12 @@ def test_the_triggers_are_in_place_after_every_migration(db):
                            "grants_organisationevent_append_only", *summaries.trigger_names(),
                            # the counts per stage kept for the case list (grants 0024)
                            "grants_stagecount_delete", "grants_stagecount_insert", "grants_stagecount_truncate",
-                           "grants_stagecount_update"])
+                           "grants_stagecount_update",
+                           # who holds each application's open step (workflows 0005): on the application, and the
+                           # same four names on viewflow's tasks and on the application processes
+                           "workflows_step_holder_insert", "workflows_step_holder_update",
+                           *[f"workflows_step_holders_{operation}" for operation in ("delete", "insert", "truncate",
+                                                                                    "update") for _table in (1, 2)]])
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         expected = ["grants_budgetchange_no_update", "grants_decision_guard", "grants_event_no_update",
