@@ -109,11 +109,11 @@ def task_rows(ids) -> dict:
 def tasks_for_staff(*, user):
     """Open staff tasks: mine (claimed by me), the queue of my roles (unclaimed) and those my colleagues
     took; each a queryset of the shown columns, oldest first (pages of them: workflows.views.inbox). Counted
-    and paged from one partial index (workflows 0003: status, permission, created, id, owner)."""
+    and paged from partial indexes: mine from workflows 0006 (holder, created, id), the others from workflows 0003
+    (status, permission, created, id, owner). A staff step is one with a permission: `> ''` is neither NULL nor
+    empty, in one condition."""
     perms = list(user.get_all_permissions())
-    base = _task_rows().filter(status__in=OPEN_STATUSES).exclude(owner_permission__isnull=True).exclude(
-        owner_permission=""
-    )
+    base = _task_rows().filter(status__in=OPEN_STATUSES, owner_permission__gt="")
     mine = base.filter(owner=user, status=STATUS.ASSIGNED)
     queue = base.filter(owner__isnull=True, status=STATUS.NEW, owner_permission__in=perms)
     others = base.filter(status=STATUS.ASSIGNED, owner_permission__in=perms).exclude(owner=user)
