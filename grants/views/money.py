@@ -21,7 +21,7 @@ from grants.services import ledger
 from grants.forms.applications import add_service_errors
 from common.paging import page_of, url_for
 from grants.models import Decision, FundYear, Payment, Repayment
-from grants.views.money_rows import form_texts, history_rows_html, money_row_writer
+from grants.views.money_rows import LEDGER_ROW_COLUMNS, form_texts, history_rows_html, ledger_rows_html, money_row_writer
 from grants.forms.money import (
     BudgetChangeForm, CorrectionApprovalForm, DecisionCorrectionForm, GrantEndForm, PaymentPaidForm,
     RepaymentReceivedForm,
@@ -85,14 +85,16 @@ def fund_budget(request, pk: int):
                 messages.success(request, _("The budget is changed."))
                 return redirect("grants:fund_budget", fund_year.pk)
         status = 400
-    entries = fund_year.ledger.select_related("application", "created_by").only(
-        *LEDGER_ROW_FIELDS).order_by("-created_at", "-pk")
+    # counted without the rows' joins (a count of a values() query keeps them)
+    entries = page_of(request, fund_year.ledger.order_by("-created_at", "-pk").values_list(*LEDGER_ROW_COLUMNS),
+                      param="entries", count=fund_year.ledger.count())
+    may_see_cases = request.user.has_perm("grants.view_all_applications")
+    entries.rows_html = ledger_rows_html(entries.object_list, may_see_cases=may_see_cases, nothing=_("Nothing yet."))
     changes = fund_year.budget_changes.select_related("changed_by").order_by("-changed_at", "-pk")
     return render(request, "grants/fund_budget.html", {
         "fund_year": fund_year, "balance": selectors.fund_year_balance(fund_year=fund_year),
-        "entries": page_of(request, entries, param="entries"), "changes": page_of(request, changes, param="changes"),
+        "entries": entries, "changes": page_of(request, changes, param="changes"),
         "form": form, "may_change": may_change,
-        "may_see_cases": request.user.has_perm("grants.view_all_applications"),
     }, status=status)
 
 
@@ -106,8 +108,6 @@ ROW_COLUMNS = ("pk", "application_id", "choice", "amount", "when", "reference", 
 # and paged back this many pages.
 HISTORY_PER_PAGE = 25
 HISTORY_PAGES = 200
-LEDGER_ROW_FIELDS = ("fund_year", "kind", "amount", "note", "created_at", "application__title",
-                     "application__case_number", "created_by__full_name", "created_by__email")
 # The four lists' counts in one query: what is to do in full, the histories up to HISTORY_PAGES pages (from
 # their status indexes).
 PAYMENTS_COUNTS_SQL = (

@@ -1,5 +1,5 @@
 """The rows of the payments page's lists as HTML, written in Python: the two with forms (to pay, to be paid back)
-and the two histories (paid, paid back).
+and the two histories (paid, paid back); and the rows of a fund year's ledger (the fund budget page).
 
 Each row with a form holds a small form (a date, a reference, a button, their labels); through the template engine
 a row costs some 20 variable look-ups, and the page shows up to 150 rows. Here it is one string per row, exactly
@@ -9,7 +9,10 @@ the markup the template wrote (tests/test_money_rows.py compares the two).
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from common.formatting import daytimes, money_writer
 from common.html import conditional_escape, format_html
+from common.paging import url_for
+from grants.models import LedgerEntry
 
 # (the date field's name, the id prefixes of the date and the reference, the texts of the labels and the button)
 FORMS = {
@@ -78,3 +81,28 @@ def history_rows_html(rows, nothing: str) -> str:
         '\n    <tr><td><a href="{}">{}</a></td>\n      <td>{}</td><td>{}</td>\n'
         '      <td class="num">{}</td><td>{}</td><td>{}</td></tr>\n  ', row.case_url, row.case_label,
         row.organisation, row.choice_text, row.amount_text, row.day_text, row.reference) for row in rows))
+
+
+# What a row of a fund year's ledger shows, read as values (no model instances).
+LEDGER_ROW_COLUMNS = ("pk", "created_at", "application_id", "application__case_number", "application__title", "kind",
+                      "amount", "created_by__full_name", "created_by__email")
+
+
+def ledger_rows_html(rows, *, may_see_cases: bool, nothing: str) -> str:
+    """The rows of a fund year's ledger (LEDGER_ROW_COLUMNS tuples) as grants/fund_budget.html's loop wrote them:
+    the time, the case (its number, else its title; a link for those who may see cases), the kind, the amount and
+    who booked it; or its one row saying `nothing` (translated) when the ledger is empty."""
+    if not rows:
+        return format_html('<tr><td colspan="5">{}</td></tr>', nothing)
+    when, amount_text, kinds = daytimes(), money_writer(), dict(LedgerEntry.Kind.choices)
+    untitled = gettext("Untitled application")
+    case_url = url_for("workflows:case_detail")
+    html = []
+    for _pk, created_at, application_id, case_number, title, kind, amount, full_name, email in rows:
+        case = case_number or title or untitled
+        case_html = format_html('<a href="{}">{}</a>', case_url(application_id), case) if may_see_cases else (
+            conditional_escape(case))
+        html.append(format_html('\n    <tr><td>{}</td>\n      <td>{}</td>\n      <td>{}</td><td class="num">{}</td>'
+                                '<td>{}</td></tr>\n  ', when(created_at), case_html, kinds.get(kind, kind),
+                                amount_text(amount), full_name or email or ""))
+    return mark_safe("".join(html))  # noqa: S308 -- every part escaped
