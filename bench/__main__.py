@@ -78,7 +78,7 @@ def main(argv=None) -> int:
                        help="measure only the pages whose name contains one of these comma-separated words "
                             "(e.g. indicators,export; default every page)")
     pages.add_argument("--reuse", action="store_true",
-                       help="measure the database as it is (generated before, kept with --keep); one size")
+                       help="measure the database as it is (generated before, kept with --keep) and keep it; one size")
     args = parser.parse_args(argv)
     what = args.only or args.what
     if args.runs < 20 or not 0 < args.seconds <= 60:

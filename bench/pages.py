@@ -429,7 +429,7 @@ def run(args, database_url: str, var_dir: Path, database_create, database_drop) 
             result["load"] += measure_load(size, var_dir, clients=args.clients, seconds=args.seconds,
                                            names=args.pages)
         connections.close_all()
-        if not args.keep:
+        if not (args.keep or args.reuse):  # a database measured as it was is never dropped
             database_drop(database_url)
     say("")
     say(f"{os.cpu_count()} cores; PostgreSQL {urlparse(database_url).hostname}")
