@@ -30,6 +30,8 @@ def _seed_open_tasks(tasks: int, now) -> dict:
     from workflows.flows import ApplicationFlow
     from workflows.services.step_holders import step_holders_rebuild
 
+    from bench.load.base import triggers_off
+
     rng = random.Random(6)
     today = timezone.localdate(now)
     fund = Fund.objects.create(name="Benchpotten", slug="bench", kind=Fund.Kind.DIALOGPOTT, max_amount=30000,
@@ -110,12 +112,7 @@ def _seed_open_tasks(tasks: int, now) -> dict:
     # tables were nearly empty, scanned every task for each application (the seeding never ended at 100,000).
     # As the load generator does: a superuser's session_replication_role = replica, for this transaction only.
     with transaction.atomic(), connection.cursor() as cursor:
-        replica = False
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            replica = cursor.fetchone()[0]
-        if replica:
-            cursor.execute("SET LOCAL session_replication_role = replica")
+        replica = triggers_off()
         cursor.execute(
             "INSERT INTO workflows_applicationprocess (process_ptr_id, application_id) "
             "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",

@@ -51,6 +51,18 @@ def _sqlite_value(value):
     return value
 
 
+def triggers_off() -> bool:
+    """On PostgreSQL as a superuser, no trigger fires for the rest of the transaction (foreign-key checks and
+    Potten's own triggers alike: session_replication_role = replica, SET LOCAL); whether it could be done."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    return True
+
 
 class Writer:
     """Writes rows of a model: COPY on PostgreSQL, executemany on anything else. Ids are given by the
@@ -128,13 +140,8 @@ class Writer:
         """On PostgreSQL as a superuser, the rows are written without firing the foreign-key triggers (Django's
         keys are deferred: checked one by one at COMMIT, millions of them); `verify` checks every key of the
         written tables afterwards in one anti-join each, so nothing dangling is ever committed."""
-        if not self.postgres:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            self.replica = bool(cursor.fetchone()[0])
-            if self.replica:
-                cursor.execute("SET LOCAL session_replication_role = replica")
+        if self.postgres:
+            self.replica = triggers_off()
 
     def verify(self):
         if not self.postgres or not getattr(self, "replica", False):
